@@ -1,0 +1,75 @@
+#pragma once
+// The daemon's settings, from (strongest first) command-line flags, environment variables,
+// config/venom.json and defaults (DESIGN.md "Command line and environment").
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace venom {
+
+struct Config {
+    std::string host = "127.0.0.1";
+    int port = 8000;
+    std::filesystem::path data_dir = "./data";
+    std::filesystem::path models_dir;  // default <data_dir>/models
+    std::optional<std::filesystem::path> config_file;
+    std::string log_level = "info";
+
+    std::optional<std::string> api_token;  // secret: never logged or returned
+    double max_storage_gb = 50.0;
+    double default_model_size_gb = 4.0;
+    int catalog_ttl_seconds = 1800;
+
+    std::string ollama_host = "http://127.0.0.1:11434";
+    std::string ollama_library_url = "https://ollama.com";
+    std::string hf_endpoint = "https://huggingface.co";
+    std::optional<std::string> hf_token;  // secret
+    std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
+    std::optional<std::string> openai_api_key;  // secret
+    std::string openai_base_url = "https://api.openai.com/v1";
+    std::optional<std::string> google_api_key;  // secret
+    std::string gemini_base_url = "https://generativelanguage.googleapis.com";
+    std::string service_manager = "auto";  // auto|systemd|process
+    std::string ollama_bin = "ollama";
+    std::string vllm_bin = "vllm";
+
+    // HTTP server and queue tuning (config file only).
+    int io_threads = 2;
+    int operation_workers = 2;
+    int max_connections = 512;
+    uint64_t max_body_bytes = 1 << 20;
+    int request_timeout_seconds = 30;     // to read one request / write one response
+    int keep_alive_timeout_seconds = 60;  // idle time between requests on one connection
+    int operations_history_limit = 500;
+    int usage_interval_seconds = 5;
+};
+
+// A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct CommandLine {
+    bool help = false;
+    bool version = false;
+    Config config;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// Parses flags, the environment and the config file. Throws ConfigError for an unknown flag, a
+// malformed value or an unreadable config file named explicitly.
+CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env);
+
+// The real process environment.
+EnvLookup process_environment();
+
+std::string usage_text();
+
+}  // namespace venom

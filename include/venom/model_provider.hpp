@@ -1,0 +1,59 @@
+#pragma once
+// What a model source (Ollama, the Hugging Face Hub) must do for the registry. The Ollama and
+// Hugging Face issues implement it; the registry only orchestrates.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venom/model_types.hpp"
+#include "venom/operation_queue.hpp"
+#include "venom/result.hpp"
+
+namespace venom {
+
+// One model a catalog offers (spec "List available models").
+struct CatalogEntry {
+    std::string provider;
+    std::string model_name;
+    std::string display_name;
+    std::optional<double> size_gb;
+    std::string runtime;
+    std::vector<std::string> tags;
+    std::optional<int64_t> downloads;
+    std::optional<int64_t> likes;
+};
+
+nlohmann::json to_json(const CatalogEntry& entry);
+
+class ModelProvider {
+public:
+    virtual ~ModelProvider() = default;
+
+    // "ollama" or "huggingface": the value clients send as `provider`.
+    virtual std::string name() const = 0;
+    // The runtime a model of this provider runs on when the client names none.
+    virtual std::string default_runtime() const = 0;
+
+    // Provider-specific rules for a name/runtime pair (e.g. Hub names are "org/model"); the
+    // registry has already checked the general name rules. 400 with the reason. Pure.
+    virtual Result<void> validate_install(const std::string& name,
+                                          const std::string& runtime) const = 0;
+
+    // Blocking calls below run on operation workers, never on an I/O thread. They must return
+    // soon after `context.cancelled()` turns true.
+
+    // The catalog, at most `limit` entries. 502/504 when the upstream fails.
+    virtual Result<std::vector<CatalogEntry>> list_available(std::size_t limit) = 0;
+    // Downloads the model, reporting real progress; returns the manifest entry to record.
+    virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,
+                                          OperationContext& context) = 0;
+    // Deletes what install() created.
+    virtual Result<void> remove(const ModelMetadata& model, OperationContext& context) = 0;
+    // Capabilities as the upstream describes them.
+    virtual Result<ModelCapabilities> capabilities(const std::string& name) = 0;
+};
+
+}  // namespace venom

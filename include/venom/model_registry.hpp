@@ -1,0 +1,69 @@
+#pragma once
+// The C++ face of the spec's Python ModelRegistry: one object that knows what is installed
+// (the manifest), runs installs and removals as operations, and enforces names and quota.
+// The daemon is one user of it; tests and other programs may use it directly.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venom/manifest_store.hpp"
+#include "venom/model_provider.hpp"
+#include "venom/operation_queue.hpp"
+#include "venom/storage_quota.hpp"
+
+namespace venom {
+
+// Provider names clients may send, whether or not this build has them registered.
+inline const std::vector<std::string>& known_providers() {
+    static const std::vector<std::string> names = {"ollama", "huggingface"};
+    return names;
+}
+
+class ModelRegistry {
+public:
+    using StorageSource = std::function<StorageFacts()>;
+
+    ModelRegistry(ManifestStore& manifest, OperationQueue& operations, QuotaLimits quota,
+                  StorageSource storage);
+
+    // Registers a provider under provider->name(). Call before serving.
+    void add_provider(std::shared_ptr<ModelProvider> provider);
+
+    // Everything below is thread-safe and does no disk or network I/O on the calling thread.
+
+    std::vector<ModelMetadata> list_installed() const;
+
+    // Starts an install; returns the operation id. 400 invalid_model_name / unknown_provider /
+    // provider-specific reasons; 501 provider_unavailable when the provider is known but not in
+    // this build; 409 already_installed or model_busy; 507 when the quota would be exceeded.
+    Result<std::string> install_model(const std::string& name, const std::string& provider,
+                                      const std::optional<std::string>& runtime);
+
+    // Starts a removal; 400 invalid name, 404 model_not_found, 409 model_busy, 501 as above.
+    Result<std::string> remove_model(const std::string& name);
+
+    std::optional<Operation> get_operation_status(const std::string& operation_id) const;
+
+    // From the manifest; 400 invalid name, 404 model_not_found.
+    Result<ModelCapabilities> get_model_capabilities(const std::string& name) const;
+
+    // Ok when `additional_gb` more fits MAX_STORAGE_GB and the free disk; 507 otherwise.
+    Result<void> check_storage_quota(double additional_gb) const;
+
+private:
+    Result<std::shared_ptr<ModelProvider>> provider_for(const std::string& name) const;
+
+    ManifestStore& manifest_;
+    OperationQueue& operations_;
+    QuotaLimits quota_;
+    StorageSource storage_;
+    mutable std::mutex mutex_;  // guards providers_
+    std::map<std::string, std::shared_ptr<ModelProvider>> providers_;
+};
+
+}  // namespace venom

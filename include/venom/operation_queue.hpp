@@ -1,0 +1,143 @@
+#pragma once
+// Runs operations on the daemon's own worker threads, never on a request: bounded concurrency,
+// one operation per model at a time, one per runtime at a time (the runtime locks), cancel, and
+// a bounded history persisted to operations.json so a restart keeps it.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "venom/clock.hpp"
+#include "venom/durable_file.hpp"
+#include "venom/operation.hpp"
+#include "venom/result.hpp"
+
+namespace venom {
+
+class OperationQueue;
+
+// Handed to the work of one operation: how it reports progress and learns of a cancel.
+// Thread-safe; valid for the duration of the work call only.
+class OperationContext {
+public:
+    const std::string& operation_id() const { return id_; }
+    // True once the operation was cancelled or the daemon is shutting down: stop soon and
+    // return any error; the queue records the right final status.
+    bool cancelled() const { return cancel_->load(); }
+    // Phase text for a person ("downloading", "verifying"). Not logged per call.
+    void set_message(std::string message);
+    // Real byte progress; progress becomes done/total (kept below 100 until completion).
+    void set_bytes(uint64_t done, std::optional<uint64_t> total);
+    // Progress of work that has no bytes (phases), 0..100, kept below 100 until completion.
+    void set_progress(double percent);
+
+private:
+    friend class OperationQueue;
+    OperationContext(OperationQueue& queue, std::string id,
+                     std::shared_ptr<std::atomic<bool>> cancel)
+        : queue_(queue), id_(std::move(id)), cancel_(std::move(cancel)) {}
+
+    OperationQueue& queue_;
+    std::string id_;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+};
+
+struct OperationRequest {
+    std::string model_name;
+    std::string provider;
+    std::string runtime;
+    OperationType type = OperationType::install;
+    std::string message;  // shown while pending, e.g. "Queued: install llama3:latest"
+};
+
+// The work returns the completion message, or an Error whose message becomes `error`.
+using OperationWork = std::function<Result<std::string>(OperationContext&)>;
+
+// Which runtime lock an operation takes: "ollama", "vllm", or "cloud" for hosted providers.
+std::string runtime_lock_key(const std::string& runtime);
+
+class OperationQueue {
+public:
+    struct Options {
+        std::size_t workers = 2;
+        std::size_t history_limit = 500;
+        std::filesystem::path history_path;  // empty: history kept in memory only
+    };
+
+    OperationQueue(Options options, const Clock& clock, WriteFaults* faults = nullptr);
+    ~OperationQueue();
+    OperationQueue(const OperationQueue&) = delete;
+    OperationQueue& operator=(const OperationQueue&) = delete;
+
+    // Reads operations.json; operations it lists as pending or in_progress were running when
+    // the daemon died and are recorded as failed ("interrupted"). Returns a warning when the
+    // file was unreadable (it is then copied aside, as the manifest is). Call before start().
+    std::optional<std::string> load_history();
+    void start();
+
+    // Queues `work`. 409 model_busy (naming the running operation) when the model already has
+    // an unfinished operation; 503 shutting_down after shutdown(). Thread-safe, no disk I/O.
+    Result<std::string> submit(OperationRequest request, OperationWork work);
+
+    // Thread-safe snapshots; no disk I/O.
+    std::optional<Operation> get(const std::string& id) const;
+    std::vector<Operation> list(std::size_t limit) const;  // newest first
+    std::optional<std::string> unfinished_operation_for(const std::string& model_name) const;
+
+    // Pending: cancelled at once. Running: the work is told and its final status becomes
+    // cancelled. 404 operation_not_found; 409 operation_finished when already final.
+    Result<Operation> cancel(const std::string& id);
+
+    // Stops accepting work, tells running work to stop, waits for the workers, records
+    // unfinished operations as failed ("interrupted by shutdown") and flushes the history.
+    void shutdown();
+
+private:
+    friend class OperationContext;
+    struct Entry {
+        Operation op;
+        OperationWork work;
+        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+    };
+
+    void worker_loop();
+    void writer_loop();
+    Entry* find_locked(const std::string& id);
+    const Entry* find_locked(const std::string& id) const;
+    Entry* next_runnable_locked();
+    void finish_locked(Entry& entry, OperationStatus status, std::string message,
+                       std::optional<std::string> error);
+    void update(const std::string& id, const std::function<void(Operation&)>& change);
+    void trim_history_locked();
+    void mark_dirty_locked();
+    std::string serialize_locked() const;
+
+    Options options_;
+    const Clock& clock_;
+    WriteFaults* faults_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable work_cv_;
+    std::condition_variable writer_cv_;
+    std::deque<Entry> entries_;  // creation order, oldest first
+    std::set<std::string> busy_runtimes_;
+    bool stopping_ = false;
+    bool dirty_ = false;
+    bool writer_stop_ = false;
+
+    std::vector<std::thread> workers_;
+    std::thread writer_;
+};
+
+}  // namespace venom

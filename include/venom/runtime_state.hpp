@@ -1,0 +1,45 @@
+#pragma once
+// Which runtime and model are active, and the last model used on each runtime, kept in
+// <data>/runtime.json and rendered as <data>/llm-runtime.env for systemd EnvironmentFile= and
+// the service scripts (DESIGN.md "Data on disk").
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "venom/result.hpp"
+
+namespace venom {
+
+struct RuntimeState {
+    std::optional<std::string> active_runtime;  // "ollama", "vllm", "openai", "google"
+    std::optional<std::string> active_model;
+    std::map<std::string, std::string> last_model;  // runtime -> model
+};
+
+class RuntimeStateStore {
+public:
+    explicit RuntimeStateStore(std::filesystem::path data_dir);
+
+    // Reads runtime.json (missing: empty state). Returns a warning when the file is damaged;
+    // the state then starts empty and the file is left as it is for a person to inspect.
+    std::optional<std::string> load();
+
+    // Thread-safe snapshot, no I/O.
+    RuntimeState current() const;
+
+    // Records `model` as active on `runtime` (and as that runtime's last model), writing
+    // runtime.json and llm-runtime.env durably before the change becomes visible. Thread-safe.
+    Result<void> set_active(const std::string& runtime, const std::string& model);
+
+private:
+    std::filesystem::path json_path_;
+    std::filesystem::path env_path_;
+    mutable std::mutex mutex_;
+    std::mutex write_mutex_;
+    RuntimeState state_;
+};
+
+}  // namespace venom

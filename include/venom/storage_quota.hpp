@@ -1,0 +1,29 @@
+#pragma once
+// The storage quota ("Resource Guard"): an install may not push the models directory past
+// MAX_STORAGE_GB, nor need more than the filesystem has free. Sizes in GB mean GiB (1024^3
+// bytes), as the earlier implementation and the panel use them.
+
+#include <cstdint>
+
+#include "venom/result.hpp"
+
+namespace venom {
+
+constexpr double kBytesPerGb = 1024.0 * 1024.0 * 1024.0;
+
+struct QuotaLimits {
+    double max_storage_gb = 50.0;
+    double default_model_size_gb = 4.0;  // estimate when a provider does not know the size
+};
+
+struct StorageFacts {
+    uint64_t models_dir_bytes = 0;  // everything under the models directory
+    uint64_t fs_free_bytes = 0;     // free space available to the daemon on that filesystem
+};
+
+// Ok when `additional_gb` more fits both limits; otherwise 507 storage_quota_exceeded with a
+// message saying how much is used, needed and allowed. Pure.
+Result<void> check_storage_quota(const QuotaLimits& limits, const StorageFacts& facts,
+                                 double additional_gb);
+
+}  // namespace venom

@@ -1,0 +1,86 @@
+#pragma once
+// Resource usage for GET /models/usage and the storage quota, sampled in the background every
+// few seconds so a request never walks the disk or starts nvidia-smi.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "venom/process_runner.hpp"
+#include "venom/storage_quota.hpp"
+
+namespace venom {
+
+struct GpuStats {
+    double utilization_percent = 0;  // busiest GPU
+    double vram_used_mb = 0;
+    double vram_total_mb = 0;
+};
+
+struct UsageSnapshot {
+    uint64_t models_dir_bytes = 0;
+    uint64_t fs_total_bytes = 0;
+    uint64_t fs_free_bytes = 0;
+    std::optional<double> cpu_percent;  // null until two /proc/stat readings exist
+    uint64_t mem_total_bytes = 0;
+    uint64_t mem_used_bytes = 0;
+    std::optional<GpuStats> gpu;  // null without nvidia-smi or GPU
+};
+
+// Returns the GPU figures, or nullopt when there is no GPU. Called on the sampler thread.
+using GpuProbe = std::function<std::optional<GpuStats>()>;
+
+// The production probe: `nvidia-smi --query-gpu=...` through `runner`, 5 s deadline; a missing
+// binary, a failure or a timeout all mean "no GPU".
+GpuProbe make_nvidia_smi_probe(ProcessRunner runner);
+
+// Parses nvidia-smi's "utilization.gpu, memory.used, memory.total" CSV (no header, no units),
+// one line per GPU; picks the GPU using the most memory. Pure.
+std::optional<GpuStats> parse_nvidia_smi_csv(const std::string& csv);
+
+class UsageSampler {
+public:
+    struct Options {
+        std::filesystem::path models_dir;
+        std::chrono::milliseconds interval{5000};
+        std::filesystem::path proc_root = "/proc";
+    };
+    UsageSampler(Options options, GpuProbe gpu_probe);
+    ~UsageSampler();
+
+    // Takes one sample now on the calling thread (at start-up without the GPU probe, which
+    // may take a while; and by tests).
+    void sample_now(bool with_gpu = true);
+    // Starts the background thread: a full sample at once, then one every interval.
+    void start();
+    void stop();
+
+    // Thread-safe, no I/O: the latest sample.
+    UsageSnapshot latest() const;
+    StorageFacts storage_facts() const;
+
+private:
+    void loop();
+
+    Options options_;
+    GpuProbe gpu_probe_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    UsageSnapshot latest_;
+    bool stop_ = false;
+    std::thread thread_;
+    // Previous /proc/stat totals, touched only by the sampling thread.
+    uint64_t prev_busy_ = 0, prev_total_ = 0;
+};
+
+// The `usage` object of GET /models/usage with the spec's field names.
+nlohmann::json usage_to_json(const UsageSnapshot& s, double disk_limit_gb,
+                             std::size_t models_count);
+
+}  // namespace venom

@@ -1,0 +1,27 @@
+#pragma once
+// Handlers: plain functions from a matched request and the services to a response value.
+// They parse and validate, call the core, and shape JSON; no Beast, no disk, no subprocess.
+
+#include "api/router.hpp"
+#include "api/services.hpp"
+
+namespace venom::api {
+
+// health_handlers.cpp
+HttpResponse get_health(const ApiRequest& request, Services& services);
+
+// model_handlers.cpp
+HttpResponse list_installed_models(const ApiRequest& request, Services& services);
+HttpResponse get_model_capabilities(const ApiRequest& request, Services& services);
+HttpResponse get_models_usage(const ApiRequest& request, Services& services);
+
+// registry_handlers.cpp
+HttpResponse install_model(const ApiRequest& request, Services& services);
+HttpResponse remove_model(const ApiRequest& request, Services& services);
+
+// operation_handlers.cpp
+HttpResponse list_operations(const ApiRequest& request, Services& services);
+HttpResponse get_operation(const ApiRequest& request, Services& services);
+HttpResponse cancel_operation(const ApiRequest& request, Services& services);
+
+}  // namespace venom::api

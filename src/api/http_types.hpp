@@ -1,0 +1,29 @@
+#pragma once
+// Plain request and response values: what the HTTP layer hands the router and gets back. No
+// Beast types, so handlers and the router are unit-tested without sockets.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace venom::api {
+
+struct HttpRequest {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // raw, still percent-encoded: "/api/v1/models/a%2Fb/capabilities?x=1"
+    std::vector<std::pair<std::string, std::string>> headers;  // names as received
+    std::string body;
+
+    // First header with that name, compared case-insensitively; empty when absent.
+    std::string_view header(std::string_view name) const;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Allow
+};
+
+}  // namespace venom::api

@@ -1,0 +1,33 @@
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.hpp"
+#include "api/json_response.hpp"
+#include "api/request_body.hpp"
+
+namespace venom::api {
+
+HttpResponse list_operations(const ApiRequest& request, Services& services) {
+    auto limit = query_int(request, "limit", 10, 1, 1000);
+    if (!limit) return error_response(limit.error());
+    nlohmann::json operations = nlohmann::json::array();
+    for (const auto& op : services.operations.list(static_cast<std::size_t>(*limit))) {
+        operations.push_back(to_json(op));
+    }
+    return json_response(
+        200, {{"success", true}, {"operations", operations}, {"count", operations.size()}});
+}
+
+HttpResponse get_operation(const ApiRequest& request, Services& services) {
+    const std::string& id = request.param("operation_id");
+    auto op = services.operations.get(id);
+    if (!op) return error_response(404, "operation_not_found", "Operation " + id + " not found");
+    return json_response(200, {{"success", true}, {"operation", to_json(*op)}});
+}
+
+HttpResponse cancel_operation(const ApiRequest& request, Services& services) {
+    auto op = services.operations.cancel(request.param("operation_id"));
+    if (!op) return error_response(op.error());
+    return json_response(200, {{"success", true}, {"operation", to_json(*op)}});
+}
+
+}  // namespace venom::api

@@ -1,0 +1,35 @@
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.hpp"
+#include "api/json_response.hpp"
+#include "api/request_body.hpp"
+
+namespace venom::api {
+
+HttpResponse install_model(const ApiRequest& request, Services& services) {
+    auto body = parse_json_object(request.http);
+    if (!body) return error_response(body.error());
+    auto name = required_string(*body, "name");
+    if (!name) return error_response(name.error());
+    auto provider = required_string(*body, "provider");
+    if (!provider) return error_response(provider.error());
+    auto runtime = optional_string(*body, "runtime");
+    if (!runtime) return error_response(runtime.error());
+
+    auto operation_id = services.registry.install_model(*name, *provider, *runtime);
+    if (!operation_id) return error_response(operation_id.error());
+    return json_response(202, {{"success", true},
+                               {"operation_id", *operation_id},
+                               {"message", "Model installation started: " + *name}});
+}
+
+HttpResponse remove_model(const ApiRequest& request, Services& services) {
+    const std::string& name = request.param("name");
+    auto operation_id = services.registry.remove_model(name);
+    if (!operation_id) return error_response(operation_id.error());
+    return json_response(202, {{"success", true},
+                               {"operation_id", *operation_id},
+                               {"message", "Model removal started: " + name}});
+}
+
+}  // namespace venom::api

@@ -1,0 +1,179 @@
+#include "api/router.hpp"
+
+#include <openssl/crypto.h>
+
+#include <exception>
+
+#include "api/json_response.hpp"
+#include "venom/logging.hpp"
+
+namespace venom::api {
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find(separator, start);
+        if (end == std::string_view::npos) end = text.size();
+        parts.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
+std::vector<std::string_view> split_path(std::string_view path) {
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    return split(path, '/');
+}
+
+bool is_param(std::string_view segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string_view HttpRequest::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (iequals(key, name)) return value;
+    }
+    return {};
+}
+
+std::optional<std::string> ApiRequest::query_value(const std::string& name) const {
+    if (auto it = query.find(name); it != query.end()) return it->second;
+    return std::nullopt;
+}
+
+Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '%') {
+            const bool complete = i + 2 < text.size();
+            const int hi = complete ? hex_value(text[i + 1]) : -1;
+            const int lo = complete ? hex_value(text[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                return make_error(400, "bad_encoding",
+                                  "Malformed percent-encoding in '" + std::string(text) + "'");
+            }
+            c = static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            c = ' ';
+        }
+        if (c == '\0') return make_error(400, "bad_encoding", "NUL byte in request");
+        out.push_back(c);
+    }
+    return out;
+}
+
+Router::Router(std::vector<Route> routes, std::optional<std::string> api_token)
+    : api_token_(std::move(api_token)) {
+    for (auto& route : routes) {
+        CompiledRoute compiled;
+        for (auto segment : split_path(route.pattern)) compiled.segments.emplace_back(segment);
+        compiled.route = std::move(route);
+        routes_.push_back(std::move(compiled));
+    }
+}
+
+bool Router::authorized(const HttpRequest& request) const {
+    if (!api_token_) return true;
+    std::string_view header = request.header("authorization");
+    constexpr std::string_view kScheme = "Bearer ";
+    if (header.size() <= kScheme.size() || !iequals(header.substr(0, kScheme.size()), kScheme)) {
+        return false;
+    }
+    std::string_view presented = header.substr(kScheme.size());
+    // Constant-time compare, so response timing does not reveal how much of a guess was right.
+    return presented.size() == api_token_->size() &&
+           CRYPTO_memcmp(presented.data(), api_token_->data(), presented.size()) == 0;
+}
+
+HttpResponse Router::dispatch(const HttpRequest& request, Services& services) const {
+    std::string_view target = request.target;
+    std::string_view path = target.substr(0, target.find('?'));
+    std::string_view query_text =
+        path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view{};
+    const auto segments = split_path(path);
+
+    std::string allowed;
+    for (const auto& compiled : routes_) {
+        if (compiled.segments.size() != segments.size()) continue;
+        bool match = true;
+        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+            match = is_param(compiled.segments[i]) ? !segments[i].empty()
+                                                   : compiled.segments[i] == segments[i];
+        }
+        if (!match) continue;
+        if (compiled.route.method != request.method) {
+            if (allowed.find(compiled.route.method) == std::string::npos) {
+                allowed += allowed.empty() ? compiled.route.method : ", " + compiled.route.method;
+            }
+            continue;
+        }
+
+        if (compiled.route.access == Access::token && !authorized(request)) {
+            HttpResponse response = error_response(
+                401, "unauthorized", "Missing or wrong token: send Authorization: Bearer <token>");
+            response.headers.emplace_back("WWW-Authenticate", "Bearer");
+            return response;
+        }
+
+        ApiRequest api{request, {}, {}};
+        for (std::size_t i = 0; i < segments.size(); ++i) {
+            if (!is_param(compiled.segments[i])) continue;
+            auto decoded = percent_decode(segments[i], false);
+            if (!decoded) return error_response(decoded.error());
+            const std::string& p = compiled.segments[i];
+            api.params[p.substr(1, p.size() - 2)] = std::move(decoded.value());
+        }
+        for (auto pair : split(query_text, '&')) {
+            if (pair.empty()) continue;
+            std::size_t eq = pair.find('=');
+            auto key = percent_decode(pair.substr(0, eq), true);
+            auto value = percent_decode(
+                eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+            if (!key) return error_response(key.error());
+            if (!value) return error_response(value.error());
+            api.query.emplace(std::move(key.value()), std::move(value.value()));
+        }
+        try {
+            return compiled.route.handler(api, services);
+        } catch (const std::exception& e) {
+            logger("api")->error("handler threw method={} path={} error=\"{}\"", request.method,
+                                 std::string(path), e.what());
+            return error_response(500, "internal_error", "Internal error");
+        }
+    }
+    if (!allowed.empty()) {
+        HttpResponse response = error_response(
+            405, "method_not_allowed",
+            "Method " + request.method + " is not allowed here; allowed: " + allowed);
+        response.headers.emplace_back("Allow", allowed);
+        return response;
+    }
+    return error_response(404, "not_found", "No route for " + std::string(path));
+}
+
+}  // namespace venom::api

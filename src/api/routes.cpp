@@ -1,0 +1,24 @@
+// The whole REST surface in one table, in the order docs/API.md describes it.
+#include "api/handlers.hpp"
+#include "api/router.hpp"
+
+namespace venom::api {
+
+std::vector<Route> api_routes() {
+    return {
+        {"GET", "/api/v1/health", get_health, Access::open},
+
+        {"GET", "/api/v1/models", list_installed_models, Access::open},
+        {"GET", "/api/v1/models/usage", get_models_usage, Access::open},
+        {"GET", "/api/v1/models/{name}/capabilities", get_model_capabilities, Access::open},
+
+        {"POST", "/api/v1/models/registry/install", install_model, Access::token},
+        {"DELETE", "/api/v1/models/registry/{name}", remove_model, Access::token},
+
+        {"GET", "/api/v1/models/operations", list_operations, Access::open},
+        {"GET", "/api/v1/models/operations/{operation_id}", get_operation, Access::open},
+        {"DELETE", "/api/v1/models/operations/{operation_id}", cancel_operation, Access::token},
+    };
+}
+
+}  // namespace venom::api

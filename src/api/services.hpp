@@ -1,0 +1,25 @@
+#pragma once
+// What handlers may use: references to the daemon's long-lived parts, wired by the daemon.
+
+#include <string>
+#include <vector>
+
+#include "venom/config.hpp"
+#include "venom/model_registry.hpp"
+#include "venom/operation_queue.hpp"
+#include "venom/runtime_state.hpp"
+#include "venom/usage_sampler.hpp"
+
+namespace venom::api {
+
+struct Services {
+    ModelRegistry& registry;
+    OperationQueue& operations;
+    UsageSampler& usage;
+    RuntimeStateStore& runtime_state;
+    const Config& config;
+    std::string version;
+    std::vector<std::string> warnings;  // problems found at start-up, shown by /health
+};
+
+}  // namespace venom::api

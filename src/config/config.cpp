@@ -1,0 +1,284 @@
+#include "venom/config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace venom {
+namespace {
+
+using nlohmann::json;
+
+// One row per setting: where it may come from and how its text becomes a value. Rows with an
+// empty flag or env cannot be set that way (secrets never come from flags or the file).
+struct Setting {
+    const char* flag;
+    const char* env;
+    const char* file_key;
+    std::function<void(Config&, const std::string& value, const std::string& source)> apply;
+};
+
+[[noreturn]] void bad(const std::string& source, const std::string& value, const char* why) {
+    throw ConfigError(source + ": '" + value + "' " + why);
+}
+
+int64_t parse_int(const std::string& v, const std::string& source, int64_t lo, int64_t hi) {
+    std::size_t used = 0;
+    int64_t n = 0;
+    try {
+        n = std::stoll(v, &used);
+    } catch (const std::exception&) {
+        bad(source, v, "is not a whole number");
+    }
+    if (used != v.size()) bad(source, v, "is not a whole number");
+    if (n < lo || n > hi) {
+        throw ConfigError(source + ": '" + v + "' must be between " + std::to_string(lo) +
+                          " and " + std::to_string(hi));
+    }
+    return n;
+}
+
+double parse_positive(const std::string& v, const std::string& source) {
+    std::size_t used = 0;
+    double d = 0;
+    try {
+        d = std::stod(v, &used);
+    } catch (const std::exception&) {
+        bad(source, v, "is not a number");
+    }
+    if (used != v.size() || !(d > 0) || d == std::numeric_limits<double>::infinity()) {
+        bad(source, v, "must be a positive number");
+    }
+    return d;
+}
+
+std::string parse_url(const std::string& v, const std::string& source) {
+    if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+        bad(source, v, "must start with http:// or https://");
+    }
+    if (v.size() <= 8) bad(source, v, "has no host");
+    return v;
+}
+
+std::string parse_one_of(const std::string& v, const std::string& source,
+                         std::initializer_list<const char*> allowed) {
+    std::string list;
+    for (const char* a : allowed) {
+        if (v == a) return v;
+        list += list.empty() ? a : std::string(", ") + a;
+    }
+    throw ConfigError(source + ": '" + v + "' must be one of " + list);
+}
+
+std::string non_empty(const std::string& v, const std::string& source) {
+    if (v.empty()) throw ConfigError(source + ": must not be empty");
+    return v;
+}
+
+template <typename T>
+auto int_setting(T Config::*field, int64_t lo, int64_t hi) {
+    return [=](Config& c, const std::string& v, const std::string& s) {
+        c.*field = static_cast<T>(parse_int(v, s, lo, hi));
+    };
+}
+
+auto url_setting(std::string Config::*field) {
+    return [=](Config& c, const std::string& v, const std::string& s) {
+        c.*field = parse_url(v, s);
+    };
+}
+
+auto text_setting(std::string Config::*field) {
+    return [=](Config& c, const std::string& v, const std::string& s) {
+        c.*field = non_empty(v, s);
+    };
+}
+
+auto secret_setting(std::optional<std::string> Config::*field) {
+    return [=](Config& c, const std::string& v, const std::string&) {
+        if (!v.empty()) c.*field = v;
+    };
+}
+
+const std::vector<Setting>& settings() {
+    static const std::vector<Setting> table = {
+        {"--host", "VENOM_HOST", "host", text_setting(&Config::host)},
+        {"--port", "VENOM_PORT", "port", int_setting(&Config::port, 0, 65535)},
+        {"--data-dir", "VENOM_DATA_DIR", "data_dir",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.data_dir = non_empty(v, s);
+         }},
+        {"--log-level", "VENOM_LOG_LEVEL", "log_level",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.log_level = parse_one_of(v, s, {"trace", "debug", "info", "warn", "error",
+                                               "critical", "off"});
+         }},
+        {"", "VENOM_MODELS_DIR", "models_dir",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.models_dir = non_empty(v, s);
+         }},
+        {"", "VENOM_API_TOKEN", "", secret_setting(&Config::api_token)},
+        {"", "MAX_STORAGE_GB", "max_storage_gb",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.max_storage_gb = parse_positive(v, s);
+         }},
+        {"", "DEFAULT_MODEL_SIZE_GB", "default_model_size_gb",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.default_model_size_gb = parse_positive(v, s);
+         }},
+        {"", "VENOM_CATALOG_TTL_SECONDS", "catalog_ttl_seconds",
+         int_setting(&Config::catalog_ttl_seconds, 0, 7 * 24 * 3600)},
+        {"", "OLLAMA_HOST", "ollama_host", text_setting(&Config::ollama_host)},
+        {"", "OLLAMA_LIBRARY_URL", "ollama_library_url", url_setting(&Config::ollama_library_url)},
+        {"", "HF_ENDPOINT", "hf_endpoint", url_setting(&Config::hf_endpoint)},
+        {"", "HF_TOKEN", "", secret_setting(&Config::hf_token)},
+        {"", "VLLM_ENDPOINT", "vllm_endpoint", url_setting(&Config::vllm_endpoint)},
+        {"", "OPENAI_API_KEY", "", secret_setting(&Config::openai_api_key)},
+        {"", "OPENAI_BASE_URL", "openai_base_url", url_setting(&Config::openai_base_url)},
+        {"", "GOOGLE_API_KEY", "", secret_setting(&Config::google_api_key)},
+        {"", "GEMINI_BASE_URL", "gemini_base_url", url_setting(&Config::gemini_base_url)},
+        {"", "VENOM_SERVICE_MANAGER", "service_manager",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.service_manager = parse_one_of(v, s, {"auto", "systemd", "process"});
+         }},
+        {"", "OLLAMA_BIN", "ollama_bin", text_setting(&Config::ollama_bin)},
+        {"", "VLLM_BIN", "vllm_bin", text_setting(&Config::vllm_bin)},
+        {"", "", "io_threads", int_setting(&Config::io_threads, 1, 64)},
+        {"", "", "operation_workers", int_setting(&Config::operation_workers, 1, 64)},
+        {"", "", "max_connections", int_setting(&Config::max_connections, 1, 100000)},
+        {"", "", "max_body_bytes", int_setting(&Config::max_body_bytes, 1024, 1LL << 30)},
+        {"", "", "request_timeout_seconds", int_setting(&Config::request_timeout_seconds, 1, 3600)},
+        {"", "", "keep_alive_timeout_seconds",
+         int_setting(&Config::keep_alive_timeout_seconds, 1, 3600)},
+        {"", "", "operations_history_limit",
+         int_setting(&Config::operations_history_limit, 10, 100000)},
+        {"", "", "usage_interval_seconds", int_setting(&Config::usage_interval_seconds, 1, 3600)},
+    };
+    return table;
+}
+
+// Splits "--name=value" / "--name value" pairs. Throws for unknown flags or a missing value.
+std::vector<std::pair<std::string, std::string>> parse_flags(const std::vector<std::string>& args,
+                                                             CommandLine& out) {
+    std::vector<std::pair<std::string, std::string>> flags;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        if (arg == "--help" || arg == "-h") {
+            out.help = true;
+            continue;
+        }
+        if (arg == "--version") {
+            out.version = true;
+            continue;
+        }
+        std::string name = arg, value;
+        bool has_value = false;
+        if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+            has_value = true;
+        }
+        bool known = name == "--config";
+        for (const auto& s : settings()) known = known || (*s.flag && name == s.flag);
+        if (!known) {
+            throw ConfigError("unknown option '" + arg + "' (see --help)");
+        }
+        if (!has_value) {
+            if (i + 1 >= args.size()) throw ConfigError(name + ": needs a value");
+            value = args[++i];
+        }
+        flags.emplace_back(name, value);
+    }
+    return flags;
+}
+
+void apply_file(Config& config, const std::filesystem::path& path, bool required) {
+    std::ifstream in(path);
+    if (!in) {
+        if (required) throw ConfigError("--config: cannot read " + path.string());
+        return;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    json doc;
+    try {
+        doc = json::parse(text.str());
+    } catch (const json::exception& e) {
+        throw ConfigError(path.string() + ": not valid JSON (" + e.what() + ")");
+    }
+    if (!doc.is_object()) throw ConfigError(path.string() + ": must be a JSON object");
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+        const Setting* match = nullptr;
+        for (const auto& s : settings()) {
+            if (*s.file_key && it.key() == s.file_key) match = &s;
+        }
+        if (!match) throw ConfigError(path.string() + ": unknown setting '" + it.key() + "'");
+        if (it->is_null()) continue;
+        std::string value = it->is_string() ? it->get<std::string>() : it->dump();
+        match->apply(config, value, path.string() + ": " + it.key());
+    }
+}
+
+}  // namespace
+
+CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env) {
+    CommandLine out;
+    auto flags = parse_flags(args, out);
+    Config& config = out.config;
+
+    std::optional<std::string> config_path = env("VENOM_CONFIG");
+    for (const auto& [name, value] : flags) {
+        if (name == "--config") config_path = value;
+    }
+    if (config_path && !config_path->empty()) {
+        config.config_file = *config_path;
+        apply_file(config, *config.config_file, true);
+    } else if (std::filesystem::exists("config/venom.json")) {
+        config.config_file = "config/venom.json";
+        apply_file(config, *config.config_file, false);
+    }
+    for (const auto& s : settings()) {
+        if (!*s.env) continue;
+        if (auto value = env(s.env)) s.apply(config, *value, s.env);
+    }
+    for (const auto& [name, value] : flags) {
+        for (const auto& s : settings()) {
+            if (*s.flag && name == s.flag) s.apply(config, value, name);
+        }
+    }
+    if (config.models_dir.empty()) config.models_dir = config.data_dir / "models";
+    return out;
+}
+
+EnvLookup process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        if (const char* v = std::getenv(name.c_str())) return std::string(v);
+        return std::nullopt;
+    };
+}
+
+std::string usage_text() {
+    return R"(venomd: manages LLM models on this machine (catalogs, installs, runtimes).
+
+Usage: venomd [options]
+
+Options (flag beats environment beats config file beats default):
+  --host ADDR         listen address           VENOM_HOST       (127.0.0.1)
+  --port N            listen port, 0 = any     VENOM_PORT       (8000)
+  --data-dir DIR      state directory          VENOM_DATA_DIR   (./data)
+  --config FILE       JSON config file         VENOM_CONFIG     (config/venom.json if present)
+  --log-level LEVEL   trace|debug|info|warn|error|critical|off
+                                               VENOM_LOG_LEVEL  (info)
+  --help              show this text
+  --version           print the version
+
+Environment only: VENOM_MODELS_DIR, VENOM_API_TOKEN, MAX_STORAGE_GB, DEFAULT_MODEL_SIZE_GB,
+VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN, VLLM_ENDPOINT,
+OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
+OLLAMA_BIN, VLLM_BIN. See docs/CONFIGURATION.md.
+)";
+}
+
+}  // namespace venom

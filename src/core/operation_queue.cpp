@@ -1,0 +1,369 @@
+#include "venom/operation_queue.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "venom/logging.hpp"
+
+namespace venom {
+namespace {
+
+using nlohmann::json;
+
+// Progress reaches 100 only when the operation completes; while work runs it is capped, so a
+// client never sees 100 with a status still in_progress.
+constexpr double kRunningProgressCap = 99.9;
+
+}  // namespace
+
+std::string runtime_lock_key(const std::string& runtime) {
+    if (runtime == "ollama" || runtime == "vllm") return runtime;
+    return "cloud";
+}
+
+void OperationContext::set_message(std::string message) {
+    queue_.update(id_, [&](Operation& op) { op.message = std::move(message); });
+}
+
+void OperationContext::set_bytes(uint64_t done, std::optional<uint64_t> total) {
+    queue_.update(id_, [&](Operation& op) {
+        op.bytes_done = done;
+        op.bytes_total = total;
+        if (total && *total > 0) {
+            op.progress = std::min(kRunningProgressCap, 100.0 * static_cast<double>(done) /
+                                                            static_cast<double>(*total));
+        }
+    });
+}
+
+void OperationContext::set_progress(double percent) {
+    queue_.update(id_, [&](Operation& op) {
+        op.progress = std::clamp(percent, 0.0, kRunningProgressCap);
+    });
+}
+
+OperationQueue::OperationQueue(Options options, const Clock& clock, WriteFaults* faults)
+    : options_(std::move(options)), clock_(clock), faults_(faults) {}
+
+OperationQueue::~OperationQueue() { shutdown(); }
+
+std::optional<std::string> OperationQueue::load_history() {
+    if (options_.history_path.empty()) return std::nullopt;
+    remove_stale_temp_files(options_.history_path);
+    std::ifstream in(options_.history_path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+
+    std::deque<Entry> loaded;
+    std::size_t interrupted = 0;
+    try {
+        json doc = json::parse(buffer.str());
+        for (const auto& item : doc.at("operations")) {
+            Entry entry;
+            entry.op = operation_from_json(item);
+            if (!entry.op.finished()) {
+                entry.op.status = OperationStatus::failed;
+                entry.op.error = "interrupted: the daemon stopped while this operation ran";
+                entry.op.completed_at = format_rfc3339(clock_.now());
+                entry.op.updated_at = *entry.op.completed_at;
+                ++interrupted;
+            }
+            loaded.push_back(std::move(entry));
+        }
+    } catch (const std::exception& e) {
+        std::filesystem::path aside = options_.history_path;
+        aside += ".corrupt";
+        std::error_code ec;
+        std::filesystem::copy_file(options_.history_path, aside,
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+        std::string warning = "operation history " + options_.history_path.string() +
+                              " is damaged (" + e.what() + "); a copy was kept at " +
+                              aside.string() + " and the history starts empty";
+        logger("operations")->error("history damaged path={} reason=\"{}\"",
+                                    options_.history_path.string(), e.what());
+        return warning;
+    }
+
+    std::lock_guard lock(mutex_);
+    entries_ = std::move(loaded);
+    trim_history_locked();
+    if (interrupted > 0) {
+        logger("operations")->warn("history marked interrupted operations count={}", interrupted);
+        mark_dirty_locked();
+    }
+    return std::nullopt;
+}
+
+void OperationQueue::start() {
+    std::lock_guard lock(mutex_);
+    if (!workers_.empty() || stopping_) return;
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.workers); ++i) {
+        workers_.emplace_back([this] { worker_loop(); });
+    }
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+Result<std::string> OperationQueue::submit(OperationRequest request, OperationWork work) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+        return make_error(503, "shutting_down", "The daemon is shutting down");
+    }
+    for (const auto& entry : entries_) {
+        if (!entry.op.finished() && entry.op.model_name == request.model_name) {
+            return make_error(409, "model_busy",
+                              "Model " + request.model_name + " already has a " +
+                                  std::string(to_string(entry.op.type)) +
+                                  " operation running: " + entry.op.operation_id);
+        }
+    }
+    Entry entry;
+    entry.op.operation_id = make_uuid_v4();
+    entry.op.model_name = std::move(request.model_name);
+    entry.op.provider = std::move(request.provider);
+    entry.op.runtime = std::move(request.runtime);
+    entry.op.type = request.type;
+    entry.op.message = std::move(request.message);
+    entry.op.started_at = format_rfc3339(clock_.now());
+    entry.op.updated_at = entry.op.started_at;
+    entry.work = std::move(work);
+    std::string id = entry.op.operation_id;
+    entries_.push_back(std::move(entry));
+    trim_history_locked();
+    mark_dirty_locked();
+    work_cv_.notify_one();
+    return id;
+}
+
+std::optional<Operation> OperationQueue::get(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    if (const Entry* entry = find_locked(id)) return entry->op;
+    return std::nullopt;
+}
+
+std::vector<Operation> OperationQueue::list(std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::vector<Operation> out;
+    out.reserve(std::min(limit, entries_.size()));
+    for (auto it = entries_.rbegin(); it != entries_.rend() && out.size() < limit; ++it) {
+        out.push_back(it->op);
+    }
+    return out;
+}
+
+std::optional<std::string> OperationQueue::unfinished_operation_for(
+    const std::string& model_name) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& entry : entries_) {
+        if (!entry.op.finished() && entry.op.model_name == model_name) {
+            return entry.op.operation_id;
+        }
+    }
+    return std::nullopt;
+}
+
+Result<Operation> OperationQueue::cancel(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    Entry* entry = find_locked(id);
+    if (!entry) return make_error(404, "operation_not_found", "Operation " + id + " not found");
+    if (entry->op.finished()) {
+        return make_error(409, "operation_finished",
+                          "Operation " + id + " already " +
+                              std::string(to_string(entry->op.status)));
+    }
+    entry->cancel->store(true);
+    if (entry->op.status == OperationStatus::pending) {
+        finish_locked(*entry, OperationStatus::cancelled, "Cancelled before it started",
+                      std::nullopt);
+    } else {
+        entry->op.message = "Cancelling...";
+        entry->op.updated_at = format_rfc3339(clock_.now());
+    }
+    logger("operations")->info("cancel requested op={} model={}", id, entry->op.model_name);
+    return entry->op;
+}
+
+void OperationQueue::shutdown() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && workers_.empty() && !writer_.joinable()) return;
+        stopping_ = true;
+        for (auto& entry : entries_) {
+            if (!entry.op.finished()) entry.cancel->store(true);
+        }
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& entry : entries_) {
+            if (!entry.op.finished()) {
+                finish_locked(entry, OperationStatus::failed, entry.op.message,
+                              "interrupted by daemon shutdown; start it again to resume");
+            }
+        }
+        writer_stop_ = true;
+    }
+    writer_cv_.notify_all();
+    if (writer_.joinable()) {
+        writer_.join();
+    } else if (!options_.history_path.empty()) {
+        std::lock_guard lock(mutex_);
+        if (dirty_) (void)write_file_durably(options_.history_path, serialize_locked(), faults_);
+    }
+}
+
+void OperationQueue::worker_loop() {
+    for (;;) {
+        std::string id;
+        OperationWork work;
+        std::shared_ptr<std::atomic<bool>> cancel;
+        std::string runtime_key;
+        {
+            std::unique_lock lock(mutex_);
+            Entry* entry = nullptr;
+            work_cv_.wait(lock, [&] { return stopping_ || (entry = next_runnable_locked()); });
+            if (stopping_) return;
+            entry->op.status = OperationStatus::in_progress;
+            entry->op.updated_at = format_rfc3339(clock_.now());
+            runtime_key = runtime_lock_key(entry->op.runtime);
+            busy_runtimes_.insert(runtime_key);
+            id = entry->op.operation_id;
+            work = std::move(entry->work);
+            cancel = entry->cancel;
+            logger("operations")->info("start op={} type={} model={} runtime={}", id,
+                                       to_string(entry->op.type), entry->op.model_name,
+                                       entry->op.runtime);
+            mark_dirty_locked();
+        }
+
+        OperationContext context(*this, id, cancel);
+        Result<std::string> result = make_error(500, "internal", "operation did not run");
+        try {
+            result = work(context);
+        } catch (const std::exception& e) {
+            // Work must not throw (convention 3); if it does, the operation fails, not the daemon.
+            result = make_error(500, "internal", std::string("unexpected error: ") + e.what());
+        }
+
+        {
+            std::lock_guard lock(mutex_);
+            busy_runtimes_.erase(runtime_key);
+            if (Entry* entry = find_locked(id)) {
+                if (result.ok()) {
+                    finish_locked(*entry, OperationStatus::completed, result.value(),
+                                  std::nullopt);
+                } else if (cancel->load() && stopping_) {
+                    finish_locked(*entry, OperationStatus::failed, entry->op.message,
+                                  "interrupted by daemon shutdown; start it again to resume");
+                } else if (cancel->load()) {
+                    finish_locked(*entry, OperationStatus::cancelled, "Cancelled",
+                                  std::nullopt);
+                } else {
+                    finish_locked(*entry, OperationStatus::failed, entry->op.message,
+                                  result.error().message);
+                }
+            }
+        }
+        work_cv_.notify_all();  // a runtime freed up: another worker may now run its operation
+    }
+}
+
+OperationQueue::Entry* OperationQueue::next_runnable_locked() {
+    for (auto& entry : entries_) {
+        if (entry.op.status == OperationStatus::pending &&
+            !busy_runtimes_.count(runtime_lock_key(entry.op.runtime))) {
+            return &entry;
+        }
+    }
+    return nullptr;
+}
+
+void OperationQueue::finish_locked(Entry& entry, OperationStatus status, std::string message,
+                                   std::optional<std::string> error) {
+    Operation& op = entry.op;
+    op.status = status;
+    op.message = std::move(message);
+    op.error = std::move(error);
+    if (status == OperationStatus::completed) {
+        op.progress = 100.0;
+        if (op.bytes_total) op.bytes_done = *op.bytes_total;
+    }
+    op.updated_at = format_rfc3339(clock_.now());
+    op.completed_at = op.updated_at;
+    entry.work = nullptr;
+    logger("operations")->info("finish op={} model={} status={}{}", op.operation_id,
+                               op.model_name, to_string(status),
+                               op.error ? " error=\"" + *op.error + "\"" : "");
+    mark_dirty_locked();
+}
+
+void OperationQueue::update(const std::string& id, const std::function<void(Operation&)>& change) {
+    std::lock_guard lock(mutex_);
+    if (Entry* entry = find_locked(id); entry && !entry->op.finished()) {
+        change(entry->op);
+        entry->op.updated_at = format_rfc3339(clock_.now());
+    }
+}
+
+OperationQueue::Entry* OperationQueue::find_locked(const std::string& id) {
+    for (auto& entry : entries_) {
+        if (entry.op.operation_id == id) return &entry;
+    }
+    return nullptr;
+}
+
+const OperationQueue::Entry* OperationQueue::find_locked(const std::string& id) const {
+    return const_cast<OperationQueue*>(this)->find_locked(id);
+}
+
+void OperationQueue::trim_history_locked() {
+    // Drop the oldest finished operations beyond the limit; unfinished ones are never dropped.
+    std::size_t excess =
+        entries_.size() > options_.history_limit ? entries_.size() - options_.history_limit : 0;
+    for (auto it = entries_.begin(); excess > 0 && it != entries_.end();) {
+        if (it->op.finished()) {
+            it = entries_.erase(it);
+            --excess;
+        } else {
+            ++it;
+        }
+    }
+}
+
+void OperationQueue::mark_dirty_locked() {
+    dirty_ = true;
+    writer_cv_.notify_one();
+}
+
+std::string OperationQueue::serialize_locked() const {
+    json doc = {{"operations", json::array()}};
+    for (const auto& entry : entries_) doc["operations"].push_back(to_json(entry.op));
+    return doc.dump(1);
+}
+
+void OperationQueue::writer_loop() {
+    // Writes happen here, off the request path, coalescing bursts of changes into one write.
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        writer_cv_.wait(lock, [&] { return dirty_ || writer_stop_; });
+        if (dirty_ && !options_.history_path.empty()) {
+            dirty_ = false;
+            std::string content = serialize_locked();
+            lock.unlock();
+            auto written = write_file_durably(options_.history_path, content, faults_);
+            if (!written) {
+                logger("operations")->error("history write failed error=\"{}\"",
+                                            written.error().message);
+            }
+            lock.lock();
+        } else {
+            dirty_ = false;
+        }
+        if (writer_stop_ && !dirty_) return;
+    }
+}
+
+}  // namespace venom

@@ -1,0 +1,84 @@
+#include "venom/runtime_state.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "venom/durable_file.hpp"
+
+namespace venom {
+namespace {
+
+using nlohmann::json;
+
+json to_json(const RuntimeState& s) {
+    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+    return {{"active_runtime", nullable(s.active_runtime)},
+            {"active_model", nullable(s.active_model)},
+            {"last_model", s.last_model}};
+}
+
+// Values are quoted so a model name never splits into shell words when a script sources it.
+std::string render_env(const RuntimeState& s) {
+    auto quote = [](const std::string& v) { return "\"" + v + "\""; };
+    const std::string runtime = s.active_runtime.value_or("");
+    const bool cloud = runtime == "openai" || runtime == "google";
+    std::ostringstream out;
+    out << "# Written by venomd; changes here are overwritten.\n";
+    out << "LLM_SERVICE_TYPE=" << quote(cloud ? runtime : "local") << "\n";
+    out << "ACTIVE_LLM_SERVER=" << quote(runtime) << "\n";
+    out << "LLM_MODEL_NAME=" << quote(s.active_model.value_or("")) << "\n";
+    for (const auto& [rt, model] : s.last_model) {
+        std::string key = rt;
+        for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        out << "LAST_MODEL_" << key << "=" << quote(model) << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace
+
+RuntimeStateStore::RuntimeStateStore(std::filesystem::path data_dir)
+    : json_path_(data_dir / "runtime.json"), env_path_(data_dir / "llm-runtime.env") {}
+
+std::optional<std::string> RuntimeStateStore::load() {
+    std::ifstream in(json_path_);
+    if (!in) return std::nullopt;
+    std::stringstream text;
+    text << in.rdbuf();
+    RuntimeState loaded;
+    try {
+        json doc = json::parse(text.str());
+        if (auto& v = doc.at("active_runtime"); !v.is_null()) loaded.active_runtime = v;
+        if (auto& v = doc.at("active_model"); !v.is_null()) loaded.active_model = v;
+        if (doc.contains("last_model")) {
+            loaded.last_model = doc["last_model"].get<std::map<std::string, std::string>>();
+        }
+    } catch (const std::exception& e) {
+        return "runtime state " + json_path_.string() + " is damaged (" + e.what() +
+               "); starting with no active runtime";
+    }
+    std::lock_guard lock(mutex_);
+    state_ = std::move(loaded);
+    return std::nullopt;
+}
+
+RuntimeState RuntimeStateStore::current() const {
+    std::lock_guard lock(mutex_);
+    return state_;
+}
+
+Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std::string& model) {
+    std::lock_guard write_lock(write_mutex_);
+    RuntimeState next = current();
+    next.active_runtime = runtime;
+    next.active_model = model;
+    next.last_model[runtime] = model;
+    if (auto ok = write_file_durably(json_path_, to_json(next).dump(2) + "\n"); !ok) return ok;
+    if (auto ok = write_file_durably(env_path_, render_env(next)); !ok) return ok;
+    std::lock_guard lock(mutex_);
+    state_ = std::move(next);
+    return {};
+}
+
+}  // namespace venom

@@ -1,0 +1,131 @@
+#include "daemon/daemon.hpp"
+
+#include <filesystem>
+
+#include "api/router.hpp"
+#include "api/services.hpp"
+#include "http/http_server.hpp"
+#include "venom/logging.hpp"
+#include "venom/runtime_state.hpp"
+
+#ifndef VENOM_VERSION
+#define VENOM_VERSION "0.0.0-dev"
+#endif
+
+namespace venom {
+
+const char* venom_version() { return VENOM_VERSION; }
+
+struct Daemon::Impl {
+    Config config;
+    SystemClock system_clock;
+    const Clock& clock;
+    ManifestStore manifest;
+    OperationQueue operations;
+    UsageSampler usage;
+    ModelRegistry registry;
+    RuntimeStateStore runtime_state;
+    std::vector<std::string> warnings;
+    std::unique_ptr<api::Services> services;
+    std::unique_ptr<api::Router> router;
+    std::unique_ptr<http::HttpServer> server;
+    bool started = false;
+    bool stopped = false;
+
+    Impl(Config c, Ports& ports)
+        : config(std::move(c)),
+          clock(ports.clock ? *ports.clock : system_clock),
+          manifest(config.models_dir / "manifest.json", clock),
+          operations({static_cast<std::size_t>(config.operation_workers),
+                      static_cast<std::size_t>(config.operations_history_limit),
+                      config.data_dir / "operations.json"},
+                     clock),
+          usage({config.models_dir, std::chrono::seconds(config.usage_interval_seconds)},
+                ports.gpu_probe ? ports.gpu_probe : make_nvidia_smi_probe(run_process_default())),
+          registry(manifest, operations,
+                   QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
+                   [this] { return usage.storage_facts(); }),
+          runtime_state(config.data_dir) {
+        for (auto& provider : ports.providers) registry.add_provider(provider);
+    }
+
+    static ProcessRunner run_process_default() {
+        return [](const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+            return run_process(argv, timeout);
+        };
+    }
+};
+
+Daemon::Daemon(Config config) : Daemon(std::move(config), Ports{}) {}
+
+Daemon::Daemon(Config config, Ports ports)
+    : impl_(std::make_unique<Impl>(std::move(config), ports)) {}
+
+Daemon::~Daemon() { stop(); }
+
+Result<void> Daemon::start() {
+    Impl& d = *impl_;
+    std::error_code ec;
+    for (const auto& dir : {d.config.data_dir, d.config.models_dir}) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+            return make_error(500, "storage_error",
+                              "Cannot create directory " + dir.string() + ": " + ec.message());
+        }
+    }
+    auto manifest_report = d.manifest.load();
+    if (manifest_report.warning) d.warnings.push_back(*manifest_report.warning);
+    if (auto warning = d.operations.load_history()) d.warnings.push_back(*warning);
+    if (auto warning = d.runtime_state.load()) d.warnings.push_back(*warning);
+    for (const auto& w : d.warnings) logger("daemon")->warn("{}", w);
+
+    d.usage.sample_now(false);  // storage figures for the quota before the first request
+    d.usage.start();
+    d.operations.start();
+
+    d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
+                                       d.config, venom_version(), d.warnings});
+    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token);
+    http::ServerOptions options;
+    options.host = d.config.host;
+    options.port = static_cast<uint16_t>(d.config.port);
+    options.threads = d.config.io_threads;
+    options.max_connections = d.config.max_connections;
+    options.max_body_bytes = d.config.max_body_bytes;
+    options.request_timeout = std::chrono::seconds(d.config.request_timeout_seconds);
+    options.keep_alive_timeout = std::chrono::seconds(d.config.keep_alive_timeout_seconds);
+    d.server = std::make_unique<http::HttpServer>(
+        options, [&d](const api::HttpRequest& request) {
+            return d.router->dispatch(request, *d.services);
+        });
+    if (auto listening = d.server->start(); !listening) {
+        d.operations.shutdown();
+        d.usage.stop();
+        return listening;
+    }
+    d.started = true;
+    logger("daemon")->info("listening host={} port={} data_dir={} models={} auth={}",
+                           d.config.host, d.server->port(), d.config.data_dir.string(),
+                           d.manifest.size(), d.config.api_token ? "token" : "none");
+    return {};
+}
+
+uint16_t Daemon::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+void Daemon::stop() {
+    Impl& d = *impl_;
+    if (!d.started || d.stopped) return;
+    d.stopped = true;
+    logger("daemon")->info("shutting down");
+    d.server->stop();
+    d.operations.shutdown();
+    d.usage.stop();
+    logger("daemon")->info("stopped");
+}
+
+const std::vector<std::string>& Daemon::warnings() const { return impl_->warnings; }
+ModelRegistry& Daemon::registry() { return impl_->registry; }
+OperationQueue& Daemon::operations() { return impl_->operations; }
+UsageSampler& Daemon::usage() { return impl_->usage; }
+
+}  // namespace venom

@@ -1,0 +1,270 @@
+#include "http/http_server.hpp"
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "api/json_response.hpp"
+#include "venom/logging.hpp"
+
+namespace venom::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+// What the server knows of one connection, to close it at shutdown if it is idle.
+struct Session {
+    beast::tcp_stream* stream = nullptr;
+    bool busy = false;  // between reading a request and finishing its response
+};
+
+struct HttpServer::Impl {
+    ServerOptions options;
+    Dispatch dispatch;
+    asio::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    std::vector<std::thread> threads;
+    std::atomic<bool> stopping{false};
+    uint16_t port = 0;
+
+    std::mutex sessions_mutex;
+    std::condition_variable sessions_cv;
+    std::set<std::shared_ptr<Session>> sessions;
+
+    Impl(ServerOptions o, Dispatch d)
+        : options(std::move(o)), dispatch(std::move(d)), ioc(std::max(1, options.threads)) {}
+
+    api::HttpResponse respond(const bhttp::request<bhttp::string_body>& req) {
+        api::HttpRequest request;
+        request.method = std::string(req.method_string());
+        request.target = std::string(req.target());
+        for (const auto& field : req) {
+            request.headers.emplace_back(std::string(field.name_string()),
+                                         std::string(field.value()));
+        }
+        request.body = req.body();
+        return dispatch(request);
+    }
+
+    static bhttp::response<bhttp::string_body> to_beast(const api::HttpResponse& r,
+                                                        unsigned version, bool keep_alive) {
+        bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+        res.set(bhttp::field::server, "venomd");
+        res.set(bhttp::field::content_type, r.content_type);
+        for (const auto& [name, value] : r.headers) res.set(name, value);
+        res.body() = r.body;
+        res.keep_alive(keep_alive);
+        res.prepare_payload();
+        return res;
+    }
+
+    asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream,
+                                                const api::HttpResponse& r) {
+        auto res = to_beast(r, 11, false);
+        stream.expires_after(options.request_timeout);
+        co_await bhttp::async_write(stream, res, use_tuple);
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    asio::awaitable<void> run_session(tcp::socket socket) {
+        beast::tcp_stream stream(std::move(socket));
+        auto session = std::make_shared<Session>();
+        session->stream = &stream;
+        {
+            std::lock_guard lock(sessions_mutex);
+            sessions.insert(session);
+        }
+        co_await serve(stream, *session);
+        {
+            std::lock_guard lock(sessions_mutex);
+            session->stream = nullptr;  // a close posted by stop() may still be queued
+            sessions.erase(session);
+        }
+        sessions_cv.notify_all();
+    }
+
+    asio::awaitable<void> serve(beast::tcp_stream& stream, Session& session) {
+        if (sessions_size() > static_cast<std::size_t>(options.max_connections)) {
+            co_await write_error_and_close(
+                stream, api::error_response(503, "too_many_connections",
+                                            "Too many open connections; retry shortly"));
+            co_return;
+        }
+        beast::flat_buffer buffer;
+        bool first = true;
+        while (!stopping) {
+            bhttp::request_parser<bhttp::string_body> parser;
+            parser.body_limit(options.max_body_bytes);
+            parser.header_limit(16 * 1024);
+            stream.expires_after(first ? options.request_timeout : options.keep_alive_timeout);
+            first = false;
+            auto [header_ec, header_bytes] =
+                co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+            if (header_ec) {
+                if (header_ec == bhttp::error::header_limit) {
+                    co_await write_error_and_close(
+                        stream,
+                        api::error_response(431, "headers_too_large", "Request headers too large"));
+                } else if (header_ec != bhttp::error::end_of_stream &&
+                           header_ec != beast::error::timeout &&
+                           header_ec != asio::error::operation_aborted &&
+                           header_ec != asio::error::connection_reset && buffer.size() > 0) {
+                    co_await write_error_and_close(
+                        stream, api::error_response(400, "bad_request", "Malformed HTTP request"));
+                }
+                co_return;
+            }
+            {
+                std::lock_guard lock(sessions_mutex);
+                session.busy = true;
+            }
+            stream.expires_after(options.request_timeout);
+            auto [body_ec, body_bytes] =
+                co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+            if (body_ec == bhttp::error::body_limit) {
+                co_await write_error_and_close(
+                    stream, api::error_response(
+                                413, "body_too_large",
+                                "Request body larger than " +
+                                    std::to_string(options.max_body_bytes) + " bytes"));
+                co_return;
+            }
+            if (body_ec) {
+                if (body_ec != beast::error::timeout && body_ec != asio::error::operation_aborted) {
+                    co_await write_error_and_close(
+                        stream, api::error_response(400, "bad_request", "Malformed HTTP request"));
+                }
+                co_return;
+            }
+            const auto& req = parser.get();
+            const bool keep_alive = req.keep_alive() && !stopping;
+            auto res = to_beast(respond(req), req.version(), keep_alive);
+            stream.expires_after(options.request_timeout);
+            auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
+            {
+                std::lock_guard lock(sessions_mutex);
+                session.busy = false;
+            }
+            if (write_ec || !keep_alive) break;
+        }
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    std::size_t sessions_size() {
+        std::lock_guard lock(sessions_mutex);
+        return sessions.size();
+    }
+
+    asio::awaitable<void> accept_loop() {
+        while (!stopping) {
+            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+            if (ec) {
+                if (stopping || ec == asio::error::operation_aborted) break;
+                logger("http")->warn("accept failed error=\"{}\"", ec.message());
+                continue;
+            }
+            auto executor = socket.get_executor();
+            asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
+        }
+    }
+
+    // Closes connections waiting for their next request; busy ones finish their response and
+    // then see `stopping` and close themselves.
+    void close_idle_sessions() {
+        std::lock_guard lock(sessions_mutex);
+        for (const auto& session : sessions) {
+            if (session->busy) continue;
+            // Runs on the session's strand, where the stream lives; by then the session may
+            // have ended and cleared `stream`.
+            asio::post(session->stream->get_executor(), [this, session] {
+                beast::tcp_stream* stream = nullptr;
+                {
+                    std::lock_guard inner(sessions_mutex);
+                    stream = session->stream;
+                }
+                if (!stream) return;
+                beast::error_code ignored;
+                stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+                stream->cancel();
+            });
+        }
+    }
+};
+
+HttpServer::HttpServer(ServerOptions options, Dispatch dispatch)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(dispatch))) {}
+
+HttpServer::~HttpServer() { stop(std::chrono::seconds(2)); }
+
+Result<void> HttpServer::start() {
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(impl_->options.host, ec);
+    if (ec) {
+        return make_error(500, "bind_failed", "Invalid listen address '" + impl_->options.host +
+                                                  "': " + ec.message());
+    }
+    tcp::endpoint endpoint{address, impl_->options.port};
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        return make_error(500, "bind_failed",
+                          "Cannot listen on " + impl_->options.host + ":" +
+                              std::to_string(impl_->options.port) + ": " + ec.message());
+    }
+    impl_->port = acceptor.local_endpoint().port();
+    asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+    for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
+        impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    }
+    return {};
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+    if (impl_->stopping.exchange(true)) {
+        for (auto& t : impl_->threads) {
+            if (t.joinable()) t.join();
+        }
+        return;
+    }
+    asio::post(impl_->ioc, [this] {
+        beast::error_code ignored;
+        impl_->acceptor.close(ignored);
+    });
+    impl_->close_idle_sessions();
+    {
+        std::unique_lock lock(impl_->sessions_mutex);
+        impl_->sessions_cv.wait_for(lock, grace, [&] { return impl_->sessions.empty(); });
+    }
+    impl_->ioc.stop();
+    for (auto& t : impl_->threads) {
+        if (t.joinable()) t.join();
+    }
+}
+
+}  // namespace venom::http
