@@ -118,7 +118,7 @@ Result<void> ManifestStore::remove(const std::string& name) {
 std::string ManifestStore::serialize(const std::vector<ModelMetadata>& models) const {
     json doc = {{"models", json::array()}, {"updated_at", format_rfc3339(clock_.now())}};
     for (const auto& m : models) doc["models"].push_back(to_json(m));
-    return doc.dump(2) + "\n";
+    return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 Result<void> ManifestStore::commit(std::vector<ModelMetadata> next) {

@@ -52,7 +52,8 @@ Result<std::filesystem::path> path_inside(const std::filesystem::path& base,
     }
     fs::path root = base.lexically_normal();
     if (!root.has_filename()) root = root.parent_path();  // "models/" -> "models"
-    const fs::path joined = (root / rel).lexically_normal();
+    fs::path joined = (root / rel).lexically_normal();
+    if (!joined.has_filename()) joined = joined.parent_path();
     // Compare component-wise: a string prefix check would accept "models-evil" for "models".
     auto j = joined.begin();
     for (auto r = root.begin(); r != root.end(); ++r, ++j) {

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -86,6 +87,26 @@ struct HttpServer::Impl {
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
+    // What to tell a client whose request could not be read; nothing when the connection just
+    // ended (closed, reset, timed out, cancelled at shutdown) or nothing was received.
+    std::optional<api::HttpResponse> read_error_response(const beast::error_code& ec,
+                                                         bool received_something) const {
+        if (ec == bhttp::error::body_limit) {
+            return api::error_response(413, "body_too_large",
+                                       "Request body larger than " +
+                                           std::to_string(options.max_body_bytes) + " bytes");
+        }
+        if (ec == bhttp::error::header_limit) {
+            return api::error_response(431, "headers_too_large", "Request headers too large");
+        }
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+            ec == asio::error::eof || !received_something) {
+            return std::nullopt;
+        }
+        return api::error_response(400, "bad_request", "Malformed HTTP request");
+    }
+
     asio::awaitable<void> run_session(tcp::socket socket) {
         beast::tcp_stream stream(std::move(socket));
         auto session = std::make_shared<Session>();
@@ -121,16 +142,9 @@ struct HttpServer::Impl {
             auto [header_ec, header_bytes] =
                 co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
             if (header_ec) {
-                if (header_ec == bhttp::error::header_limit) {
-                    co_await write_error_and_close(
-                        stream,
-                        api::error_response(431, "headers_too_large", "Request headers too large"));
-                } else if (header_ec != bhttp::error::end_of_stream &&
-                           header_ec != beast::error::timeout &&
-                           header_ec != asio::error::operation_aborted &&
-                           header_ec != asio::error::connection_reset && buffer.size() > 0) {
-                    co_await write_error_and_close(
-                        stream, api::error_response(400, "bad_request", "Malformed HTTP request"));
+                // Beast checks Content-Length against the body limit with the headers.
+                if (auto answer = read_error_response(header_ec, buffer.size() > 0)) {
+                    co_await write_error_and_close(stream, *answer);
                 }
                 co_return;
             }
@@ -141,18 +155,9 @@ struct HttpServer::Impl {
             stream.expires_after(options.request_timeout);
             auto [body_ec, body_bytes] =
                 co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-            if (body_ec == bhttp::error::body_limit) {
-                co_await write_error_and_close(
-                    stream, api::error_response(
-                                413, "body_too_large",
-                                "Request body larger than " +
-                                    std::to_string(options.max_body_bytes) + " bytes"));
-                co_return;
-            }
             if (body_ec) {
-                if (body_ec != beast::error::timeout && body_ec != asio::error::operation_aborted) {
-                    co_await write_error_and_close(
-                        stream, api::error_response(400, "bad_request", "Malformed HTTP request"));
+                if (auto answer = read_error_response(body_ec, true)) {
+                    co_await write_error_and_close(stream, *answer);
                 }
                 co_return;
             }
