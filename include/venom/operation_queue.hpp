@@ -93,6 +93,10 @@ public:
     // Thread-safe snapshots; no disk I/O.
     std::optional<Operation> get(const std::string& id) const;
     std::vector<Operation> list(std::size_t limit) const;  // newest first
+    // The same newest-first list as a JSON array text, with its length. Built from per-operation
+    // text cached until the operation changes: GET /models/operations is polled often and
+    // rebuilding JSON trees per request cost three quarters of its throughput.
+    std::pair<std::string, std::size_t> list_json(std::size_t limit) const;
     std::optional<std::string> unfinished_operation_for(const std::string& model_name) const;
 
     // Pending: cancelled at once. Running: the work is told and its final status becomes
@@ -107,6 +111,7 @@ private:
     friend class OperationContext;
     struct Entry {
         Operation op;
+        mutable std::string json_text;  // to_json(op).dump(), empty when stale
         OperationWork work;
         std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
     };
@@ -121,6 +126,7 @@ private:
     void update(const std::string& id, const std::function<void(Operation&)>& change);
     void trim_history_locked();
     void mark_dirty_locked();
+    void changed_locked(Entry& entry);
     std::string serialize_locked() const;
 
     Options options_;

@@ -15,6 +15,9 @@ using nlohmann::json;
 // client never sees 100 with a status still in_progress.
 constexpr double kRunningProgressCap = 99.9;
 
+// Upstream error text can hold any bytes; serialising must not throw on them.
+constexpr auto kReplaceInvalidUtf8 = json::error_handler_t::replace;
+
 }  // namespace
 
 std::string runtime_lock_key(const std::string& runtime) {
@@ -179,6 +182,7 @@ Result<Operation> OperationQueue::cancel(const std::string& id) {
     } else {
         entry->op.message = "Cancelling...";
         entry->op.updated_at = format_rfc3339(clock_.now());
+        changed_locked(*entry);
     }
     logger("operations")->info("cancel requested op={} model={}", id, entry->op.model_name);
     return entry->op;
@@ -228,6 +232,7 @@ void OperationQueue::worker_loop() {
             if (stopping_) return;
             entry->op.status = OperationStatus::in_progress;
             entry->op.updated_at = format_rfc3339(clock_.now());
+            changed_locked(*entry);
             runtime_key = runtime_lock_key(entry->op.runtime);
             busy_runtimes_.insert(runtime_key);
             id = entry->op.operation_id;
@@ -236,7 +241,6 @@ void OperationQueue::worker_loop() {
             logger("operations")->info("start op={} type={} model={} runtime={}", id,
                                        to_string(entry->op.type), entry->op.model_name,
                                        entry->op.runtime);
-            mark_dirty_locked();
         }
 
         OperationContext context(*this, id, cancel);
@@ -294,6 +298,7 @@ void OperationQueue::finish_locked(Entry& entry, OperationStatus status, std::st
     op.updated_at = format_rfc3339(clock_.now());
     op.completed_at = op.updated_at;
     entry.work = nullptr;
+    entry.json_text.clear();
     logger("operations")->info("finish op={} model={} status={}{}", op.operation_id,
                                op.model_name, to_string(status),
                                op.error ? " error=\"" + *op.error + "\"" : "");
@@ -305,6 +310,7 @@ void OperationQueue::update(const std::string& id, const std::function<void(Oper
     if (Entry* entry = find_locked(id); entry && !entry->op.finished()) {
         change(entry->op);
         entry->op.updated_at = format_rfc3339(clock_.now());
+        entry->json_text.clear();
     }
 }
 
@@ -333,6 +339,24 @@ void OperationQueue::trim_history_locked() {
     }
 }
 
+void OperationQueue::changed_locked(Entry& entry) {
+    entry.json_text.clear();
+    mark_dirty_locked();
+}
+
+std::pair<std::string, std::size_t> OperationQueue::list_json(std::size_t limit) const {
+    std::lock_guard lock(mutex_);
+    std::string out = "[";
+    std::size_t count = 0;
+    for (auto it = entries_.rbegin(); it != entries_.rend() && count < limit; ++it, ++count) {
+        if (it->json_text.empty()) it->json_text = to_json(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
+        if (count > 0) out += ',';
+        out += it->json_text;
+    }
+    out += ']';
+    return {std::move(out), count};
+}
+
 void OperationQueue::mark_dirty_locked() {
     dirty_ = true;
     writer_cv_.notify_one();
@@ -341,7 +365,7 @@ void OperationQueue::mark_dirty_locked() {
 std::string OperationQueue::serialize_locked() const {
     json doc = {{"operations", json::array()}};
     for (const auto& entry : entries_) doc["operations"].push_back(to_json(entry.op));
-    return doc.dump(1);
+    return doc.dump(1, ' ', false, kReplaceInvalidUtf8);
 }
 
 void OperationQueue::writer_loop() {
