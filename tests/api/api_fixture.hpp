@@ -1,0 +1,57 @@
+#pragma once
+// Real core objects behind the handlers, in a temp directory, without sockets.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "api/router.hpp"
+#include "api/services.hpp"
+#include "support/fake_provider.hpp"
+#include "support/temp_dir.hpp"
+
+namespace venom::testing {
+
+class ApiFixture : public ::testing::Test {
+protected:
+    ApiFixture()
+        : manifest_(dir_ / "manifest.json", clock_),
+          operations_({1, 500, {}}, clock_),
+          usage_({dir_.path(), std::chrono::hours(1)}, [] { return std::nullopt; }),
+          registry_(manifest_, operations_, QuotaLimits{50, 4},
+                    [this] { return storage_; }),
+          runtime_state_(dir_.path()),
+          services_{registry_, operations_, usage_, runtime_state_, config_, "test", {}},
+          router_(api::api_routes(), std::nullopt) {
+        manifest_.load();
+        operations_.start();
+        provider_ = std::make_shared<FakeProvider>();
+        registry_.add_provider(provider_);
+    }
+
+    api::HttpResponse call(const std::string& method, const std::string& target,
+                           const std::string& body = "") {
+        api::HttpRequest request{method, target, {{"Content-Type", "application/json"}}, body};
+        return router_.dispatch(request, services_);
+    }
+
+    static nlohmann::json body_of(const api::HttpResponse& r) {
+        return nlohmann::json::parse(r.body);
+    }
+
+    TempDir dir_;
+    FakeClock clock_;
+    Config config_;
+    StorageFacts storage_{0, uint64_t{1} << 40};
+    ManifestStore manifest_;
+    OperationQueue operations_;
+    UsageSampler usage_;
+    ModelRegistry registry_;
+    RuntimeStateStore runtime_state_;
+    api::Services services_;
+    api::Router router_;
+    std::shared_ptr<FakeProvider> provider_;
+};
+
+}  // namespace venom::testing

@@ -1,0 +1,140 @@
+#include "api/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "api/api_fixture.hpp"
+#include "api/json_response.hpp"
+
+namespace venom::api {
+namespace {
+
+using nlohmann::json;
+
+// Routes that echo what the router decoded, to see exactly what a handler receives.
+HttpResponse echo(const ApiRequest& request, Services&) {
+    json params = json::object();
+    for (const auto& [k, v] : request.params) params[k] = v;
+    json query = json::object();
+    for (const auto& [k, v] : request.query) query[k] = v;
+    return json_response(200, {{"params", params}, {"query", query}});
+}
+
+class RouterTest : public testing::ApiFixture {
+protected:
+    Router make(std::optional<std::string> token = std::nullopt) {
+        return Router(
+            {
+                {"GET", "/api/v1/models/operations", echo, Access::open},
+                {"GET", "/api/v1/models/{name}/capabilities", echo, Access::open},
+                {"DELETE", "/api/v1/models/registry/{name}", echo, Access::token},
+                {"GET", "/api/v1/models/registry/{name}", echo, Access::open},
+                {"GET", "/api/v1/boom",
+                 [](const ApiRequest&, Services&) -> HttpResponse {
+                     throw std::runtime_error("unexpected");
+                 },
+                 Access::open},
+            },
+            std::move(token));
+    }
+    HttpResponse send(const Router& router, const std::string& method, const std::string& target,
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+        return router.dispatch(HttpRequest{method, target, std::move(headers), ""}, services_);
+    }
+};
+
+TEST_F(RouterTest, EncodedSlashStaysOneSegmentAndIsDecodedAfterMatching) {
+    auto r = send(make(), "GET", "/api/v1/models/google%2Fgemma-2b-it/capabilities");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(body_of(r)["params"]["name"], "google/gemma-2b-it");
+    // A literal slash makes two segments: no route has that shape.
+    EXPECT_EQ(send(make(), "GET", "/api/v1/models/google/gemma-2b-it/capabilities").status, 404);
+}
+
+TEST_F(RouterTest, EncodedColonAndPlusInPath) {
+    auto colon = send(make(), "GET", "/api/v1/models/qwen2.5%3A0.5b/capabilities");
+    EXPECT_EQ(body_of(colon)["params"]["name"], "qwen2.5:0.5b");
+    auto raw_colon = send(make(), "GET", "/api/v1/models/llama3:latest/capabilities");
+    EXPECT_EQ(body_of(raw_colon)["params"]["name"], "llama3:latest");
+    // In a path "+" is a plus sign; only query strings use it for a space.
+    auto plus = send(make(), "GET", "/api/v1/models/a+b/capabilities");
+    EXPECT_EQ(body_of(plus)["params"]["name"], "a+b");
+}
+
+TEST_F(RouterTest, QueryStringsDecodePlusAsSpace) {
+    auto r = send(make(), "GET", "/api/v1/models/operations?limit=5&query=llama+3%2B1&flag");
+    ASSERT_EQ(r.status, 200);
+    json q = body_of(r)["query"];
+    EXPECT_EQ(q["limit"], "5");
+    EXPECT_EQ(q["query"], "llama 3+1");
+    EXPECT_EQ(q["flag"], "");
+}
+
+TEST_F(RouterTest, MalformedEncodingIs400) {
+    for (const char* target : {"/api/v1/models/bad%2/capabilities",
+                               "/api/v1/models/bad%zz/capabilities",
+                               "/api/v1/models/nul%00/capabilities",
+                               "/api/v1/models/operations?limit=%"}) {
+        auto r = send(make(), "GET", target);
+        EXPECT_EQ(r.status, 400) << target;
+        EXPECT_EQ(body_of(r)["code"], "bad_encoding") << target;
+    }
+}
+
+TEST_F(RouterTest, UnknownRouteIs404AndWrongMethodIs405WithAllow) {
+    auto missing = send(make(), "GET", "/api/v1/nothing");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(body_of(missing)["code"], "not_found");
+
+    auto wrong = send(make(), "POST", "/api/v1/models/registry/x");
+    EXPECT_EQ(wrong.status, 405);
+    ASSERT_EQ(wrong.headers.size(), 1u);
+    EXPECT_EQ(wrong.headers[0].first, "Allow");
+    EXPECT_EQ(wrong.headers[0].second, "DELETE, GET");
+}
+
+TEST_F(RouterTest, ErrorShapeIsTheContracts) {
+    auto r = send(make(), "GET", "/api/v1/nothing");
+    EXPECT_EQ(r.content_type, "application/json");
+    json body = body_of(r);
+    EXPECT_EQ(body.size(), 3u);
+    EXPECT_EQ(body["success"], false);
+    EXPECT_TRUE(body["detail"].is_string());
+    EXPECT_TRUE(body["code"].is_string());
+}
+
+TEST_F(RouterTest, HandlerThatThrowsBecomesA500WithoutDetailsLeaking) {
+    auto r = send(make(), "GET", "/api/v1/boom");
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(body_of(r)["code"], "internal_error");
+    EXPECT_EQ(r.body.find("unexpected"), std::string::npos);
+}
+
+TEST_F(RouterTest, TokenGuardsMutatingRoutesOnly) {
+    Router router = make("s3cret-token");
+    auto none = send(router, "DELETE", "/api/v1/models/registry/x");
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(body_of(none)["code"], "unauthorized");
+    EXPECT_EQ(none.body.find("s3cret"), std::string::npos);
+    EXPECT_EQ(send(router, "DELETE", "/api/v1/models/registry/x",
+                   {{"Authorization", "Bearer wrong-token!"}})
+                  .status,
+              401);
+    EXPECT_EQ(send(router, "DELETE", "/api/v1/models/registry/x",
+                   {{"authorization", "Bearer s3cret-token"}})
+                  .status,
+              200);
+    EXPECT_EQ(send(router, "GET", "/api/v1/models/registry/x").status, 200);
+}
+
+TEST(PercentDecodeTest, DecodesAndRejects) {
+    EXPECT_EQ(*percent_decode("a%2Fb%3ac", false), "a/b:c");
+    EXPECT_EQ(*percent_decode("a+b", false), "a+b");
+    EXPECT_EQ(*percent_decode("a+b", true), "a b");
+    EXPECT_FALSE(percent_decode("%", false).ok());
+    EXPECT_FALSE(percent_decode("%4", false).ok());
+    EXPECT_FALSE(percent_decode("%G1", false).ok());
+    EXPECT_FALSE(percent_decode("%00", false).ok());
+}
+
+}  // namespace
+}  // namespace venom::api

@@ -1,0 +1,293 @@
+#include "venom/operation_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+#include "support/eventually.hpp"
+#include "support/gate.hpp"
+#include "support/temp_dir.hpp"
+
+namespace venom {
+namespace {
+
+using testing::eventually;
+using testing::Gate;
+using nlohmann::json;
+
+OperationRequest install(const std::string& model, const std::string& runtime = "ollama") {
+    return {model, "ollama", runtime, OperationType::install, "Queued"};
+}
+
+OperationStatus status_of(const OperationQueue& q, const std::string& id) {
+    return q.get(id)->status;
+}
+
+bool reaches(const OperationQueue& q, const std::string& id, OperationStatus status) {
+    return eventually([&] { return status_of(q, id) == status; });
+}
+
+// Work that reports half its bytes, waits at the gate, then finishes (or sees a cancel).
+OperationWork gated_download(Gate& gate, std::atomic<bool>& reached_gate) {
+    return [&](OperationContext& ctx) -> Result<std::string> {
+        ctx.set_message("downloading");
+        ctx.set_bytes(500, 1000);
+        reached_gate = true;
+        if (!gate.wait([&] { return ctx.cancelled(); })) {
+            return make_error(499, "cancelled", "stopped");
+        }
+        ctx.set_bytes(1000, 1000);
+        return std::string("done");
+    };
+}
+
+TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.start();
+    Gate gate;
+    std::atomic<bool> at_gate{false};
+    auto id = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
+    ASSERT_TRUE(id.ok());
+    EXPECT_EQ(id->size(), 36u);
+    EXPECT_EQ((*id)[14], '4');  // UUID version 4
+
+    ASSERT_TRUE(eventually([&] { return at_gate.load(); }));
+    Operation running = *queue.get(*id);
+    EXPECT_EQ(running.status, OperationStatus::in_progress);
+    EXPECT_DOUBLE_EQ(running.progress, 50.0);
+    EXPECT_EQ(running.bytes_done, 500u);
+    EXPECT_EQ(running.bytes_total, 1000u);
+    EXPECT_EQ(running.message, "downloading");
+    EXPECT_FALSE(running.completed_at);
+
+    gate.open();
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+    Operation done = *queue.get(*id);
+    EXPECT_DOUBLE_EQ(done.progress, 100.0);
+    EXPECT_EQ(done.message, "done");
+    EXPECT_FALSE(done.error);
+    EXPECT_TRUE(done.completed_at);
+}
+
+TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.start();
+    Gate gate;
+    auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
+        ctx.set_bytes(1000, 1000);
+        gate.wait();
+        return std::string("ok");
+    });
+    ASSERT_TRUE(eventually([&] { return queue.get(*id)->bytes_done == 1000; }));
+    EXPECT_LT(queue.get(*id)->progress, 100.0);
+    gate.open();
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+}
+
+TEST(OperationQueueTest, FailureKeepsTheErrorText) {
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.start();
+    auto id = queue.submit(install("m:1"), [](OperationContext& ctx) -> Result<std::string> {
+        ctx.set_message("pulling manifest");
+        return make_error(502, "upstream_error", "pull model manifest: file does not exist");
+    });
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::failed));
+    Operation op = *queue.get(*id);
+    EXPECT_EQ(op.error, "pull model manifest: file does not exist");
+    EXPECT_EQ(op.message, "pulling manifest");
+    EXPECT_LT(op.progress, 100.0);
+    EXPECT_TRUE(op.completed_at);
+}
+
+TEST(OperationQueueTest, WorkThatThrowsFailsTheOperationNotTheDaemon) {
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.start();
+    auto id = queue.submit(install("m:1"), [](OperationContext&) -> Result<std::string> {
+        throw std::runtime_error("boom");
+    });
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::failed));
+    EXPECT_NE(queue.get(*id)->error->find("boom"), std::string::npos);
+}
+
+TEST(OperationQueueTest, SecondOperationOnTheSameModelIs409WithTheRunningId) {
+    FakeClock clock;
+    OperationQueue queue({2, 500, {}}, clock);
+    queue.start();
+    Gate gate;
+    std::atomic<bool> at_gate{false};
+    auto first = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
+    auto second = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().http_status, 409);
+    EXPECT_EQ(second.error().code, "model_busy");
+    EXPECT_NE(second.error().message.find(*first), std::string::npos);
+    EXPECT_EQ(queue.unfinished_operation_for("llama3:latest"), *first);
+    gate.open();
+    ASSERT_TRUE(reaches(queue, *first, OperationStatus::completed));
+    EXPECT_TRUE(queue.submit(install("llama3:latest"), gated_download(gate, at_gate)).ok());
+}
+
+TEST(OperationQueueTest, OneOperationPerRuntimeAtATimeButRuntimesRunInParallel) {
+    FakeClock clock;
+    OperationQueue queue({3, 500, {}}, clock);
+    queue.start();
+    Gate gate_a, gate_c;
+    std::atomic<bool> a_at_gate{false}, b_ran{false}, c_at_gate{false};
+    auto a = queue.submit(install("a:1", "ollama"), gated_download(gate_a, a_at_gate));
+    auto b = queue.submit(install("b:1", "ollama"), [&](OperationContext&) -> Result<std::string> {
+        b_ran = true;
+        return std::string("ok");
+    });
+    auto c = queue.submit({"org/c", "huggingface", "vllm", OperationType::install, "Queued"},
+                          gated_download(gate_c, c_at_gate));
+    ASSERT_TRUE(eventually([&] { return a_at_gate.load() && c_at_gate.load(); }));
+    // a holds the ollama runtime: b waits although a worker is free; c runs on vllm meanwhile.
+    EXPECT_EQ(status_of(queue, *b), OperationStatus::pending);
+    EXPECT_FALSE(b_ran.load());
+    EXPECT_EQ(status_of(queue, *c), OperationStatus::in_progress);
+    gate_a.open();
+    ASSERT_TRUE(reaches(queue, *b, OperationStatus::completed));
+    gate_c.open();
+    ASSERT_TRUE(reaches(queue, *c, OperationStatus::completed));
+}
+
+TEST(OperationQueueTest, CancelPendingAndRunning) {
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.start();
+    Gate gate;
+    std::atomic<bool> at_gate{false};
+    auto running = queue.submit(install("a:1"), gated_download(gate, at_gate));
+    std::atomic<bool> pending_ran{false};
+    auto pending = queue.submit(install("b:1"), [&](OperationContext&) -> Result<std::string> {
+        pending_ran = true;
+        return std::string("ok");
+    });
+    ASSERT_TRUE(eventually([&] { return at_gate.load(); }));
+
+    auto cancelled_pending = queue.cancel(*pending);
+    ASSERT_TRUE(cancelled_pending.ok());
+    EXPECT_EQ(cancelled_pending->status, OperationStatus::cancelled);
+
+    ASSERT_TRUE(queue.cancel(*running).ok());
+    ASSERT_TRUE(reaches(queue, *running, OperationStatus::cancelled));
+    EXPECT_FALSE(queue.get(*running)->error);
+    EXPECT_FALSE(pending_ran.load());
+
+    auto again = queue.cancel(*running);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().http_status, 409);
+    auto unknown = queue.cancel("00000000-0000-4000-8000-000000000000");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().http_status, 404);
+}
+
+TEST(OperationQueueTest, ListsNewestFirstWithLimitAndBoundsHistory) {
+    FakeClock clock;
+    OperationQueue queue({1, 10, {}}, clock);
+    queue.start();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 15; ++i) {
+        auto id = queue.submit(install("m:" + std::to_string(i)),
+                               [](OperationContext&) -> Result<std::string> {
+                                   return std::string("ok");
+                               });
+        ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+        ids.push_back(*id);
+    }
+    auto three = queue.list(3);
+    ASSERT_EQ(three.size(), 3u);
+    EXPECT_EQ(three[0].operation_id, ids[14]);
+    EXPECT_EQ(three[2].operation_id, ids[12]);
+    EXPECT_EQ(queue.list(100).size(), 10u);  // bounded: the oldest finished ones were dropped
+    EXPECT_FALSE(queue.get(ids[0]));
+}
+
+TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
+    testing::TempDir dir;
+    FakeClock clock;
+    std::string id;
+    {
+        OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+        queue.start();
+        auto submitted = queue.submit(install("llama3:latest"),
+                                      [](OperationContext& ctx) -> Result<std::string> {
+                                          ctx.set_bytes(10, 10);
+                                          return std::string("installed");
+                                      });
+        id = *submitted;
+        ASSERT_TRUE(reaches(queue, id, OperationStatus::completed));
+        queue.shutdown();
+    }
+    OperationQueue reloaded({1, 500, dir / "operations.json"}, clock);
+    EXPECT_FALSE(reloaded.load_history());
+    auto op = reloaded.get(id);
+    ASSERT_TRUE(op);
+    EXPECT_EQ(op->status, OperationStatus::completed);
+    EXPECT_EQ(op->message, "installed");
+    EXPECT_EQ(op->bytes_done, 10u);
+    EXPECT_DOUBLE_EQ(op->progress, 100.0);
+}
+
+TEST(OperationQueueTest, OperationsRunningWhenTheDaemonDiedAreMarkedInterrupted) {
+    testing::TempDir dir;
+    FakeClock clock;
+    Operation op;
+    op.operation_id = "11111111-1111-4111-8111-111111111111";
+    op.model_name = "llama3:latest";
+    op.status = OperationStatus::in_progress;
+    op.progress = 42;
+    op.started_at = "2026-11-28T03:00:00.000Z";
+    std::ofstream(dir / "operations.json") << json{{"operations", {to_json(op)}}}.dump();
+
+    OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+    EXPECT_FALSE(queue.load_history());
+    auto loaded = queue.get(op.operation_id);
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->status, OperationStatus::failed);
+    EXPECT_NE(loaded->error->find("interrupted"), std::string::npos);
+    EXPECT_TRUE(loaded->completed_at);
+    // The model is not considered busy any more.
+    EXPECT_FALSE(queue.unfinished_operation_for("llama3:latest"));
+}
+
+TEST(OperationQueueTest, DamagedHistoryIsReportedAndKeptAside) {
+    testing::TempDir dir;
+    FakeClock clock;
+    std::ofstream(dir / "operations.json") << "{\"operations\": [{\"operation_id\": ";
+    OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+    auto warning = queue.load_history();
+    ASSERT_TRUE(warning);
+    EXPECT_TRUE(std::filesystem::exists(dir / "operations.json.corrupt"));
+    EXPECT_TRUE(queue.list(10).empty());
+}
+
+TEST(OperationQueueTest, ShutdownInterruptsRunningWorkAndRecordsIt) {
+    testing::TempDir dir;
+    FakeClock clock;
+    Gate never;
+    std::atomic<bool> at_gate{false};
+    std::string id;
+    {
+        OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+        queue.start();
+        id = *queue.submit(install("a:1"), gated_download(never, at_gate));
+        ASSERT_TRUE(eventually([&] { return at_gate.load(); }));
+        queue.shutdown();
+        EXPECT_EQ(status_of(queue, id), OperationStatus::failed);
+        EXPECT_EQ(queue.submit(install("b:1"), gated_download(never, at_gate)).error().code,
+                  "shutting_down");
+    }
+    OperationQueue reloaded({1, 500, dir / "operations.json"}, clock);
+    reloaded.load_history();
+    EXPECT_NE(reloaded.get(id)->error->find("interrupted"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace venom

@@ -1,0 +1,86 @@
+#pragma once
+// A scriptable ModelProvider for tests of the registry, handlers and daemon: install and remove
+// can be held at a gate, fail with a chosen error, and report byte progress.
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "support/gate.hpp"
+#include "venom/model_provider.hpp"
+
+namespace venom::testing {
+
+class FakeProvider : public ModelProvider {
+public:
+    explicit FakeProvider(std::string name = "ollama", std::string runtime = "ollama")
+        : name_(std::move(name)), runtime_(std::move(runtime)) {}
+
+    std::string name() const override { return name_; }
+    std::string default_runtime() const override { return runtime_; }
+
+    Result<void> validate_install(const std::string& model,
+                                  const std::string& runtime) const override {
+        if (runtime != runtime_) {
+            return make_error(400, "invalid_runtime",
+                              name_ + " models run on '" + runtime_ + "', not '" + runtime + "'");
+        }
+        if (model.find("forbidden") != std::string::npos) {
+            return make_error(400, "invalid_model_name", "forbidden by provider");
+        }
+        return {};
+    }
+
+    Result<std::vector<CatalogEntry>> list_available(std::size_t) override {
+        return std::vector<CatalogEntry>{};
+    }
+
+    Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
+                                  OperationContext& ctx) override {
+        ++installs;
+        ctx.set_message("downloading");
+        ctx.set_bytes(250, 1000);
+        if (hold_installs) {
+            at_gate = true;
+            if (!gate.wait([&] { return ctx.cancelled(); })) {
+                return make_error(499, "cancelled", "download stopped");
+            }
+        }
+        if (install_error) return *install_error;
+        ctx.set_bytes(1000, 1000);
+        ModelMetadata m;
+        m.name = model;
+        m.provider = name_;
+        m.display_name = model;
+        m.runtime = runtime;
+        m.size_gb = 1.5;
+        m.installed_at = "2026-11-28T04:00:00.000Z";
+        m.capabilities.max_context_length = 8192;
+        return m;
+    }
+
+    Result<void> remove(const ModelMetadata&, OperationContext&) override {
+        ++removals;
+        if (remove_error) return *remove_error;
+        return {};
+    }
+
+    Result<ModelCapabilities> capabilities(const std::string&) override {
+        return ModelCapabilities{};
+    }
+
+    Gate gate;
+    std::atomic<bool> hold_installs{false};
+    std::atomic<bool> at_gate{false};
+    std::atomic<int> installs{0};
+    std::atomic<int> removals{0};
+    std::optional<Error> install_error;
+    std::optional<Error> remove_error;
+
+private:
+    std::string name_;
+    std::string runtime_;
+};
+
+}  // namespace venom::testing
