@@ -67,6 +67,12 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // malformed value or an unreadable config file named explicitly.
 CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env);
 
+// OLLAMA_HOST read the way Ollama reads it: no scheme means http and port 11434, an explicit
+// http:// or https:// without a port means 80 or 443, a path is kept, "ollama.com" means
+// https://ollama.com:443, and a bad port falls back to the default. Returns
+// "scheme://host:port[/path]"; bind-all hosts (0.0.0.0) are kept for `ollama serve`.
+std::string normalize_ollama_host(std::string text);
+
 // The real process environment.
 EnvLookup process_environment();
 

@@ -18,7 +18,7 @@
 namespace venom {
 
 struct GpuStats {
-    double utilization_percent = 0;  // busiest GPU
+    std::optional<double> utilization_percent;  // busiest GPU; null when it says [N/A]
     double vram_used_mb = 0;
     double vram_total_mb = 0;
 };
@@ -41,7 +41,8 @@ using GpuProbe = std::function<std::optional<GpuStats>()>;
 GpuProbe make_nvidia_smi_probe(ProcessRunner runner);
 
 // Parses nvidia-smi's "utilization.gpu, memory.used, memory.total" CSV (no header, no units),
-// one line per GPU; picks the GPU using the most memory. Pure.
+// one line per GPU; memory figures from the GPU using the most memory, utilisation the highest
+// any GPU reports. "[N/A]" utilisation (some boards) is null, not a missing GPU. Pure.
 std::optional<GpuStats> parse_nvidia_smi_csv(const std::string& csv);
 
 class UsageSampler {

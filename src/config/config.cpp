@@ -1,5 +1,6 @@
 #include "venom/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -55,10 +56,12 @@ double parse_positive(const std::string& v, const std::string& source) {
 }
 
 std::string parse_url(const std::string& v, const std::string& source) {
-    if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+    const std::size_t scheme_end = v.find("://");
+    const std::string scheme = v.substr(0, scheme_end);
+    if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https")) {
         bad(source, v, "must start with http:// or https://");
     }
-    if (v.size() <= 8) bad(source, v, "has no host");
+    if (scheme_end + 3 >= v.size() || v[scheme_end + 3] == '/') bad(source, v, "has no host");
     return v;
 }
 
@@ -130,7 +133,10 @@ const std::vector<Setting>& settings() {
          }},
         {"", "VENOM_CATALOG_TTL_SECONDS", "catalog_ttl_seconds",
          int_setting(&Config::catalog_ttl_seconds, 0, 7 * 24 * 3600)},
-        {"", "OLLAMA_HOST", "ollama_host", text_setting(&Config::ollama_host)},
+        {"", "OLLAMA_HOST", "ollama_host",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.ollama_host = normalize_ollama_host(non_empty(v, s));
+         }},
         {"", "OLLAMA_LIBRARY_URL", "ollama_library_url", url_setting(&Config::ollama_library_url)},
         {"", "HF_ENDPOINT", "hf_endpoint", url_setting(&Config::hf_endpoint)},
         {"", "HF_TOKEN", "", secret_setting(&Config::hf_token)},
@@ -222,6 +228,50 @@ void apply_file(Config& config, const std::filesystem::path& path, bool required
 }
 
 }  // namespace
+
+std::string normalize_ollama_host(std::string text) {
+    auto trim = [](std::string& t, const char* chars) {
+        t.erase(0, t.find_first_not_of(chars));
+        t.erase(t.find_last_not_of(chars) + 1);
+    };
+    trim(text, " \t\"'");
+    if (text == "ollama.com") return "https://ollama.com:443";
+
+    std::string scheme = "http";
+    std::string default_port = "11434";
+    if (auto pos = text.find("://"); pos != std::string::npos) {
+        scheme = text.substr(0, pos);
+        default_port = scheme == "https" ? "443" : "80";
+        text = text.substr(pos + 3);
+    }
+    std::string path;
+    if (auto slash = text.find('/'); slash != std::string::npos) {
+        path = text.substr(slash);
+        text = text.substr(0, slash);
+    }
+    trim(path, "/");
+    if (!path.empty()) path = "/" + path;
+
+    std::string host = text, port;
+    if (!text.empty() && text.front() == '[') {  // "[::1]:11434"
+        auto close = text.find(']');
+        host = text.substr(0, close == std::string::npos ? text.size() : close + 1);
+        if (close != std::string::npos && close + 1 < text.size() && text[close + 1] == ':') {
+            port = text.substr(close + 2);
+        }
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+        host = text.substr(0, text.find(':'));
+        port = text.substr(text.find(':') + 1);
+    } else if (text.find(':') != std::string::npos) {
+        host = "[" + text + "]";  // a bare IPv6 address such as "::"
+    }
+    if (host.empty()) host = "127.0.0.1";
+    // Like Ollama, an unusable port falls back to the default rather than failing.
+    bool port_ok = !port.empty() && port.size() <= 5 &&
+                   port.find_first_not_of("0123456789") == std::string::npos &&
+                   std::stoi(port) > 0 && std::stoi(port) <= 65535;
+    return scheme + "://" + host + ":" + (port_ok ? port : default_port) + path;
+}
 
 CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env) {
     CommandLine out;

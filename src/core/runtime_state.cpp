@@ -75,7 +75,12 @@ Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std
     next.active_model = model;
     next.last_model[runtime] = model;
     if (auto ok = write_file_durably(json_path_, to_json(next).dump(2) + "\n"); !ok) return ok;
-    if (auto ok = write_file_durably(env_path_, render_env(next)); !ok) return ok;
+    if (auto ok = write_file_durably(env_path_, render_env(next)); !ok) {
+        // runtime.json is the truth read at start: put the old state back so an activation
+        // reported as failed does not become active after a restart.
+        (void)write_file_durably(json_path_, to_json(current()).dump(2) + "\n");
+        return ok;
+    }
     std::lock_guard lock(mutex_);
     state_ = std::move(next);
     return {};

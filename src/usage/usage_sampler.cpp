@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -37,20 +38,31 @@ nlohmann::json nullable(const std::optional<double>& v) {
 }  // namespace
 
 std::optional<GpuStats> parse_nvidia_smi_csv(const std::string& csv) {
+    auto number = [](const std::string& field) -> std::optional<double> {
+        char* end = nullptr;
+        double value = std::strtod(field.c_str(), &end);
+        if (end == field.c_str()) return std::nullopt;
+        return value;
+    };
     std::optional<GpuStats> best;
     std::istringstream lines(csv);
     std::string line;
     while (std::getline(lines, line)) {
-        double util = 0, used = 0, total = 0;
-        char c1 = 0, c2 = 0;
-        std::istringstream fields(line);
-        if (!(fields >> util >> c1 >> used >> c2 >> total) || c1 != ',' || c2 != ',') continue;
-        if (!best || used > best->vram_used_mb) {
-            double max_util = best ? std::max(best->utilization_percent, util) : util;
-            best = GpuStats{max_util, used, total};
-        } else {
-            best->utilization_percent = std::max(best->utilization_percent, util);
+        std::vector<std::string> fields;
+        std::istringstream cells(line);
+        for (std::string cell; std::getline(cells, cell, ',');) fields.push_back(cell);
+        if (fields.size() != 3) continue;
+        auto util = number(fields[0]);
+        auto used = number(fields[1]);
+        auto total = number(fields[2]);
+        if (!used || !total) continue;
+        std::optional<double> max_util = util;
+        if (best && best->utilization_percent) {
+            max_util = util ? std::max(*util, *best->utilization_percent)
+                            : best->utilization_percent;
         }
+        if (!best || *used > best->vram_used_mb) best = GpuStats{max_util, *used, *total};
+        best->utilization_percent = max_util;
     }
     return best;
 }
