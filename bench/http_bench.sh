@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Measures venomd's cheap endpoints against a bare Beast server side by side (DESIGN.md,
+# "Performance targets"): requests/s, p50 and p99 latency with wrk (2 threads, 50 connections),
+# venomd's idle RSS and start-up time, and both servers' RSS after the load.
+#
+# Usage: bench/http_bench.sh [BUILD_DIR]          (BUILD_DIR defaults to "build")
+# Environment:
+#   BENCH_SECONDS  duration of each wrk run (default 10)
+#   VENOMD_BIN     daemon binary (default BUILD_DIR/venomd)
+#   BARE_BIN       baseline binary (default BUILD_DIR/bench/bare_server)
+#   BENCH_STRICT   1: exit 1 when a venomd endpoint misses a target (default: report only)
+#
+# Exit status: 0 when every run completed, 1 on a setup or measurement failure (or a missed
+# target with BENCH_STRICT=1), 2 on bad usage.
+set -euo pipefail
+
+usage() { echo "usage: $0 [BUILD_DIR]   (env: BENCH_SECONDS, VENOMD_BIN, BARE_BIN, BENCH_STRICT)"; }
+die() { echo "http_bench: $*" >&2; exit 1; }
+
+case "${1:-}" in
+    -h | --help) usage; exit 0 ;;
+esac
+[ $# -le 1 ] || { usage >&2; exit 2; }
+
+build_dir="${1:-build}"
+venomd_bin="${VENOMD_BIN:-$build_dir/venomd}"
+bare_bin="${BARE_BIN:-$build_dir/bench/bare_server}"
+seconds="${BENCH_SECONDS:-10}"
+strict="${BENCH_STRICT:-0}"
+
+[[ "$seconds" =~ ^[1-9][0-9]{0,3}$ ]] ||
+    die "BENCH_SECONDS must be a whole number of seconds, got '$seconds'"
+for tool in wrk curl awk mktemp timeout; do
+    command -v "$tool" >/dev/null ||
+        die "'$tool' not found (scripts/install-deps.sh installs wrk and curl)"
+done
+[ -x "$venomd_bin" ] ||
+    die "venomd not found at '$venomd_bin'; build it: cmake --build $build_dir (or set VENOMD_BIN)"
+[ -x "$bare_bin" ] ||
+    die "bare_server not found at '$bare_bin'; build it: cmake --build $build_dir (or set BARE_BIN)"
+
+# A Debug build makes every figure meaningless; say so rather than print a misleading table.
+if [ -f "$build_dir/CMakeCache.txt" ]; then
+    build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build_dir/CMakeCache.txt")
+    case "$build_type" in
+        Release | RelWithDebInfo | MinSizeRel) ;;
+        *) echo "http_bench: warning: $build_dir has CMAKE_BUILD_TYPE='$build_type';" \
+               "configure with -DCMAKE_BUILD_TYPE=Release for real figures" >&2 ;;
+    esac
+fi
+
+work_dir=$(mktemp -d -t venomd-bench.XXXXXX)
+data_dir=$(mktemp -d -t venomd-bench-data.XXXXXX)
+venomd_pid=""
+bare_pid=""
+wrk_pid=""
+
+# shellcheck disable=SC2317  # stop_server and cleanup run from the EXIT trap.
+# Stops one server: SIGTERM, up to 5 s for it to exit, then SIGKILL.
+stop_server() {
+    local pid="$1"
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317
+cleanup() {
+    stop_server "$wrk_pid"
+    stop_server "$venomd_pid"
+    stop_server "$bare_pid"
+    rm -rf "$work_dir" "$data_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Prints a TCP port nobody on this machine has a socket on. Picked below the kernel's ephemeral
+# range so wrk's and curl's own client ports cannot take it between this check and the bind.
+port_in_use() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+free_port() {
+    local low=20000 high=32000 port
+    for _ in $(seq 100); do
+        port=$((low + RANDOM % (high - low)))
+        [ "$port" != "${taken_port:-}" ] || continue
+        port_in_use "$port" || { echo "$port"; return 0; }
+    done
+    die "no free port found in $low-$high after 100 tries"
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# Polls URL until it answers 2xx: at most 250 tries 20 ms apart (about 5 s plus curl time).
+# Fails at once if the server process has exited. Prints the milliseconds since start_ms.
+wait_ready() {
+    local name="$1" pid="$2" url="$3" log="$4" start_ms="$5"
+    for _ in $(seq 250); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "http_bench: $name exited before serving; its output:" >&2
+            tail -n 20 "$log" >&2
+            exit 1
+        fi
+        if curl -sf -o /dev/null --max-time 1 "$url"; then
+            echo $(($(now_ms) - start_ms))
+            return 0
+        fi
+        sleep 0.02
+    done
+    echo "http_bench: $name not ready at $url after 250 polls; its output:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+kb_to_mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
+
+# Seeds venomd's operation history (<data-dir>/operations.json) with 50 completed installs, so
+# GET /api/v1/models/operations serialises real objects instead of an empty list.
+write_operations() {
+    local file="$1" i sep
+    {
+        printf '{"operations":['
+        for i in $(seq 1 50); do
+            sep=","
+            [ "$i" -eq 50 ] && sep=""
+            printf '{"operation_id":"%08x-0000-4000-8000-%012x","model_name":"m%d:latest",' \
+                "$((0x5eed0000 + i))" "$i" "$i"
+            printf '"provider":"ollama","runtime":"ollama","operation_type":"install",'
+            printf '"status":"completed","progress":100.0,"message":"done","error":null,'
+            printf '"bytes_total":1000,"bytes_done":1000,"started_at":"2026-11-28T03:00:00.000Z",'
+            printf '"updated_at":"2026-11-28T03:00:01.000Z",'
+            printf '"completed_at":"2026-11-28T03:00:01.000Z"}%s' "$sep"
+        done
+        printf ']}\n'
+    } >"$file"
+}
+
+write_operations "$data_dir/operations.json"
+
+# wrk and both servers share this machine's cores; anything else running (a build) skews the
+# figures, and not necessarily evenly between the runs.
+# Busy share of all cores over half a second, from /proc/stat (the load average lags by minutes).
+cpu_busy_pct() {
+    local a b
+    a=$(head -n 1 /proc/stat)
+    sleep 0.5
+    b=$(head -n 1 /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " ")
+        for (i = 2; i <= n; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
+        printf "%.0f", (total > 0 ? 100 * (total - idle) / total : 0)
+    }'
+}
+load_before="$(cpu_busy_pct)% cpu busy"
+if [ "${load_before%%%*}" -gt 20 ]; then
+    echo "http_bench: warning: the machine is already $load_before; figures from a busy" \
+        "machine are noisy (compare runs only on an idle one)" >&2
+fi
+
+# --- start both servers -----------------------------------------------------------------------
+venomd_port=$(free_port)
+taken_port="$venomd_port"
+bare_port=$(free_port)
+
+start_ms=$(now_ms)
+"$venomd_bin" --port "$venomd_port" --host 127.0.0.1 --data-dir "$data_dir" --log-level warn \
+    >"$work_dir/venomd.log" 2>&1 </dev/null &
+venomd_pid=$!
+venomd_start_ms=$(wait_ready venomd "$venomd_pid" "http://127.0.0.1:$venomd_port/api/v1/health" \
+    "$work_dir/venomd.log" "$start_ms")
+venomd_idle_kb=$(rss_kb "$venomd_pid")
+
+start_ms=$(now_ms)
+"$bare_bin" --port "$bare_port" >"$work_dir/bare.log" 2>&1 </dev/null &
+bare_pid=$!
+wait_ready bare_server "$bare_pid" "http://127.0.0.1:$bare_port/" "$work_dir/bare.log" \
+    "$start_ms" >/dev/null
+bare_idle_kb=$(rss_kb "$bare_pid")
+
+# The operations figure only means something if the endpoint serves the seeded objects.
+ops_url="http://127.0.0.1:$venomd_port/api/v1/models/operations"
+ops_body=$(curl -sf --max-time 5 "$ops_url") || die "GET $ops_url failed before the load"
+ops_count=$(grep -o '"operation_id"' <<<"$ops_body" | wc -l || true)
+ops_bytes=${#ops_body}
+if [ "$ops_count" -eq 0 ]; then
+    echo "http_bench: warning: $ops_url returned no operation objects; venomd did not load" \
+        "$data_dir/operations.json" >&2
+fi
+
+# --- measure ------------------------------------------------------------------------------------
+# run_wrk NAME URL: runs wrk once, keeps its output in $work_dir/NAME.wrk.
+run_wrk() {
+    local name="$1" url="$2" out="$work_dir/$1.wrk"
+    echo "http_bench: wrk -t2 -c50 -d${seconds}s $url" >&2
+    # In the background and waited for, so a Ctrl-C or SIGTERM runs the trap at once instead of
+    # after wrk finishes (timeout puts wrk in its own process group, out of reach of the tty).
+    timeout $((seconds + 30)) wrk -t2 -c50 -d"${seconds}s" --latency "$url" >"$out" 2>&1 &
+    wrk_pid=$!
+    if ! wait "$wrk_pid"; then
+        wrk_pid=""
+        echo "http_bench: wrk failed against $url:" >&2
+        cat "$out" >&2
+        exit 1
+    fi
+    wrk_pid=""
+}
+
+# parse_wrk FILE: prints "req_per_s p50_ms p99_ms errors" from wrk's report ("n/a" when absent).
+# wrk prints latencies as <number><unit> with unit us, ms, s, m or h.
+parse_wrk() {
+    awk '
+        function to_ms(v,   n, u) {
+            n = v + 0
+            u = v
+            sub(/^[0-9.]+/, "", u)
+            if (u == "us") return n / 1000
+            if (u == "ms") return n
+            if (u == "s") return n * 1000
+            if (u == "m") return n * 60000
+            if (u == "h") return n * 3600000
+            return -1
+        }
+        /^Requests\/sec:/ { rps = $2 }
+        $1 == "50%" && in_dist { p50 = to_ms($2) }
+        $1 == "99%" && in_dist { p99 = to_ms($2) }
+        /Latency Distribution/ { in_dist = 1 }
+        /requests in/ { in_dist = 0 }
+        /Non-2xx or 3xx responses:/ { errors += $NF }
+        /Socket errors:/ {
+            for (i = 3; i <= NF; i++) { v = $i; gsub(/,/, "", v); if (v ~ /^[0-9]+$/) errors += v }
+        }
+        END {
+            printf "%s %s %s %d\n", (rps == "" ? "n/a" : rps), (p50 == "" ? "n/a" : p50),
+                (p99 == "" ? "n/a" : p99), errors
+        }
+    ' "$1"
+}
+
+run_wrk bare "http://127.0.0.1:$bare_port/"
+run_wrk health "http://127.0.0.1:$venomd_port/api/v1/health"
+run_wrk operations "$ops_url"
+
+venomd_after_kb=$(rss_kb "$venomd_pid")
+bare_after_kb=$(rss_kb "$bare_pid")
+
+read -r bare_rps _ < <(parse_wrk "$work_dir/bare.wrk")
+if [ "$bare_rps" = "n/a" ]; then
+    cat "$work_dir/bare.wrk" >&2
+    die "no figures in wrk's output for bare /"
+fi
+
+# --- report -------------------------------------------------------------------------------------
+missed=0
+# row NAME WRK_FILE IS_VENOMD: prints one table line; returns 1 when a venomd row misses a target.
+row() {
+    local name="$1" file="$2" is_venomd="$3" rps p50 p99 err
+    read -r rps p50 p99 err < <(parse_wrk "$file")
+    if [ "$rps" = "n/a" ]; then
+        echo "http_bench: no figures in wrk's output for $name:" >&2
+        cat "$file" >&2
+    fi
+    awk -v name="$name" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v err="$err" \
+        -v base="$bare_rps" -v check="$is_venomd" '
+        function num(v) { return v == "n/a" ? "n/a" : sprintf("%.2f", v) }
+        BEGIN {
+            pct = (rps == "n/a" || base == 0) ? "n/a" : sprintf("%.0f%%", 100 * rps / base)
+            verdict = "-"
+            if (check == 1) {
+                ok = rps != "n/a" && p50 != "n/a" && p99 != "n/a" && err == 0 \
+                    && rps >= 0.7 * base && p50 < 1 && p99 < 5
+                verdict = ok ? "ok" : "MISSED"
+            }
+            printf "%-34s %9s %8s %8s %8s %7s  %s\n", name,
+                (rps == "n/a" ? "n/a" : sprintf("%.0f", rps)), num(p50), num(p99), pct, err,
+                verdict
+            exit(verdict == "MISSED")
+        }'
+}
+
+echo
+echo "wrk -t2 -c50 -d${seconds}s --latency, $(nproc) cores, $load_before before the run"
+printf '%-34s %9s %8s %8s %8s %7s  %s\n' endpoint req/s "p50 ms" "p99 ms" "vs bare" errors target
+row "bare /" "$work_dir/bare.wrk" 0
+row "venomd /api/v1/health" "$work_dir/health.wrk" 1 || missed=1
+row "venomd /api/v1/models/operations" "$work_dir/operations.wrk" 1 || missed=1
+echo "targets: >= 70% of bare req/s, p50 < 1 ms, p99 < 5 ms, no errors (DESIGN.md)"
+echo "operations response: $ops_count operation objects, $ops_bytes bytes"
+echo
+printf '%-34s %9s %9s\n' "memory (VmRSS)" "idle MB" "after MB"
+printf '%-34s %9s %9s\n' "bare_server" "$(kb_to_mb "$bare_idle_kb")" "$(kb_to_mb "$bare_after_kb")"
+printf '%-34s %9s %9s\n' "venomd" "$(kb_to_mb "$venomd_idle_kb")" "$(kb_to_mb "$venomd_after_kb")"
+echo "venomd start to first served request: ${venomd_start_ms} ms (20 ms poll, so an upper bound)"
+echo "targets: idle RSS < 20 MB, start to first request < 100 ms (DESIGN.md)"
+
+if ! kill -0 "$venomd_pid" 2>/dev/null; then
+    die "venomd exited during the run; its output: $(tail -n 20 "$work_dir/venomd.log")"
+fi
+awk -v kb="$venomd_idle_kb" -v ms="$venomd_start_ms" \
+    'BEGIN { exit !(kb < 20 * 1024 && ms < 100) }' || missed=1
+
+if [ "$strict" = 1 ] && [ "$missed" = 1 ]; then
+    echo "http_bench: a venomd target was missed (BENCH_STRICT=1)" >&2
+    exit 1
+fi
+exit 0
