@@ -67,9 +67,19 @@ Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
         }
     }
     ::close(pipe_fds[0]);
-    if (timed_out) ::kill(pid, SIGKILL);
+    // A child may close its stdout and keep running: the deadline covers its exit too.
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    if (timed_out) ::kill(pid, SIGKILL);
+    for (;;) {
+        pid_t done = ::waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR)) break;
+        if (done != 0) continue;  // EINTR
+        if (clock::now() >= deadline) {
+            timed_out = true;
+            ::kill(pid, SIGKILL);
+        } else {
+            ::poll(nullptr, 0, 5);  // nothing to wait on but the child's exit: look again soon
+        }
     }
     if (timed_out) {
         return make_error(504, "process_timeout",
