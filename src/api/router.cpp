@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 
 #include <exception>
+#include <future>
+#include <memory>
 
 #include "api/json_response.hpp"
 #include "venom/logging.hpp"
@@ -110,7 +112,18 @@ bool Router::authorized(const HttpRequest& request) const {
            CRYPTO_memcmp(presented.data(), api_token_->data(), presented.size()) == 0;
 }
 
-HttpResponse Router::dispatch(const HttpRequest& request, Services& services) const {
+HttpResponse Router::dispatch_and_wait(const HttpRequest& request, Services& services,
+                                       std::chrono::milliseconds bound) const {
+    auto answer = std::make_shared<std::promise<HttpResponse>>();
+    auto future = answer->get_future();
+    dispatch(request, services, [answer](HttpResponse r) { answer->set_value(std::move(r)); });
+    if (future.wait_for(bound) != std::future_status::ready) {
+        return error_response(504, "timeout", "No answer within the bound");
+    }
+    return future.get();
+}
+
+void Router::dispatch(const HttpRequest& request, Services& services, Respond respond) const {
     std::string_view target = request.target;
     std::string_view path = target.substr(0, target.find('?'));
     std::string_view query_text =
@@ -137,14 +150,14 @@ HttpResponse Router::dispatch(const HttpRequest& request, Services& services) co
             HttpResponse response = error_response(
                 401, "unauthorized", "Missing or wrong token: send Authorization: Bearer <token>");
             response.headers.emplace_back("WWW-Authenticate", "Bearer");
-            return response;
+            return respond(std::move(response));
         }
 
         ApiRequest api{request, {}, {}};
         for (std::size_t i = 0; i < segments.size(); ++i) {
             if (!is_param(compiled.segments[i])) continue;
             auto decoded = percent_decode(segments[i], false);
-            if (!decoded) return error_response(decoded.error());
+            if (!decoded) return respond(error_response(decoded.error()));
             const std::string& p = compiled.segments[i];
             api.params[p.substr(1, p.size() - 2)] = std::move(decoded.value());
         }
@@ -154,16 +167,19 @@ HttpResponse Router::dispatch(const HttpRequest& request, Services& services) co
             auto key = percent_decode(pair.substr(0, eq), true);
             auto value = percent_decode(
                 eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-            if (!key) return error_response(key.error());
-            if (!value) return error_response(value.error());
+            if (!key) return respond(error_response(key.error()));
+            if (!value) return respond(error_response(value.error()));
             api.query.emplace(std::move(key.value()), std::move(value.value()));
         }
         try {
-            return compiled.route.handler(api, services);
+            if (auto* sync = std::get_if<Handler>(&compiled.route.handler)) {
+                return respond((*sync)(api, services));
+            }
+            return std::get<AsyncHandler>(compiled.route.handler)(api, services, respond);
         } catch (const std::exception& e) {
             logger("api")->error("handler threw method={} path={} error=\"{}\"", request.method,
                                  std::string(path), e.what());
-            return error_response(500, "internal_error", "Internal error");
+            return respond(error_response(500, "internal_error", "Internal error"));
         }
     }
     if (!allowed.empty()) {
@@ -171,9 +187,9 @@ HttpResponse Router::dispatch(const HttpRequest& request, Services& services) co
             405, "method_not_allowed",
             "Method " + request.method + " is not allowed here; allowed: " + allowed);
         response.headers.emplace_back("Allow", allowed);
-        return response;
+        return respond(std::move(response));
     }
-    return error_response(404, "not_found", "No route for " + std::string(path));
+    respond(error_response(404, "not_found", "No route for " + std::string(path)));
 }
 
 }  // namespace venom::api

@@ -3,11 +3,13 @@
 // decoded only after matching, so "google%2Fgemma-2b-it" is one segment naming
 // "google/gemma-2b-it". Also answers 404/405/401 and turns a handler's escape into a 500.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "api/http_types.hpp"
@@ -28,14 +30,19 @@ struct ApiRequest {
     std::optional<std::string> query_value(const std::string& name) const;
 };
 
+// Handlers that answer from memory return the response. Handlers that need an upstream or the
+// disk take a `Respond` and call it exactly once, later, from any thread; meanwhile the I/O
+// thread serves other connections.
 using Handler = std::function<HttpResponse(const ApiRequest&, Services&)>;
+using Respond = std::function<void(HttpResponse)>;
+using AsyncHandler = std::function<void(const ApiRequest&, Services&, Respond)>;
 
 enum class Access { open, token };  // token: needs the bearer token when one is configured
 
 struct Route {
     std::string method;
     std::string pattern;  // "/api/v1/models/{name}/capabilities"
-    Handler handler;
+    std::variant<Handler, AsyncHandler> handler;
     Access access = Access::token;
 };
 
@@ -48,8 +55,16 @@ public:
     // `api_token`: when set, routes with Access::token need "Authorization: Bearer <token>".
     Router(std::vector<Route> routes, std::optional<std::string> api_token);
 
-    // Never throws; every failure is an error response in the contract's shape.
-    HttpResponse dispatch(const HttpRequest& request, Services& services) const;
+    // Calls `respond` exactly once (at once, or later for async handlers). `request` must stay
+    // alive until then. Never throws; every failure is an error response in the contract's
+    // shape.
+    void dispatch(const HttpRequest& request, Services& services, Respond respond) const;
+
+    // dispatch() and wait for the answer (at most `bound`, then 504). For tests and tools;
+    // never call it on an I/O thread.
+    HttpResponse dispatch_and_wait(const HttpRequest& request, Services& services,
+                                   std::chrono::milliseconds bound = std::chrono::seconds(30))
+        const;
 
 private:
     struct CompiledRoute {

@@ -95,8 +95,8 @@ Result<void> Daemon::start() {
     options.request_timeout = std::chrono::seconds(d.config.request_timeout_seconds);
     options.keep_alive_timeout = std::chrono::seconds(d.config.keep_alive_timeout_seconds);
     d.server = std::make_unique<http::HttpServer>(
-        options, [&d](const api::HttpRequest& request) {
-            return d.router->dispatch(request, *d.services);
+        options, [&d](const api::HttpRequest& request, http::Responder respond) {
+            d.router->dispatch(request, *d.services, std::move(respond));
         });
     if (auto listening = d.server->start(); !listening) {
         d.operations.shutdown();

@@ -54,7 +54,7 @@ struct HttpServer::Impl {
     Impl(ServerOptions o, Dispatch d)
         : options(std::move(o)), dispatch(std::move(d)), ioc(std::max(1, options.threads)) {}
 
-    api::HttpResponse respond(const bhttp::request<bhttp::string_body>& req) {
+    static api::HttpRequest to_api(bhttp::request<bhttp::string_body>&& req) {
         api::HttpRequest request;
         request.method = std::string(req.method_string());
         request.target = std::string(req.target());
@@ -62,8 +62,54 @@ struct HttpServer::Impl {
             request.headers.emplace_back(std::string(field.name_string()),
                                          std::string(field.value()));
         }
-        request.body = req.body();
-        return dispatch(request);
+        request.body = std::move(req.body());
+        return request;
+    }
+
+    // Where a response meets the coroutine waiting for it: handlers that answer at once never
+    // suspend the session; handlers that answer later (from a worker) resume it on its strand.
+    struct PendingResponse {
+        std::mutex mutex;
+        std::optional<api::HttpResponse> response;
+        std::function<void(api::HttpResponse)> resume;
+    };
+
+    asio::awaitable<api::HttpResponse> respond(const api::HttpRequest& request) {
+        auto pending = std::make_shared<PendingResponse>();
+        dispatch(request, [pending](api::HttpResponse response) {
+            std::unique_lock lock(pending->mutex);
+            if (pending->resume) {
+                auto resume = std::move(pending->resume);
+                lock.unlock();
+                resume(std::move(response));
+            } else {
+                pending->response = std::move(response);
+            }
+        });
+        {
+            std::lock_guard lock(pending->mutex);
+            if (pending->response) co_return std::move(*pending->response);
+        }
+        co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                                void(api::HttpResponse)>(
+            [pending](auto handler) {
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                auto resume = [shared](api::HttpResponse response) {
+                    auto executor = asio::get_associated_executor(*shared);
+                    asio::post(executor, [shared, response = std::move(response)]() mutable {
+                        std::move (*shared)(std::move(response));
+                    });
+                };
+                std::unique_lock lock(pending->mutex);
+                if (pending->response) {
+                    auto response = std::move(*pending->response);
+                    lock.unlock();
+                    resume(std::move(response));
+                } else {
+                    pending->resume = std::move(resume);
+                }
+            },
+            asio::use_awaitable);
     }
 
     static bhttp::response<bhttp::string_body> to_beast(const api::HttpResponse& r,
@@ -161,9 +207,13 @@ struct HttpServer::Impl {
                 }
                 co_return;
             }
-            const auto& req = parser.get();
-            const bool keep_alive = req.keep_alive() && !stopping;
-            auto res = to_beast(respond(req), req.version(), keep_alive);
+            auto req = parser.release();
+            const unsigned version = req.version();
+            const bool wants_keep_alive = req.keep_alive();
+            const api::HttpRequest request = to_api(std::move(req));
+            api::HttpResponse answer = co_await respond(request);
+            const bool keep_alive = wants_keep_alive && !stopping;
+            auto res = to_beast(answer, version, keep_alive);
             stream.expires_after(options.request_timeout);
             auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
             {

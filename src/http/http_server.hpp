@@ -23,8 +23,10 @@ struct ServerOptions {
     std::chrono::seconds keep_alive_timeout{60};  // idle between requests
 };
 
-// Called on an I/O thread for every complete request; must not block.
-using Dispatch = std::function<api::HttpResponse(const api::HttpRequest&)>;
+// Called on an I/O thread for every complete request; must not block. It calls the responder
+// exactly once, at once or later from any thread; the request stays alive until then.
+using Responder = std::function<void(api::HttpResponse)>;
+using Dispatch = std::function<void(const api::HttpRequest&, Responder)>;
 
 class HttpServer {
 public:

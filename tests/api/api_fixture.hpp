@@ -33,7 +33,7 @@ protected:
     api::HttpResponse call(const std::string& method, const std::string& target,
                            const std::string& body = "") {
         api::HttpRequest request{method, target, {{"Content-Type", "application/json"}}, body};
-        return router_.dispatch(request, services_);
+        return router_.dispatch_and_wait(request, services_);
     }
 
     static nlohmann::json body_of(const api::HttpResponse& r) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "api/api_fixture.hpp"
 #include "api/json_response.hpp"
 
@@ -28,6 +30,14 @@ protected:
                 {"GET", "/api/v1/models/{name}/capabilities", echo, Access::open},
                 {"DELETE", "/api/v1/models/registry/{name}", echo, Access::token},
                 {"GET", "/api/v1/models/registry/{name}", echo, Access::open},
+                {"GET", "/api/v1/later",
+                 AsyncHandler([](const ApiRequest& request, Services&, Respond respond) {
+                     std::string name = request.query_value("name").value_or("");
+                     std::thread([respond, name] {
+                         respond(json_response(200, {{"name", name}}));
+                     }).detach();
+                 }),
+                 Access::open},
                 {"GET", "/api/v1/boom",
                  [](const ApiRequest&, Services&) -> HttpResponse {
                      throw std::runtime_error("unexpected");
@@ -38,7 +48,7 @@ protected:
     }
     HttpResponse send(const Router& router, const std::string& method, const std::string& target,
                       std::vector<std::pair<std::string, std::string>> headers = {}) {
-        return router.dispatch(HttpRequest{method, target, std::move(headers), ""}, services_);
+        return router.dispatch_and_wait(HttpRequest{method, target, std::move(headers), ""}, services_);
     }
 };
 
@@ -100,6 +110,12 @@ TEST_F(RouterTest, ErrorShapeIsTheContracts) {
     EXPECT_EQ(body["success"], false);
     EXPECT_TRUE(body["detail"].is_string());
     EXPECT_TRUE(body["code"].is_string());
+}
+
+TEST_F(RouterTest, AsyncHandlerAnswersLaterFromAnotherThread) {
+    auto r = send(make(), "GET", "/api/v1/later?name=x");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(body_of(r)["name"], "x");
 }
 
 TEST_F(RouterTest, HandlerThatThrowsBecomesA500WithoutDetailsLeaking) {

@@ -1,0 +1,46 @@
+#pragma once
+// Outbound HTTP through libcurl (DESIGN.md: never hand-roll a client). Blocking: call it from
+// operation workers or the BlockingPool, never from an I/O thread. Every request has a connect
+// timeout, an overall timeout and stall detection, and can be cancelled.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "venom/result.hpp"
+
+namespace venom::net {
+
+struct HttpCall {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::string> headers{};  // "Name: value"
+    std::string body{};  // sent when non-empty
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds timeout{30000};  // whole transfer; 0: none (long streams)
+    std::chrono::milliseconds stall_timeout{30000};  // no byte received for this long
+    // Streaming: called with each received piece of the body instead of collecting it; return
+    // false to abort (the call then fails with 499 cancelled).
+    std::function<bool(std::string_view)> on_data{};
+    // Polled about every 100 ms and on each piece; true aborts with 499 cancelled.
+    std::function<bool()> cancelled{};
+};
+
+struct HttpReply {
+    long status = 0;
+    std::string body;                            // empty when on_data consumed it
+    std::map<std::string, std::string> headers;  // lower-cased names, last value wins
+};
+
+// Any HTTP status is a successful *transfer* (check reply.status). Errors: 502
+// upstream_unreachable (DNS, refused, reset, TLS), 504 upstream_timeout (connect, overall or
+// stall; the message says which), 499 cancelled. Thread-safe.
+Result<HttpReply> perform(const HttpCall& call);
+
+// Percent-encodes `text` for a query value. Pure.
+std::string url_encode(std::string_view text);
+
+}  // namespace venom::net
