@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-url1.81-dev
-  nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev libpugixml-dev libssl-dev
+  nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev libpugixml-dev libxml2-dev libssl-dev
   libgtest-dev libgmock-dev
   curl wrk
 )

@@ -47,6 +47,10 @@ struct Config {
     int keep_alive_timeout_seconds = 60;  // idle time between requests on one connection
     int operations_history_limit = 500;
     int usage_interval_seconds = 5;
+    int upstream_timeout_seconds = 30;         // one upstream request (catalog, show, tags)
+    int pull_stall_timeout_seconds = 120;      // an install with no progress for this long fails
+    int ollama_inventory_interval_seconds = 10;  // how often Ollama's model list is re-read
+    int request_workers = 4;                   // threads for upstream calls requests need
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

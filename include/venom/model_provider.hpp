@@ -37,6 +37,14 @@ public:
     // The runtime a model of this provider runs on when the client names none.
     virtual std::string default_runtime() const = 0;
 
+    // The spelling under which the upstream stores `name` (e.g. Ollama adds ":latest"), so the
+    // manifest and the upstream's own list agree. Pure.
+    virtual std::string canonical_name(const std::string& name) const { return name; }
+
+    // Models the upstream has, from its last background refresh; no I/O. The registry shows
+    // those missing from the manifest too, so the list reflects reality.
+    virtual std::vector<ModelMetadata> known_models() const { return {}; }
+
     // Provider-specific rules for a name/runtime pair (e.g. Hub names are "org/model"); the
     // registry has already checked the general name rules. 400 with the reason. Pure.
     virtual Result<void> validate_install(const std::string& name,
@@ -47,6 +55,24 @@ public:
 
     // The catalog, at most `limit` entries. 502/504 when the upstream fails.
     virtual Result<std::vector<CatalogEntry>> list_available(std::size_t limit) = 0;
+    // What is popular now, most popular first (not a copy of the catalog).
+    virtual Result<std::vector<CatalogEntry>> trending(std::size_t limit) {
+        (void)limit;
+        return unsupported("trending");
+    }
+    // Catalog entries matching `query`, page `page` (from 1) of `limit` entries.
+    virtual Result<std::vector<CatalogEntry>> search(const std::string& query, std::size_t limit,
+                                                     std::size_t page) {
+        (void)query, (void)limit, (void)page;
+        return unsupported("search");
+    }
+    // Makes `name` the one model loaded on this provider's runtime; returns its manifest entry
+    // (so a model the upstream has but the manifest lacks can be imported). 400 when the
+    // upstream does not have it.
+    virtual Result<ModelMetadata> activate(const std::string& name) {
+        (void)name;
+        return unsupported("activation");
+    }
     // Downloads the model, reporting real progress; returns the manifest entry to record.
     virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,
                                           OperationContext& context) = 0;
@@ -54,6 +80,11 @@ public:
     virtual Result<void> remove(const ModelMetadata& model, OperationContext& context) = 0;
     // Capabilities as the upstream describes them.
     virtual Result<ModelCapabilities> capabilities(const std::string& name) = 0;
+
+protected:
+    Error unsupported(const std::string& what) const {
+        return make_error(501, "not_supported", what + " is not supported by provider " + name());
+    }
 };
 
 }  // namespace venom

@@ -8,12 +8,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "venom/manifest_store.hpp"
 #include "venom/model_provider.hpp"
 #include "venom/operation_queue.hpp"
+#include "venom/runtime_state.hpp"
 #include "venom/storage_quota.hpp"
 
 namespace venom {
@@ -29,14 +31,23 @@ public:
     using StorageSource = std::function<StorageFacts()>;
 
     ModelRegistry(ManifestStore& manifest, OperationQueue& operations, QuotaLimits quota,
-                  StorageSource storage);
+                  StorageSource storage, RuntimeStateStore& runtime_state, const Clock& clock);
 
     // Registers a provider under provider->name(). Call before serving.
     void add_provider(std::shared_ptr<ModelProvider> provider);
+    // The registered providers, in name order.
+    std::vector<std::shared_ptr<ModelProvider>> providers() const;
+    // 400 unknown_provider for a name that is none of known_providers(); 501
+    // provider_unavailable for a known one this build does not have yet.
+    Result<std::shared_ptr<ModelProvider>> find_provider(const std::string& name) const;
 
     // Everything below is thread-safe and does no disk or network I/O on the calling thread.
 
     std::vector<ModelMetadata> list_installed() const;
+
+    // Models the providers have that the manifest does not (e.g. pulled with the ollama CLI),
+    // from their last background refresh.
+    std::vector<ModelMetadata> list_unrecorded() const;
 
     // Starts an install; returns the operation id. 400 invalid_model_name / unknown_provider /
     // provider-specific reasons; 501 provider_unavailable when the provider is known but not in
@@ -55,15 +66,23 @@ public:
     // Ok when `additional_gb` more fits MAX_STORAGE_GB and the free disk; 507 otherwise.
     Result<void> check_storage_quota(double additional_gb) const;
 
-private:
-    Result<std::shared_ptr<ModelProvider>> provider_for(const std::string& name) const;
+    // Makes `name` the active model of `runtime` (loading it, unloading the others), records
+    // it in runtime.json and imports it into the manifest when the upstream has it but the
+    // manifest does not. BLOCKING (upstream calls): call from a pool thread. 400 invalid
+    // name/runtime or model not available; 409 runtime_switch_in_progress while another
+    // activation of the same runtime runs; 501 for runtimes no provider serves yet.
+    Result<ModelMetadata> activate_model(const std::string& name, const std::string& runtime);
 
+private:
     ManifestStore& manifest_;
     OperationQueue& operations_;
     QuotaLimits quota_;
     StorageSource storage_;
-    mutable std::mutex mutex_;  // guards providers_
+    RuntimeStateStore& runtime_state_;
+    const Clock& clock_;
+    mutable std::mutex mutex_;  // guards providers_ and activating_
     std::map<std::string, std::shared_ptr<ModelProvider>> providers_;
+    std::set<std::string> activating_;  // runtimes with an activation in progress
 };
 
 }  // namespace venom

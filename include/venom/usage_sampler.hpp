@@ -3,15 +3,14 @@
 // few seconds so a request never walks the disk or starts nvidia-smi.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
+#include "venom/periodic_task.hpp"
 #include "venom/process_runner.hpp"
 #include "venom/storage_quota.hpp"
 
@@ -67,15 +66,11 @@ public:
     StorageFacts storage_facts() const;
 
 private:
-    void loop();
-
     Options options_;
     GpuProbe gpu_probe_;
     mutable std::mutex mutex_;
-    std::condition_variable cv_;
     UsageSnapshot latest_;
-    bool stop_ = false;
-    std::thread thread_;
+    PeriodicTask task_;
     // Previous /proc/stat totals, touched only by the sampling thread.
     uint64_t prev_busy_ = 0, prev_total_ = 0;
 };

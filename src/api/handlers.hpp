@@ -15,6 +15,14 @@ HttpResponse list_installed_models(const ApiRequest& request, Services& services
 HttpResponse get_model_capabilities(const ApiRequest& request, Services& services);
 HttpResponse get_models_usage(const ApiRequest& request, Services& services);
 
+// catalog_handlers.cpp (answer from a pool thread on a cache miss)
+void list_provider_models(const ApiRequest& request, Services& services, Respond respond);
+void list_trending_models(const ApiRequest& request, Services& services, Respond respond);
+void search_models(const ApiRequest& request, Services& services, Respond respond);
+
+// activation_handlers.cpp
+void activate_model(const ApiRequest& request, Services& services, Respond respond);
+
 // registry_handlers.cpp
 HttpResponse install_model(const ApiRequest& request, Services& services);
 HttpResponse remove_model(const ApiRequest& request, Services& services);

@@ -2,21 +2,12 @@
 
 #include "api/handlers.hpp"
 #include "api/json_response.hpp"
+#include "api/runtime_payload.hpp"
 
 namespace venom::api {
 namespace {
 
 using nlohmann::json;
-
-// Where the active runtime listens, from the same settings the daemon probes.
-json runtime_endpoint(const Config& config, const std::optional<std::string>& runtime) {
-    if (!runtime) return nullptr;
-    if (*runtime == "ollama") return config.ollama_host;
-    if (*runtime == "vllm") return config.vllm_endpoint;
-    if (*runtime == "openai") return config.openai_base_url;
-    if (*runtime == "google") return config.gemini_base_url;
-    return nullptr;
-}
 
 }  // namespace
 
@@ -26,7 +17,7 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
 
     json models = json::array();
     json providers = json::object();
-    for (const auto& m : services.registry.list_installed()) {
+    auto add = [&](const ModelMetadata& m, const char* source) {
         const bool active = runtime.active_model == m.name && runtime.active_runtime == m.runtime;
         json entry = {
             {"name", m.name},
@@ -36,18 +27,17 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
             {"size_gb", nullable(m.size_gb)},
             {"status", m.status},
             {"active", active},
-            {"source", "manifest"},
+            {"source", source},
             {"installed_at", nullable(m.installed_at)},
         };
         if (!providers.contains(m.provider)) providers[m.provider] = json::array();
         providers[m.provider].push_back(entry);
         models.push_back(std::move(entry));
-    }
-    json active = {
-        {"provider", nullable(runtime.active_runtime)},
-        {"model", nullable(runtime.active_model)},
-        {"endpoint", runtime_endpoint(services.config, runtime.active_runtime)},
     };
+    for (const auto& m : services.registry.list_installed()) add(m, "manifest");
+    // What an upstream has without venomd having installed it (e.g. `ollama pull` by hand).
+    for (const auto& m : services.registry.list_unrecorded()) add(m, m.provider.c_str());
+    const json active = runtime_payload(runtime, services.config);
     return json_response(200, {{"success", true},
                                {"models", models},
                                {"count", models.size()},

@@ -12,8 +12,13 @@ std::vector<Route> api_routes() {
         {"GET", "/api/v1/models/usage", get_models_usage, Access::open},
         {"GET", "/api/v1/models/{name}/capabilities", get_model_capabilities, Access::open},
 
+        {"GET", "/api/v1/models/providers", list_provider_models, Access::open},
+        {"GET", "/api/v1/models/trending", list_trending_models, Access::open},
+        {"GET", "/api/v1/models/search", search_models, Access::open},
+
         {"POST", "/api/v1/models/registry/install", install_model, Access::token},
         {"DELETE", "/api/v1/models/registry/{name}", remove_model, Access::token},
+        {"POST", "/api/v1/models/activate", activate_model, Access::token},
 
         {"GET", "/api/v1/models/operations", list_operations, Access::open},
         {"GET", "/api/v1/models/operations/{operation_id}", get_operation, Access::open},

@@ -161,6 +161,13 @@ const std::vector<Setting>& settings() {
         {"", "", "operations_history_limit",
          int_setting(&Config::operations_history_limit, 10, 100000)},
         {"", "", "usage_interval_seconds", int_setting(&Config::usage_interval_seconds, 1, 3600)},
+        {"", "", "upstream_timeout_seconds",
+         int_setting(&Config::upstream_timeout_seconds, 1, 3600)},
+        {"", "", "pull_stall_timeout_seconds",
+         int_setting(&Config::pull_stall_timeout_seconds, 1, 86400)},
+        {"", "", "ollama_inventory_interval_seconds",
+         int_setting(&Config::ollama_inventory_interval_seconds, 1, 3600)},
+        {"", "", "request_workers", int_setting(&Config::request_workers, 1, 64)},
     };
     return table;
 }

@@ -16,17 +16,40 @@ nlohmann::json to_json(const CatalogEntry& e) {
 }
 
 ModelRegistry::ModelRegistry(ManifestStore& manifest, OperationQueue& operations,
-                             QuotaLimits quota, StorageSource storage)
-    : manifest_(manifest), operations_(operations), quota_(quota), storage_(std::move(storage)) {}
+                             QuotaLimits quota, StorageSource storage,
+                             RuntimeStateStore& runtime_state, const Clock& clock)
+    : manifest_(manifest),
+      operations_(operations),
+      quota_(quota),
+      storage_(std::move(storage)),
+      runtime_state_(runtime_state),
+      clock_(clock) {}
 
 void ModelRegistry::add_provider(std::shared_ptr<ModelProvider> provider) {
     std::lock_guard lock(mutex_);
     providers_[provider->name()] = std::move(provider);
 }
 
+std::vector<std::shared_ptr<ModelProvider>> ModelRegistry::providers() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<ModelProvider>> out;
+    for (const auto& [name, provider] : providers_) out.push_back(provider);
+    return out;
+}
+
 std::vector<ModelMetadata> ModelRegistry::list_installed() const { return manifest_.models(); }
 
-Result<std::shared_ptr<ModelProvider>> ModelRegistry::provider_for(const std::string& name) const {
+std::vector<ModelMetadata> ModelRegistry::list_unrecorded() const {
+    std::vector<ModelMetadata> out;
+    for (const auto& provider : providers()) {
+        for (auto& model : provider->known_models()) {
+            if (!manifest_.find(model.name)) out.push_back(std::move(model));
+        }
+    }
+    return out;
+}
+
+Result<std::shared_ptr<ModelProvider>> ModelRegistry::find_provider(const std::string& name) const {
     const auto& known = known_providers();
     {
         std::lock_guard lock(mutex_);
@@ -40,12 +63,13 @@ Result<std::shared_ptr<ModelProvider>> ModelRegistry::provider_for(const std::st
                       "Provider '" + name + "' is not available in this build of venomd yet");
 }
 
-Result<std::string> ModelRegistry::install_model(const std::string& name,
+Result<std::string> ModelRegistry::install_model(const std::string& requested_name,
                                                  const std::string& provider_name,
                                                  const std::optional<std::string>& runtime) {
-    if (auto valid = validate_model_name(name); !valid) return valid.error();
-    auto provider = provider_for(provider_name);
+    if (auto valid = validate_model_name(requested_name); !valid) return valid.error();
+    auto provider = find_provider(provider_name);
     if (!provider) return provider.error();
+    const std::string name = (*provider)->canonical_name(requested_name);
     const std::string target_runtime = runtime.value_or((*provider)->default_runtime());
     if (auto valid = (*provider)->validate_install(name, target_runtime); !valid) {
         return valid.error();
@@ -74,9 +98,15 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
     if (auto valid = validate_model_name(name); !valid) return valid.error();
     auto model = manifest_.find(name);
     if (!model) {
+        // A model the upstream has but the manifest does not can be removed too.
+        for (auto& unrecorded : list_unrecorded()) {
+            if (unrecorded.name == name) model = std::move(unrecorded);
+        }
+    }
+    if (!model) {
         return make_error(404, "model_not_found", "Model " + name + " is not installed");
     }
-    auto provider = provider_for(model->provider);
+    auto provider = find_provider(model->provider);
     if (!provider) return provider.error();
 
     auto work = [this, model = *model,
@@ -84,7 +114,8 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
         context.set_message("Removing " + model.name);
         if (auto removed = provider->remove(model, context); !removed) return removed.error();
         // The entry goes only after the files are gone, so a failed removal still shows it.
-        if (auto forgotten = manifest_.remove(model.name); !forgotten) return forgotten.error();
+        auto forgotten = manifest_.remove(model.name);
+        if (!forgotten && forgotten.error().http_status != 404) return forgotten.error();
         return "Model " + model.name + " removed";
     };
     return operations_.submit({name, model->provider, model->runtime, OperationType::remove,
@@ -107,6 +138,52 @@ Result<ModelCapabilities> ModelRegistry::get_model_capabilities(const std::strin
 
 Result<void> ModelRegistry::check_storage_quota(double additional_gb) const {
     return venom::check_storage_quota(quota_, storage_(), additional_gb);
+}
+
+Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name,
+                                                    const std::string& runtime) {
+    if (auto valid = validate_model_name(name); !valid) return valid.error();
+    if (runtime != "ollama" && runtime != "vllm") {
+        return make_error(400, "invalid_runtime",
+                          "Unknown runtime '" + runtime + "': use 'ollama' or 'vllm'");
+    }
+    std::shared_ptr<ModelProvider> provider;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, p] : providers_) {
+            if (p->default_runtime() == runtime) provider = p;
+        }
+        if (!provider) {
+            return make_error(501, "provider_unavailable",
+                              "Runtime '" + runtime + "' is not available in this build yet");
+        }
+        if (!activating_.insert(runtime).second) {
+            return make_error(409, "runtime_switch_in_progress",
+                              "Another activation on runtime " + runtime + " is in progress");
+        }
+    }
+    struct Release {
+        ModelRegistry& registry;
+        std::string runtime;
+        ~Release() {
+            std::lock_guard lock(registry.mutex_);
+            registry.activating_.erase(runtime);
+        }
+    } release{*this, runtime};
+
+    auto activated = provider->activate(provider->canonical_name(name));
+    if (!activated) return activated.error();
+    ModelMetadata model = std::move(activated.value());
+    if (auto recorded = manifest_.find(model.name)) {
+        model = *recorded;
+    } else {
+        model.installed_at = format_rfc3339(clock_.now());
+        if (auto imported = manifest_.upsert(model); !imported) return imported.error();
+        logger("registry")->info("imported model={} runtime={}", model.name, runtime);
+    }
+    if (auto saved = runtime_state_.set_active(runtime, model.name); !saved) return saved.error();
+    logger("registry")->info("activated model={} runtime={}", model.name, runtime);
+    return model;
 }
 
 }  // namespace venom

@@ -5,6 +5,8 @@
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "http/http_server.hpp"
+#include "providers/ollama_library.hpp"
+#include "providers/ollama_provider.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime_state.hpp"
 
@@ -23,12 +25,16 @@ struct Daemon::Impl {
     ManifestStore manifest;
     OperationQueue operations;
     UsageSampler usage;
-    ModelRegistry registry;
     RuntimeStateStore runtime_state;
+    ModelRegistry registry;
+    std::shared_ptr<providers::OllamaModelProvider> ollama;  // null when tests inject providers
     std::vector<std::string> warnings;
     std::unique_ptr<api::Services> services;
     std::unique_ptr<api::Router> router;
     std::unique_ptr<http::HttpServer> server;
+    // Declared after the server so it is destroyed first: its tasks answer through the server.
+    BlockingPool pool;
+    api::CatalogCache catalog;
     bool started = false;
     bool stopped = false;
 
@@ -42,11 +48,26 @@ struct Daemon::Impl {
                      clock),
           usage({config.models_dir, std::chrono::seconds(config.usage_interval_seconds)},
                 ports.gpu_probe ? ports.gpu_probe : make_nvidia_smi_probe(run_process_default())),
+          runtime_state(config.data_dir),
           registry(manifest, operations,
                    QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
-                   [this] { return usage.storage_facts(); }),
-          runtime_state(config.data_dir) {
-        for (auto& provider : ports.providers) registry.add_provider(provider);
+                   [this] { return usage.storage_facts(); }, runtime_state, clock),
+          pool(static_cast<std::size_t>(config.request_workers), 256),
+          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), pool) {
+        if (!ports.providers.empty()) {
+            for (auto& provider : ports.providers) registry.add_provider(provider);
+            return;
+        }
+        const std::chrono::seconds upstream(config.upstream_timeout_seconds);
+        providers::OllamaClient::Timeouts timeouts;
+        timeouts.request = upstream;
+        timeouts.pull_stall = std::chrono::seconds(config.pull_stall_timeout_seconds);
+        ollama = std::make_shared<providers::OllamaModelProvider>(
+            std::make_shared<providers::OllamaClient>(
+                providers::connectable_ollama_url(config.ollama_host), timeouts),
+            std::make_shared<providers::OllamaLibrary>(config.ollama_library_url, upstream),
+            clock, std::chrono::seconds(config.ollama_inventory_interval_seconds));
+        registry.add_provider(ollama);
     }
 
     static ProcessRunner run_process_default() {
@@ -82,9 +103,11 @@ Result<void> Daemon::start() {
     d.usage.sample_now(false);  // storage figures for the quota before the first request
     d.usage.start();
     d.operations.start();
+    if (d.ollama) d.ollama->start();
 
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
-                                       d.config, venom_version(), d.warnings});
+                                       d.pool, d.catalog, d.config, venom_version(),
+                                       d.warnings});
     d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token);
     http::ServerOptions options;
     options.host = d.config.host;
@@ -99,6 +122,7 @@ Result<void> Daemon::start() {
             d.router->dispatch(request, *d.services, std::move(respond));
         });
     if (auto listening = d.server->start(); !listening) {
+        if (d.ollama) d.ollama->stop();
         d.operations.shutdown();
         d.usage.stop();
         return listening;
@@ -118,6 +142,8 @@ void Daemon::stop() {
     d.stopped = true;
     logger("daemon")->info("shutting down");
     d.server->stop();
+    d.pool.stop();
+    if (d.ollama) d.ollama->stop();
     d.operations.shutdown();
     d.usage.stop();
     logger("daemon")->info("stopped");

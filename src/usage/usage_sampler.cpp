@@ -79,7 +79,9 @@ GpuProbe make_nvidia_smi_probe(ProcessRunner runner) {
 }
 
 UsageSampler::UsageSampler(Options options, GpuProbe gpu_probe)
-    : options_(std::move(options)), gpu_probe_(std::move(gpu_probe)) {}
+    : options_(std::move(options)),
+      gpu_probe_(std::move(gpu_probe)),
+      task_(options_.interval, [this] { sample_now(); }) {}
 
 UsageSampler::~UsageSampler() { stop(); }
 
@@ -124,32 +126,9 @@ void UsageSampler::sample_now(bool with_gpu) {
     latest_ = s;
 }
 
-void UsageSampler::start() {
-    std::lock_guard lock(mutex_);
-    if (thread_.joinable()) return;
-    stop_ = false;
-    thread_ = std::thread([this] { loop(); });
-}
+void UsageSampler::start() { task_.start(); }
 
-void UsageSampler::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-}
-
-void UsageSampler::loop() {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-        lock.unlock();
-        sample_now();
-        lock.lock();
-        // A periodic schedule, not synchronisation: stop() wakes it at once.
-        cv_.wait_for(lock, options_.interval, [&] { return stop_; });
-    }
-}
+void UsageSampler::stop() { task_.stop(); }
 
 UsageSnapshot UsageSampler::latest() const {
     std::lock_guard lock(mutex_);

@@ -19,10 +19,13 @@ protected:
         : manifest_(dir_ / "manifest.json", clock_),
           operations_({1, 500, {}}, clock_),
           usage_({dir_.path(), std::chrono::hours(1)}, [] { return std::nullopt; }),
-          registry_(manifest_, operations_, QuotaLimits{50, 4},
-                    [this] { return storage_; }),
           runtime_state_(dir_.path()),
-          services_{registry_, operations_, usage_, runtime_state_, config_, "test", {}},
+          registry_(manifest_, operations_, QuotaLimits{50, 4}, [this] { return storage_; },
+                    runtime_state_, clock_),
+          pool_(2, 16),
+          catalog_(clock_, std::chrono::seconds(1800), pool_),
+          services_{registry_, operations_, usage_, runtime_state_, pool_,
+                    catalog_,  config_,     "test", {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         operations_.start();
@@ -47,8 +50,10 @@ protected:
     ManifestStore manifest_;
     OperationQueue operations_;
     UsageSampler usage_;
-    ModelRegistry registry_;
     RuntimeStateStore runtime_state_;
+    ModelRegistry registry_;
+    BlockingPool pool_;
+    api::CatalogCache catalog_;
     api::Services services_;
     api::Router router_;
     std::shared_ptr<FakeProvider> provider_;

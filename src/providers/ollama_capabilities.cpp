@@ -1,0 +1,68 @@
+#include "providers/ollama_capabilities.hpp"
+
+#include <regex>
+
+namespace venom::providers {
+
+using nlohmann::json;
+
+bool template_renders_system(const std::string& t) {
+    if (t.empty()) return true;  // no template: Ollama passes the prompt through unchanged
+    // Go templates (Ollama): {{ .System }}, {{ if .System }}, {{ .Role }} in a message loop, or
+    // {{ if eq .Role "system" }} as a branch of its own (not inside an "or" with "user").
+    static const std::regex go_system(R"(\.System\b)");
+    static const std::regex go_role(R"(\{\{-?\s*\.Role\s*-?\}\})");
+    static const std::regex go_branch(R"(if\s+eq\s+\.Role\s+"system"\s*-?\}\})");
+    // Jinja (native chat templates): a branch for the system role that does not raise.
+    static const std::regex jinja_branch(R"(role['"]?\]?\s*==\s*['"]system['"])");
+    static const std::regex jinja_refuses(R"(raise_exception\([^)]*[Ss]ystem)");
+    if (std::regex_search(t, go_system) || std::regex_search(t, go_role) ||
+        std::regex_search(t, go_branch) || t.find("<<SYS>>") != std::string::npos) {
+        return true;
+    }
+    return std::regex_search(t, jinja_branch) && !std::regex_search(t, jinja_refuses);
+}
+
+ModelCapabilities capabilities_from_show(const json& show) {
+    ModelCapabilities caps;
+    const json empty = json::object();
+    const json& info = show.contains("model_info") && show["model_info"].is_object()
+                           ? show["model_info"]
+                           : empty;
+    const json& details =
+        show.contains("details") && show["details"].is_object() ? show["details"] : empty;
+
+    if (auto arch = info.find("general.architecture"); arch != info.end() && arch->is_string()) {
+        auto ctx = info.find(arch->get<std::string>() + ".context_length");
+        if (ctx != info.end() && ctx->is_number_integer()) {
+            caps.max_context_length = ctx->get<int64_t>();
+        }
+    }
+    if (caps.max_context_length == ModelCapabilities{}.max_context_length) {
+        if (auto ctx = details.find("context_length");
+            ctx != details.end() && ctx->is_number_integer()) {
+            caps.max_context_length = ctx->get<int64_t>();
+        }
+    }
+    if (auto q = details.find("quantization_level"); q != details.end() && q->is_string()) {
+        std::string level = q->get<std::string>();
+        if (!level.empty() && level != "unknown") caps.quantization = level;
+    }
+    std::string chat_template;
+    if (auto t = show.find("template"); t != show.end() && t->is_string()) {
+        chat_template = t->get<std::string>();
+        if (!chat_template.empty()) caps.prompt_template = chat_template;
+    }
+    if (auto c = show.find("capabilities"); c != show.end() && c->is_array()) {
+        for (const auto& item : *c) {
+            if (item == "tools") caps.supports_function_calling = true;
+        }
+    }
+    caps.supports_system_role = template_renders_system(chat_template);
+    caps.allowed_roles = caps.supports_system_role
+                             ? std::vector<std::string>{"system", "user", "assistant"}
+                             : std::vector<std::string>{"user", "assistant"};
+    return caps;
+}
+
+}  // namespace venom::providers

@@ -1,0 +1,81 @@
+#pragma once
+// The Ollama server's native HTTP API (upstream-protocols.md §1): tags, show, ps, pull,
+// delete, generate (load/unload). Blocking calls through net::perform; use from workers only.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venom/result.hpp"
+
+namespace venom::providers {
+
+struct OllamaModel {
+    std::string name;
+    uint64_t size = 0;
+    std::string digest;  // 64 hex, without "sha256:"
+    std::string family;
+    std::string parameter_size;
+    std::string quantization_level;
+    std::string format;
+};
+
+struct PullProgress {
+    std::string status;                // "pulling manifest", "pulling 6a0746a1ec1a", ...
+    std::optional<std::string> digest;  // with "sha256:"
+    std::optional<uint64_t> total;
+    std::optional<uint64_t> completed;  // omitted by Ollama when zero
+};
+
+// The base URL to connect to for OLLAMA_HOST as normalize_ollama_host() returns it: bind-all
+// addresses (0.0.0.0, [::]) become loopback, as Ollama's own ConnectableHost does.
+std::string connectable_ollama_url(const std::string& normalized_host);
+
+class OllamaClient {
+public:
+    struct Timeouts {
+        std::chrono::milliseconds connect{5000};
+        std::chrono::milliseconds request{30000};
+        std::chrono::milliseconds load{300000};  // loading a model into memory
+        std::chrono::milliseconds pull_stall{120000};
+    };
+
+    OllamaClient(std::string base_url, Timeouts timeouts);
+
+    const std::string& base_url() const { return base_url_; }
+
+    // GET /api/tags. 502/504 when Ollama cannot be reached.
+    Result<std::vector<OllamaModel>> tags() const;
+    // POST /api/show; 404 model_not_found.
+    Result<nlohmann::json> show(const std::string& name) const;
+    // GET /api/ps: names of the loaded models.
+    Result<std::vector<std::string>> loaded() const;
+    // POST /api/generate with an empty prompt and keep_alive -1: loaded until unloaded.
+    Result<void> load(const std::string& name) const;
+    Result<void> unload(const std::string& name) const;
+    // DELETE /api/delete with a JSON body; 404 model_not_found.
+    Result<void> remove(const std::string& name) const;
+    // POST /api/pull, streaming. Calls `on_progress` for every line; fails with the stream's
+    // own error text, when the stream ends without "success", on HTTP errors, when no progress
+    // is seen for pull_stall, and with 499 when `cancelled` turns true.
+    Result<void> pull(const std::string& name,
+                      const std::function<void(const PullProgress&)>& on_progress,
+                      const std::function<bool()>& cancelled) const;
+
+private:
+    Result<nlohmann::json> call_json(const std::string& method, const std::string& path,
+                                     const nlohmann::json* body,
+                                     std::chrono::milliseconds timeout) const;
+
+    std::string base_url_;
+    Timeouts timeouts_;
+};
+
+// Parses one pull progress line; nullopt when it is not a JSON object. Pure.
+std::optional<PullProgress> parse_pull_line(std::string_view line, std::string* error_text);
+
+}  // namespace venom::providers
