@@ -1,0 +1,93 @@
+#include "providers/ollama_library.hpp"
+
+#include <gtest/gtest.h>
+
+#include "providers/ollama_client.hpp"
+
+namespace venom::providers {
+namespace {
+
+// Abridged from the shape of ollama.com/library (upstream-protocols.md §1.11): bare marker
+// attributes, void elements, inline SVG, htmx attributes.
+const char* kPage = R"(<!DOCTYPE html>
+<html class="h-full overflow-y-scroll"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/public/tailwind.css"><script src="/public/vendor/htmx.min.js"></script>
+</head><body hx-boost="true">
+<div x-test-repos id="repo"><ul role="list" class="grid">
+<li x-test-model class="flex items-baseline border-b">
+  <a href="/library/llama3.1" class="group w-full space-y-5">
+    <div x-test-model-title title="llama3.1"><h2 class="truncate"><span>llama3.1</span></h2>
+      <p class="max-w-lg break-words">Llama 3.1 is a new state-of-the-art model from Meta.</p></div>
+    <div class="flex"><span x-test-capability class="badge">tools</span>
+      <span x-test-size class="badge">8b</span><span x-test-size>70b</span><span x-test-size>405b</span></div>
+    <p class="flex"><span><svg class="h-4" viewBox="0 0 24 24"><path d="M3 16.5v2.25"/></svg>
+      <span x-test-pull-count>108.3M</span> Pulls</span>
+      <span x-test-tag-count>93</span> Tags
+      <span title="Jul 2, 2025 6:09 AM UTC"><span x-test-updated>1 month ago</span></span></p>
+  </a></li>
+<li x-test-model class="flex">
+  <a href="/library/gemma2" class="group w-full"><div x-test-model-title title="gemma2">
+    <h2><span>gemma2</span></h2><p>Google Gemma 2</p></div>
+    <span x-test-size>2b</span><span x-test-size>9b</span>
+    <span x-test-pull-count>12.5K</span></a></li>
+<li x-test-model><a href="/jmorgan/community-model"><h2><span>community</span></h2>
+    <span x-test-pull-count>812</span></a></li>
+</ul></div></body></html>)";
+
+TEST(OllamaLibraryTest, ReadsTheModelCardsInPageOrder) {
+    auto entries = parse_library_html(kPage);
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(entries[0].model_name, "llama3.1");
+    EXPECT_EQ(entries[0].provider, "ollama");
+    EXPECT_EQ(entries[0].runtime, "ollama");
+    EXPECT_EQ(entries[0].tags, (std::vector<std::string>{"tools", "8b", "70b", "405b"}));
+    EXPECT_EQ(entries[0].downloads, 108300000);
+    EXPECT_FALSE(entries[0].likes);
+    EXPECT_FALSE(entries[0].size_gb);
+    EXPECT_EQ(entries[1].model_name, "gemma2");
+    EXPECT_EQ(entries[1].downloads, 12500);
+    // Without a title marker the slug comes from the link; community models keep the user.
+    EXPECT_EQ(entries[2].model_name, "jmorgan/community-model");
+    EXPECT_EQ(entries[2].downloads, 812);
+}
+
+TEST(OllamaLibraryTest, EmptyOrBrokenPagesGiveNoEntries) {
+    EXPECT_TRUE(parse_library_html("").empty());
+    EXPECT_TRUE(parse_library_html("<html><body><p>Nothing here").empty());
+    EXPECT_TRUE(parse_library_html("\x00\x01garbage").empty());
+}
+
+TEST(OllamaLibraryTest, PullCounts) {
+    EXPECT_EQ(parse_pull_count("55.7M"), 55700000);
+    EXPECT_EQ(parse_pull_count(" 1.2K "), 1200);
+    EXPECT_EQ(parse_pull_count("3B"), 3000000000);
+    EXPECT_EQ(parse_pull_count("1,024"), 1024);
+    EXPECT_FALSE(parse_pull_count("many"));
+    EXPECT_FALSE(parse_pull_count(""));
+}
+
+TEST(OllamaPullLineTest, ParsesProgressAndErrors) {
+    std::string error;
+    auto first = parse_pull_line(
+        R"({"status":"pulling 6a0746a1ec1a","digest":"sha256:6a07","total":2019377376})", &error);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->digest, "sha256:6a07");
+    EXPECT_EQ(first->total, 2019377376u);
+    EXPECT_FALSE(first->completed);  // omitted when zero
+    auto failed = parse_pull_line(R"({"error":"pull model manifest: file does not exist"})",
+                                  &error);
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(error, "pull model manifest: file does not exist");
+    EXPECT_FALSE(parse_pull_line("not json", &error));
+}
+
+TEST(OllamaConnectTest, BindAllAddressesBecomeLoopback) {
+    EXPECT_EQ(connectable_ollama_url("http://0.0.0.0:11434"), "http://127.0.0.1:11434");
+    EXPECT_EQ(connectable_ollama_url("http://[::]:11434"), "http://[::1]:11434");
+    EXPECT_EQ(connectable_ollama_url("http://gpu-box:11434/ollama"),
+              "http://gpu-box:11434/ollama");
+}
+
+}  // namespace
+}  // namespace venom::providers

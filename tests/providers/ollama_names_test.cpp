@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include "providers/ollama_library.hpp"
+#include "providers/ollama_provider.hpp"
+
+namespace venom::providers {
+namespace {
+
+class OllamaNamesTest : public ::testing::Test {
+protected:
+    FakeClock clock_;
+    // Nothing listens there and nothing is called: these checks are local.
+    OllamaModelProvider provider_{
+        std::make_shared<OllamaClient>("http://127.0.0.1:9", OllamaClient::Timeouts{}),
+        std::make_shared<OllamaLibrary>("http://127.0.0.1:9", std::chrono::seconds(1)), clock_,
+        std::chrono::hours(1)};
+};
+
+TEST_F(OllamaNamesTest, AcceptsOllamasNameForms) {
+    for (const char* name : {"llama3", "llama3:latest", "qwen2.5:0.5b", "jmorgan/model:7b",
+                             "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M",
+                             "huggingface.co/org/repo"}) {
+        EXPECT_TRUE(provider_.validate_install(name, "ollama").ok()) << name;
+    }
+}
+
+TEST_F(OllamaNamesTest, RejectsOtherSlashFormsAndBadTags) {
+    for (const char* name : {"a/b/c", "hf.co/org", "registry.example/a/b/c", "llama3:", "a:b:c",
+                             "a:b/c"}) {
+        auto r = provider_.validate_install(name, "ollama");
+        ASSERT_FALSE(r.ok()) << name;
+        EXPECT_EQ(r.error().http_status, 400) << name;
+        EXPECT_EQ(r.error().code, "invalid_model_name") << name;
+    }
+}
+
+TEST_F(OllamaNamesTest, RuntimeMustBeOllama) {
+    auto r = provider_.validate_install("llama3", "vllm");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "invalid_runtime");
+    EXPECT_NE(r.error().message.find("'ollama'"), std::string::npos);
+}
+
+TEST_F(OllamaNamesTest, CanonicalNameAddsTheLatestTag) {
+    EXPECT_EQ(provider_.canonical_name("llama3"), "llama3:latest");
+    EXPECT_EQ(provider_.canonical_name("llama3:8b"), "llama3:8b");
+    EXPECT_EQ(provider_.canonical_name("hf.co/org/repo"), "hf.co/org/repo:latest");
+    EXPECT_EQ(provider_.canonical_name("hf.co/org/repo:Q4_K_M"), "hf.co/org/repo:Q4_K_M");
+}
+
+}  // namespace
+}  // namespace venom::providers
