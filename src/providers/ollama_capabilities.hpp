@@ -8,10 +8,10 @@
 
 namespace venom::providers {
 
-// True when a chat template renders a system message as its own turn: it uses .System, prints
-// the role generically ({{ .Role }}), has a branch for the system role alone, or a <<SYS>>
-// block. Gemma-family templates fold system text into the user turn or have no system turn at
-// all, so clients must not send them a system message. Pure.
+// True when a chat template renders a system message as its own turn: a system role marker in
+// its literal text, the role printed generically ({{ .Role }}), or a branch for the system role
+// alone. Gemma-family (and Mistral) templates fold system text into the user turn or have no
+// system turn at all, so clients should not send them a system message. Pure.
 bool template_renders_system(const std::string& chat_template);
 
 // max_context_length from model_info["<arch>.context_length"] (else details.context_length,

@@ -27,19 +27,31 @@ const char* kGemmaPrompt =
 const char* kGemmaJinja =
     "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') "
     "}}{% endif %}{% for message in messages %}<start_of_turn>{{ message['role'] }}";
-const char* kMistralSys = "[INST] <<SYS>>{{ .System }}<</SYS>> {{ .Prompt }} [/INST]";
+const char* kLlama2Sys = "[INST] <<SYS>>{{ .System }}<</SYS>> {{ .Prompt }} [/INST]";
+const char* kMistral = "[INST] {{ if .System }}{{ .System }} {{ end }}{{ .Prompt }} [/INST]";
+const char* kPhi3 =
+    "{{ if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}{{ if .Prompt }}<|user|>\n{{ "
+    ".Prompt }}<|end|>\n{{ end }}<|assistant|>\n{{ .Response }}<|end|>";
 
 TEST(OllamaCapabilitiesTest, TemplatesWithASystemTurn) {
     EXPECT_TRUE(template_renders_system(kLlama3));
     EXPECT_TRUE(template_renders_system(kQwenMessages));
-    EXPECT_TRUE(template_renders_system(kMistralSys));
+    EXPECT_TRUE(template_renders_system(kLlama2Sys));
+    EXPECT_TRUE(template_renders_system(kPhi3));
     EXPECT_TRUE(template_renders_system(
         "{% for m in messages %}{% if m['role'] == 'system' %}<<sys>>{% endif %}{% endfor %}"));
+    // ChatML in Jinja prints every role, system included.
+    EXPECT_TRUE(template_renders_system(
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+        "message['content'] + '<|im_end|>'}}{% endfor %}"));
 }
 
 TEST(OllamaCapabilitiesTest, GemmaTemplatesHaveNoSystemTurn) {
     EXPECT_FALSE(template_renders_system(kGemma2));
     EXPECT_FALSE(template_renders_system(kGemmaJinja));
+    // Ollama's Gemma and Mistral templates print .System inside the user turn.
+    EXPECT_FALSE(template_renders_system(kGemmaPrompt));
+    EXPECT_FALSE(template_renders_system(kMistral));
 }
 
 TEST(OllamaCapabilitiesTest, FromAShowAnswer) {
@@ -80,7 +92,6 @@ TEST(OllamaCapabilitiesTest, MissingFieldsFallBackToDefaults) {
     EXPECT_TRUE(caps.supports_system_role);
     json with_details = {{"details", {{"context_length", 2048}}}, {"model_info", json::object()}};
     EXPECT_EQ(capabilities_from_show(with_details).max_context_length, 2048);
-    (void)kGemmaPrompt;
 }
 
 }  // namespace
