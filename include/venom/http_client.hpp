@@ -22,6 +22,9 @@ struct HttpCall {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds timeout{30000};  // whole transfer; 0: none (long streams)
     std::chrono::milliseconds stall_timeout{30000};  // no byte received for this long
+    // Off: a 3xx is returned as the reply (its Location in headers), so the caller can decide
+    // what to send to the next host (the Hub's CDN must not get the Authorization header).
+    bool follow_redirects = true;
     // Streaming: called with each received piece of the body instead of collecting it; return
     // false to abort (the call then fails with 499 cancelled).
     std::function<bool(std::string_view)> on_data{};

@@ -24,6 +24,7 @@ struct CatalogEntry {
     std::vector<std::string> tags;
     std::optional<int64_t> downloads;
     std::optional<int64_t> likes;
+    nlohmann::json gated = nullptr;  // false, "auto" or "manual" when the source says
 };
 
 nlohmann::json to_json(const CatalogEntry& entry);
@@ -72,6 +73,15 @@ public:
     virtual Result<ModelMetadata> activate(const std::string& name) {
         (void)name;
         return unsupported("activation");
+    }
+    // What an install would fetch, learned before anything is downloaded so the registry can
+    // check the quota with the real size. May call the upstream (blocking).
+    struct InstallPlan {
+        std::optional<double> size_gb;  // nullopt: unknown, DEFAULT_MODEL_SIZE_GB is assumed
+    };
+    virtual Result<InstallPlan> plan_install(const std::string& name, const std::string& runtime) {
+        (void)name, (void)runtime;
+        return InstallPlan{};
     }
     // Downloads the model, reporting real progress; returns the manifest entry to record.
     virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,

@@ -41,7 +41,7 @@ public:
     // provider_unavailable for a known one this build does not have yet.
     Result<std::shared_ptr<ModelProvider>> find_provider(const std::string& name) const;
 
-    // Everything below is thread-safe and does no disk or network I/O on the calling thread.
+    // Thread-safe. Unless a method says BLOCKING, it does no disk or network I/O.
 
     std::vector<ModelMetadata> list_installed() const;
 
@@ -51,7 +51,9 @@ public:
 
     // Starts an install; returns the operation id. 400 invalid_model_name / unknown_provider /
     // provider-specific reasons; 501 provider_unavailable when the provider is known but not in
-    // this build; 409 already_installed or model_busy; 507 when the quota would be exceeded.
+    // this build; 409 already_installed or model_busy; 507 when the quota would be exceeded
+    // (with the real size when the provider can tell it). May ask the upstream for the size:
+    // BLOCKING, call from a pool thread.
     Result<std::string> install_model(const std::string& name, const std::string& provider,
                                       const std::optional<std::string>& runtime);
 

@@ -24,7 +24,7 @@ void search_models(const ApiRequest& request, Services& services, Respond respon
 void activate_model(const ApiRequest& request, Services& services, Respond respond);
 
 // registry_handlers.cpp
-HttpResponse install_model(const ApiRequest& request, Services& services);
+void install_model(const ApiRequest& request, Services& services, Respond respond);
 HttpResponse remove_model(const ApiRequest& request, Services& services);
 
 // operation_handlers.cpp

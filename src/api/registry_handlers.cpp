@@ -6,21 +6,28 @@
 
 namespace venom::api {
 
-HttpResponse install_model(const ApiRequest& request, Services& services) {
+void install_model(const ApiRequest& request, Services& services, Respond respond) {
     auto body = parse_json_object(request.http);
-    if (!body) return error_response(body.error());
+    if (!body) return respond(error_response(body.error()));
     auto name = required_string(*body, "name");
-    if (!name) return error_response(name.error());
+    if (!name) return respond(error_response(name.error()));
     auto provider = required_string(*body, "provider");
-    if (!provider) return error_response(provider.error());
+    if (!provider) return respond(error_response(provider.error()));
     auto runtime = optional_string(*body, "runtime");
-    if (!runtime) return error_response(runtime.error());
+    if (!runtime) return respond(error_response(runtime.error()));
 
-    auto operation_id = services.registry.install_model(*name, *provider, *runtime);
-    if (!operation_id) return error_response(operation_id.error());
-    return json_response(202, {{"success", true},
-                               {"operation_id", *operation_id},
-                               {"message", "Model installation started: " + *name}});
+    // The provider may ask its upstream for the real size before the quota check: on the pool.
+    const bool queued = services.pool.post([&services, name = *name, provider = *provider,
+                                            runtime = *runtime, respond] {
+        auto operation_id = services.registry.install_model(name, provider, runtime);
+        if (!operation_id) return respond(error_response(operation_id.error()));
+        respond(json_response(202, {{"success", true},
+                                    {"operation_id", *operation_id},
+                                    {"message", "Model installation started: " + name}}));
+    });
+    if (!queued) {
+        respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));
+    }
 }
 
 HttpResponse remove_model(const ApiRequest& request, Services& services) {

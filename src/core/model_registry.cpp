@@ -9,10 +9,12 @@ namespace venom {
 
 nlohmann::json to_json(const CatalogEntry& e) {
     auto nullable = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-    return {{"provider", e.provider},     {"model_name", e.model_name},
+    nlohmann::json j = {{"provider", e.provider},     {"model_name", e.model_name},
             {"display_name", e.display_name}, {"size_gb", nullable(e.size_gb)},
             {"runtime", e.runtime},       {"tags", e.tags},
             {"downloads", nullable(e.downloads)}, {"likes", nullable(e.likes)}};
+    if (!e.gated.is_null()) j["gated"] = e.gated;
+    return j;
 }
 
 ModelRegistry::ModelRegistry(ManifestStore& manifest, OperationQueue& operations,
@@ -77,7 +79,16 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
     if (manifest_.find(name)) {
         return make_error(409, "already_installed", "Model " + name + " is already installed");
     }
-    if (auto fits = check_storage_quota(quota_.default_model_size_gb); !fits) return fits.error();
+    if (auto busy = operations_.unfinished_operation_for(name)) {
+        return make_error(409, "model_busy",
+                          "Model " + name + " already has an operation running: " + *busy);
+    }
+    auto plan = (*provider)->plan_install(name, target_runtime);
+    if (!plan) return plan.error();
+    if (auto fits = check_storage_quota(plan->size_gb.value_or(quota_.default_model_size_gb));
+        !fits) {
+        return fits.error();
+    }
 
     auto work = [this, name, target_runtime,
                  provider = *provider](OperationContext& context) -> Result<std::string> {

@@ -1,5 +1,7 @@
 #include "providers/ollama_capabilities.hpp"
 
+#include "providers/chat_template.hpp"
+
 #include <gtest/gtest.h>
 
 namespace venom::providers {
