@@ -51,6 +51,8 @@ struct Config {
     int pull_stall_timeout_seconds = 120;      // an install with no progress for this long fails
     int ollama_inventory_interval_seconds = 10;  // how often Ollama's model list is re-read
     int request_workers = 4;                   // threads for upstream calls requests need
+    int download_attempts = 5;                 // per file, for resets, 429, 5xx, truncation
+    int download_backoff_ms = 1000;            // before the 2nd attempt; doubled after each
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

@@ -30,6 +30,11 @@ struct HttpCall {
     std::function<bool(std::string_view)> on_data{};
     // Polled about every 100 ms and on each piece; true aborts with 499 cancelled.
     std::function<bool()> cancelled{};
+    // Called once, before the first byte of the body reaches on_data, with the status and the
+    // headers of the response that body belongs to; false aborts (499).
+    std::function<bool(long status, const std::map<std::string, std::string>& headers)>
+        on_response{};
+    long buffer_size = 0;  // curl's receive buffer; 0: curl's default (16 KiB)
 };
 
 struct HttpReply {

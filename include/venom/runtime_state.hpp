@@ -17,6 +17,8 @@ struct RuntimeState {
     std::optional<std::string> active_runtime;  // "ollama", "vllm", "openai", "google"
     std::optional<std::string> active_model;
     std::map<std::string, std::string> last_model;  // runtime -> model
+    std::optional<std::string> vllm_model_path;     // the snapshot vLLM serves
+    std::optional<std::string> vllm_served_model_name;
 };
 
 class RuntimeStateStore {
@@ -31,8 +33,10 @@ public:
     RuntimeState current() const;
 
     // Records `model` as active on `runtime` (and as that runtime's last model), writing
-    // runtime.json and llm-runtime.env durably before the change becomes visible. Thread-safe.
-    Result<void> set_active(const std::string& runtime, const std::string& model);
+    // runtime.json and llm-runtime.env durably before the change becomes visible. For vllm,
+    // `model_path` is the snapshot to serve (VLLM_MODEL_PATH). Thread-safe.
+    Result<void> set_active(const std::string& runtime, const std::string& model,
+                            const std::optional<std::string>& model_path = std::nullopt);
 
 private:
     std::filesystem::path json_path_;

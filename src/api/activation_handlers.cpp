@@ -22,12 +22,23 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
             if (!model) return respond(error_response(model.error()));
             nlohmann::json payload =
                 runtime_payload(services.runtime_state.current(), services.config);
-            payload["status"] = "online";
             payload["error"] = nullptr;
-            respond(json_response(200, {{"success", true},
-                                        {"message", "Model " + model->name +
-                                                        " activated on runtime " + runtime},
-                                        {"runtime", payload}}));
+            std::string message = "Model " + model->name + " activated on runtime " + runtime;
+            nlohmann::json body = {{"success", true}};
+            if (runtime == "vllm") {
+                // The runtime controller is not part of this build yet: the state is saved
+                // and vLLM picks the model up when it is (re)started.
+                payload["status"] = "restart_required";
+                payload["model_path"] = model->local_path.value_or("");
+                body["restart_required"] = true;
+                message += "; restart vLLM to serve it (VLLM_MODEL_PATH is set in "
+                           "llm-runtime.env)";
+            } else {
+                payload["status"] = "online";
+            }
+            body["message"] = message;
+            body["runtime"] = payload;
+            respond(json_response(200, body));
         });
     if (!queued) {
         respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));

@@ -168,6 +168,8 @@ const std::vector<Setting>& settings() {
         {"", "", "ollama_inventory_interval_seconds",
          int_setting(&Config::ollama_inventory_interval_seconds, 1, 3600)},
         {"", "", "request_workers", int_setting(&Config::request_workers, 1, 64)},
+        {"", "", "download_attempts", int_setting(&Config::download_attempts, 1, 20)},
+        {"", "", "download_backoff_ms", int_setting(&Config::download_backoff_ms, 1, 600000)},
     };
     return table;
 }

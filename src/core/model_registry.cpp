@@ -119,6 +119,12 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
     }
     auto provider = find_provider(model->provider);
     if (!provider) return provider.error();
+    const RuntimeState runtime = runtime_state_.current();
+    if (runtime.active_model == model->name && runtime.active_runtime == model->runtime) {
+        return make_error(409, "model_active",
+                          "Model " + name + " is the active model of runtime " + model->runtime +
+                              "; activate another model first");
+    }
 
     auto work = [this, model = *model,
                  provider = *provider](OperationContext& context) -> Result<std::string> {
@@ -192,7 +198,10 @@ Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name,
         if (auto imported = manifest_.upsert(model); !imported) return imported.error();
         logger("registry")->info("imported model={} runtime={}", model.name, runtime);
     }
-    if (auto saved = runtime_state_.set_active(runtime, model.name); !saved) return saved.error();
+    const auto path = runtime == "vllm" ? model.local_path : std::nullopt;
+    if (auto saved = runtime_state_.set_active(runtime, model.name, path); !saved) {
+        return saved.error();
+    }
     logger("registry")->info("activated model={} runtime={}", model.name, runtime);
     return model;
 }

@@ -15,7 +15,9 @@ json to_json(const RuntimeState& s) {
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return {{"active_runtime", nullable(s.active_runtime)},
             {"active_model", nullable(s.active_model)},
-            {"last_model", s.last_model}};
+            {"last_model", s.last_model},
+            {"vllm_model_path", nullable(s.vllm_model_path)},
+            {"vllm_served_model_name", nullable(s.vllm_served_model_name)}};
 }
 
 // Values are quoted so a model name never splits into shell words when a script sources it.
@@ -28,6 +30,10 @@ std::string render_env(const RuntimeState& s) {
     out << "LLM_SERVICE_TYPE=" << quote(cloud ? runtime : "local") << "\n";
     out << "ACTIVE_LLM_SERVER=" << quote(runtime) << "\n";
     out << "LLM_MODEL_NAME=" << quote(s.active_model.value_or("")) << "\n";
+    if (s.vllm_model_path) out << "VLLM_MODEL_PATH=" << quote(*s.vllm_model_path) << "\n";
+    if (s.vllm_served_model_name) {
+        out << "VLLM_SERVED_MODEL_NAME=" << quote(*s.vllm_served_model_name) << "\n";
+    }
     for (const auto& [rt, model] : s.last_model) {
         std::string key = rt;
         for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -54,6 +60,12 @@ std::optional<std::string> RuntimeStateStore::load() {
         if (doc.contains("last_model")) {
             loaded.last_model = doc["last_model"].get<std::map<std::string, std::string>>();
         }
+        if (auto v = doc.find("vllm_model_path"); v != doc.end() && v->is_string()) {
+            loaded.vllm_model_path = v->get<std::string>();
+        }
+        if (auto v = doc.find("vllm_served_model_name"); v != doc.end() && v->is_string()) {
+            loaded.vllm_served_model_name = v->get<std::string>();
+        }
     } catch (const std::exception& e) {
         return "runtime state " + json_path_.string() + " is damaged (" + e.what() +
                "); starting with no active runtime";
@@ -68,12 +80,17 @@ RuntimeState RuntimeStateStore::current() const {
     return state_;
 }
 
-Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std::string& model) {
+Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std::string& model,
+                                           const std::optional<std::string>& model_path) {
     std::lock_guard write_lock(write_mutex_);
     RuntimeState next = current();
     next.active_runtime = runtime;
     next.active_model = model;
     next.last_model[runtime] = model;
+    if (runtime == "vllm") {
+        next.vllm_model_path = model_path;
+        next.vllm_served_model_name = model;
+    }
     if (auto ok = write_file_durably(json_path_, to_json(next).dump(2) + "\n"); !ok) return ok;
     if (auto ok = write_file_durably(env_path_, render_env(next)); !ok) {
         // runtime.json is the truth read at start: put the old state back so an activation

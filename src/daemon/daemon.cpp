@@ -5,6 +5,7 @@
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "http/http_server.hpp"
+#include "providers/hf_provider.hpp"
 #include "providers/ollama_library.hpp"
 #include "providers/ollama_provider.hpp"
 #include "venom/logging.hpp"
@@ -68,6 +69,14 @@ struct Daemon::Impl {
             std::make_shared<providers::OllamaLibrary>(config.ollama_library_url, upstream),
             clock, std::chrono::seconds(config.ollama_inventory_interval_seconds));
         registry.add_provider(ollama);
+
+        providers::HuggingFaceModelProvider::Tuning tuning;
+        tuning.max_attempts = config.download_attempts;
+        tuning.first_backoff = std::chrono::milliseconds(config.download_backoff_ms);
+        tuning.stall_timeout = std::chrono::seconds(config.pull_stall_timeout_seconds);
+        registry.add_provider(std::make_shared<providers::HuggingFaceModelProvider>(
+            std::make_shared<providers::HubClient>(config.hf_endpoint, config.hf_token, upstream),
+            config.models_dir, clock, tuning));
     }
 
     static ProcessRunner run_process_default() {

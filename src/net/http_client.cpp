@@ -11,7 +11,9 @@ using steady = std::chrono::steady_clock;
 
 struct Transfer {
     const HttpCall& call;
+    CURL* curl = nullptr;
     HttpReply reply;
+    bool body_started = false;
     steady::time_point last_byte = steady::now();
     bool stalled = false;
     bool aborted = false;
@@ -30,6 +32,17 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
         t.aborted = true;
         return 0;
     }
+    if (!t.body_started) {
+        t.body_started = true;
+        if (t.call.on_response) {
+            long status = 0;
+            curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
+            if (!t.call.on_response(status, t.reply.headers)) {
+                t.aborted = true;
+                return 0;
+            }
+        }
+    }
     if (t.call.on_data) {
         if (!t.call.on_data(std::string_view(data, n))) {
             t.aborted = true;
@@ -44,7 +57,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto& t = *static_cast<Transfer*>(user);
     std::string_view line(data, size * count);
-    if (line.rfind("HTTP/", 0) == 0) t.reply.headers.clear();  // a new response (redirect)
+    if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect or a 100)
+        t.reply.headers.clear();
+        t.body_started = false;
+    }
     auto colon = line.find(':');
     if (colon != std::string_view::npos) {
         std::string name(line.substr(0, colon));
@@ -83,7 +99,7 @@ Result<HttpReply> perform(const HttpCall& call) {
     global_init();
     CURL* curl = curl_easy_init();
     if (!curl) return make_error(502, "upstream_unreachable", "could not create an HTTP client");
-    Transfer t{call, {}};
+    Transfer t{call, curl, {}};
     curl_slist* headers = nullptr;
     for (const auto& h : call.headers) headers = curl_slist_append(headers, h.c_str());
 
@@ -112,6 +128,7 @@ Result<HttpReply> perform(const HttpCall& call) {
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    if (call.buffer_size > 0) curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, call.buffer_size);
 
     const CURLcode rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t.reply.status);

@@ -1,0 +1,236 @@
+#include "providers/hf_downloader.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "providers/hf_hub_client.hpp"
+#include "venom/http_client.hpp"
+#include "venom/logging.hpp"
+
+namespace venom::providers {
+namespace {
+
+namespace fs = std::filesystem;
+using Digest = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+// The running hash of the file: sha256 of the content for LFS files, and for other files the
+// git blob id, sha1("blob <size>\0" + content).
+class Hasher {
+public:
+    explicit Hasher(const BlobDownload& target) : target_(target) { reset(); }
+    void reset() {
+        ctx_.reset(EVP_MD_CTX_new());
+        EVP_DigestInit_ex(ctx_.get(), target_.sha256 ? EVP_sha256() : EVP_sha1(), nullptr);
+        if (!target_.sha256) {
+            const std::string header = "blob " + std::to_string(target_.size) + '\0';
+            EVP_DigestUpdate(ctx_.get(), header.data(), header.size());
+        }
+    }
+    void update(const char* data, std::size_t n) { EVP_DigestUpdate(ctx_.get(), data, n); }
+    std::string hex() {
+        unsigned char out[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_DigestFinal_ex(ctx_.get(), out, &len);
+        static const char* digits = "0123456789abcdef";
+        std::string s;
+        for (unsigned int i = 0; i < len; ++i) {
+            s += digits[out[i] >> 4];
+            s += digits[out[i] & 15];
+        }
+        return s;
+    }
+    const std::string& expected() const {
+        return target_.sha256 ? *target_.sha256 : target_.git_sha1;
+    }
+
+private:
+    const BlobDownload& target_;
+    Digest ctx_{nullptr, EVP_MD_CTX_free};
+};
+
+// Hashes the bytes a previous attempt left, so a resume continues the same digest.
+bool hash_existing(int fd, uint64_t bytes, Hasher& hasher) {
+    std::vector<char> buf(1 << 20);
+    if (::lseek(fd, 0, SEEK_SET) < 0) return false;
+    while (bytes > 0) {
+        ssize_t n = ::read(fd, buf.data(), std::min<uint64_t>(buf.size(), bytes));
+        if (n <= 0) return false;
+        hasher.update(buf.data(), static_cast<std::size_t>(n));
+        bytes -= static_cast<uint64_t>(n);
+    }
+    return true;
+}
+
+bool transient(long status) { return status == 408 || status == 429 || status >= 500; }
+
+std::string absolute(const std::string& location, const std::string& current) {
+    if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
+    return url_origin(current) + (location.rfind("/", 0) == 0 ? "" : "/") + location;
+}
+
+}  // namespace
+
+Result<void> download_blob(const BlobDownload& target, const DownloadOptions& options) {
+    std::error_code ec;
+    if (fs::exists(target.blob, ec) && fs::file_size(target.blob, ec) == target.size) return {};
+    fs::create_directories(target.blob.parent_path(), ec);
+    const fs::path incomplete = fs::path(target.blob.string() + ".incomplete");
+    const std::string name = target.blob.filename().string();
+
+    int fd = ::open(incomplete.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return make_error(500, "storage_error",
+                          "cannot write " + incomplete.string() + ": " + std::strerror(errno));
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+
+    Hasher hasher(target);
+    uint64_t offset = static_cast<uint64_t>(::lseek(fd, 0, SEEK_END));
+    if (offset > target.size || !hash_existing(fd, offset, hasher)) {
+        offset = 0;  // longer than the file can be, or unreadable: start over
+        hasher.reset();
+        if (::ftruncate(fd, 0) != 0) return make_error(500, "storage_error", "truncate failed");
+    }
+    if (offset > 0) logger("huggingface")->info("resume blob={} from={}", name, offset);
+
+    auto backoff = options.first_backoff;
+    Error last = make_error(502, "upstream_error", "download of " + name + " did not start");
+    for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
+        if (options.cancelled && options.cancelled()) {
+            return make_error(499, "cancelled", "download cancelled");
+        }
+        if (offset == target.size && target.size > 0) break;  // all bytes are here
+        std::string url = target.url;
+        bool too_long = false;    // more bytes than the Hub lists: not this file
+        bool disk_error = false;
+        long status = 0;
+        Result<net::HttpReply> reply = make_error(502, "upstream_error", "no request made");
+        for (int hop = 0; hop < 6; ++hop) {
+            net::HttpCall call;
+            call.url = url;
+            call.headers = options.headers_for ? options.headers_for(url)
+                                               : std::vector<std::string>{};
+            call.headers.push_back("Accept-Encoding: identity");
+            if (offset > 0) call.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
+            call.follow_redirects = false;  // the CDN must not get the Authorization header
+            call.timeout = std::chrono::milliseconds(0);
+            call.connect_timeout = options.connect_timeout;
+            call.stall_timeout = options.stall_timeout;
+            call.buffer_size = 256 * 1024;
+            call.cancelled = options.cancelled;
+            status = 0;
+            call.on_response = [&](long s, const std::map<std::string, std::string>&) {
+                status = s;
+                if (s == 200 && offset > 0) {
+                    // Range ignored: this body is the whole file. Never append it.
+                    logger("huggingface")->info("range ignored blob={}: starting over", name);
+                    offset = 0;
+                    hasher.reset();
+                    if (::ftruncate(fd, 0) != 0) disk_error = true;
+                }
+                return !disk_error;
+            };
+            call.on_data = [&](std::string_view piece) {
+                if (status != 200 && status != 206) return true;  // an error or redirect body
+                if (offset + piece.size() > target.size) {
+                    too_long = true;
+                    return false;
+                }
+                if (::pwrite(fd, piece.data(), piece.size(), static_cast<off_t>(offset)) !=
+                    static_cast<ssize_t>(piece.size())) {
+                    disk_error = true;
+                    return false;
+                }
+                hasher.update(piece.data(), piece.size());
+                offset += piece.size();
+                if (options.bytes_fetched) *options.bytes_fetched += piece.size();
+                if (options.on_bytes) options.on_bytes(offset);
+                return true;
+            };
+            reply = net::perform(call);
+            if (reply && reply->status >= 300 && reply->status < 400 &&
+                reply->headers.count("location")) {
+                url = absolute(reply->headers.at("location"), url);
+                continue;
+            }
+            break;
+        }
+        if (disk_error) {
+            return make_error(500, "storage_error",
+                              "cannot write " + incomplete.string() + ": " + std::strerror(errno));
+        }
+        if (too_long) {
+            ::unlink(incomplete.c_str());
+            return make_error(502, "checksum_mismatch",
+                              name + ": the server sent more bytes than the Hub lists; nothing "
+                                     "was kept");
+        }
+        if (options.cancelled && options.cancelled()) {
+            return make_error(499, "cancelled", "download cancelled");
+        }
+        if (reply) {
+            const long s = reply->status;
+            if (s == 416 && offset == target.size) break;
+            if (s == 416) {  // our partial file does not fit the remote one: start over
+                offset = 0;
+                hasher.reset();
+                if (::ftruncate(fd, 0) != 0) return make_error(500, "storage_error", "truncate");
+                continue;
+            }
+            if (s != 200 && s != 206) {
+                Error e = hub_error(s, reply->headers, reply->body, name, false);
+                if (!transient(s)) return e;
+                last = e;
+            } else if (offset == target.size) {
+                break;
+            } else {
+                last = make_error(502, "upstream_error",
+                                  "download of " + name + " ended early at " +
+                                      std::to_string(offset) + " of " +
+                                      std::to_string(target.size) + " bytes");
+            }
+        } else {
+            last = reply.error();
+        }
+        logger("huggingface")->warn("download retry blob={} attempt={} at={} error=\"{}\"", name,
+                                    attempt, offset, last.message);
+        // Back-off between attempts, cut short by a cancel.
+        const auto until = std::chrono::steady_clock::now() + backoff;
+        while (std::chrono::steady_clock::now() < until &&
+               !(options.cancelled && options.cancelled())) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        backoff *= 2;
+    }
+    if (offset != target.size) return last;
+
+    const std::string actual = hasher.hex();
+    if (actual != hasher.expected()) {
+        ::unlink(incomplete.c_str());
+        return make_error(502, "checksum_mismatch",
+                          name + ": downloaded bytes do not match the Hub's hash (expected " +
+                              hasher.expected() + ", got " + actual + "); nothing was kept");
+    }
+    if (::fsync(fd) != 0) return make_error(500, "storage_error", "fsync failed");
+    if (::rename(incomplete.c_str(), target.blob.c_str()) != 0) {
+        return make_error(500, "storage_error", "rename failed: " + std::string(std::strerror(errno)));
+    }
+    int dir = ::open(target.blob.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    return {};
+}
+
+}  // namespace venom::providers

@@ -1,0 +1,94 @@
+#include "providers/hf_file_selection.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace venom::providers {
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool top_level(const HubFile& f) { return f.path.find('/') == std::string::npos; }
+
+const std::set<std::string>& support_files() {
+    static const std::set<std::string> names = {
+        "config.json",          "generation_config.json",  "tokenizer.json",
+        "tokenizer_config.json", "tokenizer.model",        "special_tokens_map.json",
+        "added_tokens.json",    "vocab.json",              "merges.txt",
+        "vocab.txt",            "chat_template.jinja",     "chat_template.json",
+        "preprocessor_config.json", "model.safetensors.index.json",
+        "pytorch_model.bin.index.json"};
+    return names;
+}
+
+}  // namespace
+
+Result<FileSelection> select_files(const std::vector<HubFile>& files,
+                                   const std::optional<std::string>& quant) {
+    FileSelection sel;
+    std::vector<const HubFile*> gguf, safetensors, bins;
+    for (const auto& f : files) {
+        if (!top_level(f)) continue;
+        const std::string name = lower(f.path);
+        if (ends_with(name, ".gguf")) gguf.push_back(&f);
+        if (ends_with(name, ".safetensors")) safetensors.push_back(&f);
+        if (ends_with(name, ".bin") && name.rfind("pytorch_model", 0) == 0) bins.push_back(&f);
+    }
+
+    std::vector<const HubFile*> weights;
+    if (!gguf.empty()) {
+        auto with_quant = [&](const std::string& q) {
+            std::vector<const HubFile*> out;
+            for (const auto* f : gguf) {
+                if (lower(f->path).find(lower(q)) != std::string::npos) out.push_back(f);
+            }
+            return out;
+        };
+        if (quant) {
+            weights = with_quant(*quant);
+            if (weights.empty()) {
+                std::string available;
+                for (const auto* f : gguf) available += (available.empty() ? "" : ", ") + f->path;
+                return make_error(404, "quant_not_found",
+                                  "No GGUF file for " + *quant + " in this repository; it has: " +
+                                      available);
+            }
+        } else {
+            for (const char* q : {"Q4_K_M", "Q5_K_M", "Q4_K_S", "Q6_K", "Q8_0"}) {
+                if (weights.empty()) weights = with_quant(q);
+            }
+            if (weights.empty()) {
+                weights.push_back(*std::min_element(
+                    gguf.begin(), gguf.end(), [](auto* a, auto* b) { return a->size < b->size; }));
+            }
+        }
+    } else if (!safetensors.empty()) {
+        weights = safetensors;
+    } else if (!bins.empty()) {
+        weights = bins;
+    } else {
+        return make_error(404, "no_weights",
+                          "The repository has no safetensors, .bin or GGUF weights to install");
+    }
+
+    for (const auto& f : files) {
+        if (top_level(f) && support_files().count(f.path)) sel.files.push_back(f);
+    }
+    const HubFile* main = nullptr;
+    for (const auto* w : weights) {
+        sel.files.push_back(*w);
+        if (!main || w->size > main->size) main = w;
+    }
+    sel.main_weight = main->path;
+    for (const auto& f : sel.files) sel.total_bytes += f.size;
+    return sel;
+}
+
+}  // namespace venom::providers

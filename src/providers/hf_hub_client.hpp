@@ -1,0 +1,73 @@
+#pragma once
+// The Hugging Face Hub's HTTP API (upstream-protocols.md §2): model listings with Link
+// pagination and repository metadata with file sizes and hashes. Blocking; workers only.
+// HF_TOKEN goes to the Hub host only, never to the CDN it redirects downloads to.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venom/model_provider.hpp"
+#include "venom/result.hpp"
+
+namespace venom::providers {
+
+struct HubFile {
+    std::string path;
+    uint64_t size = 0;
+    std::optional<std::string> sha256;  // LFS files: the content's sha256
+    std::string blob_id;                // git blob sha1 (the etag of non-LFS files)
+    // The name of its blob in the cache: sha256 for LFS files, the git sha1 otherwise.
+    const std::string& etag() const { return sha256 ? *sha256 : blob_id; }
+};
+
+struct HubRepo {
+    std::string id;
+    std::string sha;  // the commit the revision resolved to
+    nlohmann::json gated = false;
+    std::vector<HubFile> files;
+};
+
+class HubClient {
+public:
+    HubClient(std::string endpoint, std::optional<std::string> token,
+              std::chrono::milliseconds timeout);
+
+    enum class Sort { downloads, trending };
+    // Text-generation models (unless `search` is given, which searches every model) in `sort`
+    // order, page `page` of `limit`, following Link rel="next" with the Hub's own cursor. A Hub
+    // that rejects sort=trendingScore is asked again by downloads.
+    Result<std::vector<CatalogEntry>> list(Sort sort, const std::string& search, std::size_t limit,
+                                           std::size_t page) const;
+
+    // /api/models/{id}/revision/{rev}?blobs=true. Errors say what a person must do: 401/403 for
+    // gated or private repos (no token / token without access), 404 for a missing repo.
+    Result<HubRepo> repo(const std::string& id, const std::string& revision = "main") const;
+
+    // Where to GET a file of a commit; it redirects LFS files to the CDN.
+    std::string resolve_url(const std::string& id, const std::string& commit,
+                            const std::string& path) const;
+    // The Authorization header for a URL: only for the Hub's own scheme://host:port.
+    std::vector<std::string> auth_headers_for(const std::string& url) const;
+
+    const std::string& endpoint() const { return endpoint_; }
+
+private:
+    Result<nlohmann::json> get_json(const std::string& url, std::string* next_page) const;
+
+    std::string endpoint_;
+    std::optional<std::string> token_;
+    std::chrono::milliseconds timeout_;
+};
+
+// Maps a Hub error answer to what a person must do. `status` 401/403/404/429/5xx.
+Error hub_error(long status, const std::map<std::string, std::string>& headers,
+                const std::string& body, const std::string& what, bool have_token);
+
+// scheme://host:port of a URL ("" when it has none). Pure.
+std::string url_origin(const std::string& url);
+
+}  // namespace venom::providers

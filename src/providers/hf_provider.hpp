@@ -1,0 +1,56 @@
+#pragma once
+// HuggingFaceModelProvider: finds models on the Hub and installs them into the Hub's own cache
+// layout, verified and resumable, where vLLM and transformers use them as they are.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "providers/hf_cache.hpp"
+#include "providers/hf_downloader.hpp"
+#include "providers/hf_hub_client.hpp"
+#include "venom/clock.hpp"
+#include "venom/model_provider.hpp"
+
+namespace venom::providers {
+
+class HuggingFaceModelProvider : public ModelProvider {
+public:
+    struct Tuning {
+        int max_attempts = 5;
+        std::chrono::milliseconds first_backoff{1000};
+        std::chrono::milliseconds stall_timeout{60000};
+    };
+
+    HuggingFaceModelProvider(std::shared_ptr<HubClient> hub, std::filesystem::path models_dir,
+                             const Clock& clock, Tuning tuning);
+
+    std::string name() const override { return "huggingface"; }
+    std::string default_runtime() const override { return "vllm"; }
+    Result<void> validate_install(const std::string& model,
+                                  const std::string& runtime) const override;
+    Result<InstallPlan> plan_install(const std::string& model,
+                                     const std::string& runtime) override;
+    Result<std::vector<CatalogEntry>> list_available(std::size_t limit) override;
+    Result<std::vector<CatalogEntry>> trending(std::size_t limit) override;
+    Result<std::vector<CatalogEntry>> search(const std::string& query, std::size_t limit,
+                                             std::size_t page) override;
+    Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
+                                  OperationContext& context) override;
+    Result<void> remove(const ModelMetadata& model, OperationContext& context) override;
+    Result<ModelCapabilities> capabilities(const std::string& model) override;
+    Result<ModelMetadata> activate(const std::string& model) override;
+
+    const HubCache& cache() const { return cache_; }
+
+private:
+    std::shared_ptr<HubClient> hub_;
+    HubCache cache_;
+    const Clock& clock_;
+    Tuning tuning_;
+};
+
+// "org/model:Q4_K_M" -> {"org/model", "Q4_K_M"}. Pure.
+std::pair<std::string, std::optional<std::string>> split_quant(const std::string& name);
+
+}  // namespace venom::providers
