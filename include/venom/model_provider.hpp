@@ -86,8 +86,10 @@ public:
     // Downloads the model, reporting real progress; returns the manifest entry to record.
     virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,
                                           OperationContext& context) = 0;
-    // Deletes what install() created.
-    virtual Result<void> remove(const ModelMetadata& model, OperationContext& context) = 0;
+    // Deletes what install() created and none of `others` (the rest of the manifest) still
+    // uses: two quants of one Hub repository share its config and tokenizer files.
+    virtual Result<void> remove(const ModelMetadata& model, const std::vector<ModelMetadata>& others,
+                                OperationContext& context) = 0;
     // Capabilities as the upstream describes them.
     virtual Result<ModelCapabilities> capabilities(const std::string& name) = 0;
 

@@ -129,7 +129,11 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
     auto work = [this, model = *model,
                  provider = *provider](OperationContext& context) -> Result<std::string> {
         context.set_message("Removing " + model.name);
-        if (auto removed = provider->remove(model, context); !removed) return removed.error();
+        std::vector<ModelMetadata> others = manifest_.models();
+        std::erase_if(others, [&](const ModelMetadata& m) { return m.name == model.name; });
+        if (auto removed = provider->remove(model, others, context); !removed) {
+            return removed.error();
+        }
         // The entry goes only after the files are gone, so a failed removal still shows it.
         auto forgotten = manifest_.remove(model.name);
         if (!forgotten && forgotten.error().http_status != 404) return forgotten.error();

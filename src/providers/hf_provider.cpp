@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "providers/hf_capabilities.hpp"
 #include "providers/hf_file_selection.hpp"
@@ -140,17 +141,29 @@ Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model
 }
 
 Result<void> HuggingFaceModelProvider::remove(const ModelMetadata& model,
+                                              const std::vector<ModelMetadata>& others,
                                               OperationContext& context) {
     auto [id, quant] = split_quant(model.name);
     auto folder = cache_.repo_folder(id);
     if (!folder) return folder.error();
     context.set_message("deleting " + folder->filename().string());
     const std::string revision = model.extra.value("revision", "");
+    // Files another install of the same repository and revision links stay.
+    std::set<std::string> shared;
+    for (const auto& other : others) {
+        if (other.provider != "huggingface" || split_quant(other.name).first != id ||
+            other.extra.value("revision", "") != revision) {
+            continue;
+        }
+        for (const auto& p : other.extra.value("files", nlohmann::json::array())) {
+            if (p.is_string()) shared.insert(p.get<std::string>());
+        }
+    }
     std::vector<std::string> paths;
     for (const auto& p : model.extra.value("files", nlohmann::json::array())) {
-        if (p.is_string()) paths.push_back(p);
+        if (p.is_string() && !shared.count(p.get<std::string>())) paths.push_back(p);
     }
-    if (revision.empty()) {
+    if (revision.empty() && shared.empty()) {
         std::error_code ec;
         fs::remove_all(*folder, ec);  // an entry without a file list owns the whole folder
         if (ec) return make_error(500, "storage_error", "cannot remove " + folder->string());

@@ -193,7 +193,9 @@ Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
     return meta;
 }
 
-Result<void> OllamaModelProvider::remove(const ModelMetadata& model, OperationContext& context) {
+Result<void> OllamaModelProvider::remove(const ModelMetadata& model,
+                                         const std::vector<ModelMetadata>&,
+                                         OperationContext& context) {
     // A loaded model keeps its memory until unloaded; unload it first so removal frees it.
     context.set_message("unloading " + model.name);
     if (auto loaded = client_->loaded(); loaded) {

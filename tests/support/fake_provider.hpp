@@ -60,7 +60,8 @@ public:
         return m;
     }
 
-    Result<void> remove(const ModelMetadata&, OperationContext&) override {
+    Result<void> remove(const ModelMetadata&, const std::vector<ModelMetadata>&,
+                        OperationContext&) override {
         ++removals;
         if (remove_error) return *remove_error;
         return {};
