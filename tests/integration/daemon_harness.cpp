@@ -15,6 +15,9 @@ extern char** environ;
 namespace venom::testing {
 namespace {
 
+// Port 9 (discard) on loopback: connections are refused at once.
+constexpr const char* kNowhere = "http://127.0.0.1:9";
+
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* out) {
     static_cast<std::string*>(out)->append(data, size * count);
     return size * count;
@@ -79,6 +82,14 @@ TestDaemon::TestDaemon(std::function<void(Config&)> configure, Daemon::Ports por
     config.data_dir = data_dir_;
     config.models_dir = data_dir_ / "models";
     config.log_level = "warn";
+    // Tests never leave loopback: every upstream points at a closed local port unless the test
+    // points it at a fake.
+    config.ollama_host = kNowhere;
+    config.ollama_library_url = kNowhere;
+    config.hf_endpoint = kNowhere;
+    config.vllm_endpoint = kNowhere;
+    config.openai_base_url = kNowhere;
+    config.gemini_base_url = kNowhere;
     if (configure) configure(config);
     daemon_ = std::make_unique<Daemon>(config, std::move(ports));
 }
@@ -97,6 +108,10 @@ std::string TestDaemon::url(const std::string& path) const {
 }
 
 ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, std::string> env) {
+    for (const char* upstream : {"OLLAMA_HOST", "OLLAMA_LIBRARY_URL", "HF_ENDPOINT",
+                                 "VLLM_ENDPOINT", "OPENAI_BASE_URL", "GEMINI_BASE_URL"}) {
+        env.emplace(upstream, kNowhere);  // keeps what the test set
+    }
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) std::abort();
     pid_ = ::fork();
