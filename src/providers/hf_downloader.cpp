@@ -188,7 +188,8 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
                 continue;
             }
             if (s != 200 && s != 206) {
-                Error e = hub_error(s, reply->headers, reply->body, name, false);
+                Error e = hub_error(s, reply->headers, reply->body, options.what,
+                                    options.have_token);
                 if (!transient(s)) return e;
                 last = e;
             } else if (offset == target.size) {

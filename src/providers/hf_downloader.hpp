@@ -35,6 +35,9 @@ struct DownloadOptions {
     std::chrono::milliseconds stall_timeout{60000};
     // Bytes received from the network for this file (resumed bytes not counted twice).
     uint64_t* bytes_fetched = nullptr;
+    // For error messages a person can act on: "model org/name", and whether HF_TOKEN was sent.
+    std::string what = "the file";
+    bool have_token = false;
 };
 
 // Blocking; workers only. Ok when blobs/<etag> holds the verified content (also when it was

@@ -54,6 +54,7 @@ public:
     std::vector<std::string> auth_headers_for(const std::string& url) const;
 
     const std::string& endpoint() const { return endpoint_; }
+    bool has_token() const { return token_.has_value(); }
 
 private:
     Result<nlohmann::json> get_json(const std::string& url, std::string* next_page) const;

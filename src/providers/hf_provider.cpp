@@ -15,8 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Four decimals: small models (tests, tiny checkpoints) still show a size above zero.
 double gb(uint64_t bytes) {
-    return std::round(static_cast<double>(bytes) / kBytesPerGb * 100.0) / 100.0;
+    return std::round(static_cast<double>(bytes) / kBytesPerGb * 10000.0) / 10000.0;
 }
 
 }  // namespace
@@ -104,6 +105,8 @@ Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model
         options.max_attempts = tuning_.max_attempts;
         options.first_backoff = tuning_.first_backoff;
         options.stall_timeout = tuning_.stall_timeout;
+        options.what = "model " + id;
+        options.have_token = hub_->has_token();
         auto downloaded = download_blob(target, options);
         if (!downloaded) {
             Error e = downloaded.error();
