@@ -90,26 +90,31 @@ struct HttpServer::Impl {
             std::lock_guard lock(pending->mutex);
             if (pending->response) co_return std::move(*pending->response);
         }
-        co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
-                                                void(api::HttpResponse)>(
-            [pending](auto handler) {
-                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-                auto resume = [shared](api::HttpResponse response) {
-                    auto executor = asio::get_associated_executor(*shared);
-                    asio::post(executor, [shared, response = std::move(response)]() mutable {
-                        std::move (*shared)(std::move(response));
-                    });
-                };
-                std::unique_lock lock(pending->mutex);
-                if (pending->response) {
-                    auto response = std::move(*pending->response);
-                    lock.unlock();
-                    resume(std::move(response));
-                } else {
-                    pending->resume = std::move(resume);
-                }
-            },
-            asio::use_awaitable);
+        // A named initiation capturing a raw pointer (`pending` keeps it alive here): GCC 12
+        // destroys some temporaries of a co_await expression twice, which freed a captured
+        // shared_ptr too early (caught by ASan under load).
+        PendingResponse* raw = pending.get();
+        auto initiation = [raw](auto handler) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            auto resume = [shared](api::HttpResponse response) {
+                auto executor = asio::get_associated_executor(*shared);
+                asio::post(executor, [shared, response = std::move(response)]() mutable {
+                    std::move (*shared)(std::move(response));
+                });
+            };
+            std::unique_lock lock(raw->mutex);
+            if (raw->response) {
+                auto response = std::move(*raw->response);
+                lock.unlock();
+                resume(std::move(response));
+            } else {
+                raw->resume = std::move(resume);
+            }
+        };
+        api::HttpResponse answer =
+            co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(api::HttpResponse)>(
+                initiation, asio::use_awaitable);
+        co_return answer;
     }
 
     static bhttp::response<bhttp::string_body> to_beast(const api::HttpResponse& r,
@@ -124,8 +129,8 @@ struct HttpServer::Impl {
         return res;
     }
 
-    asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream,
-                                                const api::HttpResponse& r) {
+    // Takes the response by value: a coroutine keeps only references to reference parameters.
+    asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, api::HttpResponse r) {
         auto res = to_beast(r, 11, false);
         stream.expires_after(options.request_timeout);
         co_await bhttp::async_write(stream, res, use_tuple);
@@ -172,9 +177,9 @@ struct HttpServer::Impl {
 
     asio::awaitable<void> serve(beast::tcp_stream& stream, Session& session) {
         if (sessions_size() > static_cast<std::size_t>(options.max_connections)) {
-            co_await write_error_and_close(
-                stream, api::error_response(503, "too_many_connections",
-                                            "Too many open connections; retry shortly"));
+            api::HttpResponse busy = api::error_response(
+                503, "too_many_connections", "Too many open connections; retry shortly");
+            co_await write_error_and_close(stream, std::move(busy));
             co_return;
         }
         beast::flat_buffer buffer;
@@ -189,9 +194,9 @@ struct HttpServer::Impl {
                 co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
             if (header_ec) {
                 // Beast checks Content-Length against the body limit with the headers.
-                if (auto answer = read_error_response(header_ec, buffer.size() > 0)) {
-                    co_await write_error_and_close(stream, *answer);
-                }
+                std::optional<api::HttpResponse> answer =
+                    read_error_response(header_ec, buffer.size() > 0);
+                if (answer) co_await write_error_and_close(stream, std::move(*answer));
                 co_return;
             }
             {
@@ -202,9 +207,8 @@ struct HttpServer::Impl {
             auto [body_ec, body_bytes] =
                 co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             if (body_ec) {
-                if (auto answer = read_error_response(body_ec, true)) {
-                    co_await write_error_and_close(stream, *answer);
-                }
+                std::optional<api::HttpResponse> answer = read_error_response(body_ec, true);
+                if (answer) co_await write_error_and_close(stream, std::move(*answer));
                 co_return;
             }
             auto req = parser.release();
@@ -233,7 +237,9 @@ struct HttpServer::Impl {
 
     asio::awaitable<void> accept_loop() {
         while (!stopping) {
-            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+            // Named, not a temporary of the co_await expression (see respond()).
+            auto strand = asio::make_strand(ioc);
+            auto [ec, socket] = co_await acceptor.async_accept(strand, use_tuple);
             if (ec) {
                 if (stopping || ec == asio::error::operation_aborted) break;
                 logger("http")->warn("accept failed error=\"{}\"", ec.message());
