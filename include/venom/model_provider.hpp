@@ -29,6 +29,14 @@ struct CatalogEntry {
 
 nlohmann::json to_json(const CatalogEntry& entry);
 
+// Glob patterns (fnmatch, e.g. "*.md", "original/*") an install request may add to, or take
+// away from, the files a provider picks by default.
+struct InstallFilter {
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    bool empty() const { return include.empty() && exclude.empty(); }
+};
+
 class ModelProvider {
 public:
     virtual ~ModelProvider() = default;
@@ -75,16 +83,23 @@ public:
         return unsupported("activation");
     }
     // What an install would fetch, learned before anything is downloaded so the registry can
-    // check the quota with the real size. May call the upstream (blocking).
+    // check the quota with the real size. May call the upstream (blocking). 400 when `filter`
+    // is not empty and the provider has no files to filter.
     struct InstallPlan {
         std::optional<double> size_gb;  // nullopt: unknown, DEFAULT_MODEL_SIZE_GB is assumed
     };
-    virtual Result<InstallPlan> plan_install(const std::string& name, const std::string& runtime) {
+    virtual Result<InstallPlan> plan_install(const std::string& name, const std::string& runtime,
+                                             const InstallFilter& filter) {
         (void)name, (void)runtime;
+        if (!filter.empty()) {
+            return make_error(400, "invalid_field",
+                              "include/exclude apply to providers that install files (huggingface)");
+        }
         return InstallPlan{};
     }
     // Downloads the model, reporting real progress; returns the manifest entry to record.
     virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,
+                                          const InstallFilter& filter,
                                           OperationContext& context) = 0;
     // Deletes what install() created and none of `others` (the rest of the manifest) still
     // uses: two quants of one Hub repository share its config and tokenizer files.

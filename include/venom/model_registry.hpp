@@ -55,7 +55,8 @@ public:
     // (with the real size when the provider can tell it). May ask the upstream for the size:
     // BLOCKING, call from a pool thread.
     Result<std::string> install_model(const std::string& name, const std::string& provider,
-                                      const std::optional<std::string>& runtime);
+                                      const std::optional<std::string>& runtime,
+                                      const InstallFilter& filter = {});
 
     // Starts a removal; 400 invalid name, 404 model_not_found, 409 model_busy, 501 as above.
     Result<std::string> remove_model(const std::string& name);

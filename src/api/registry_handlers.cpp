@@ -15,11 +15,18 @@ void install_model(const ApiRequest& request, Services& services, Respond respon
     if (!provider) return respond(error_response(provider.error()));
     auto runtime = optional_string(*body, "runtime");
     if (!runtime) return respond(error_response(runtime.error()));
+    InstallFilter filter;
+    for (auto [key, globs] : {std::pair{"include", &filter.include},
+                              std::pair{"exclude", &filter.exclude}}) {
+        auto list = optional_string_list(*body, key);
+        if (!list) return respond(error_response(list.error()));
+        *globs = std::move(list.value());
+    }
 
     // The provider may ask its upstream for the real size before the quota check: on the pool.
     const bool queued = services.pool.post([&services, name = *name, provider = *provider,
-                                            runtime = *runtime, respond] {
-        auto operation_id = services.registry.install_model(name, provider, runtime);
+                                            runtime = *runtime, filter, respond] {
+        auto operation_id = services.registry.install_model(name, provider, runtime, filter);
         if (!operation_id) return respond(error_response(operation_id.error()));
         respond(json_response(202, {{"success", true},
                                     {"operation_id", *operation_id},

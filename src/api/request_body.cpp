@@ -35,6 +35,22 @@ Result<std::optional<std::string>> optional_string(const json& body, const std::
     return std::optional<std::string>{it->get<std::string>()};
 }
 
+Result<std::vector<std::string>> optional_string_list(const json& body, const std::string& key) {
+    std::vector<std::string> out;
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+        return make_error(422, "invalid_field", "Field '" + key + "' must be a list of strings");
+    }
+    for (const auto& item : *it) {
+        if (!item.is_string()) {
+            return make_error(422, "invalid_field", "Field '" + key + "' must be a list of strings");
+        }
+        out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
 Result<long> query_int(const ApiRequest& request, const std::string& key, long fallback, long lo,
                        long hi) {
     auto text = request.query_value(key);

@@ -20,6 +20,10 @@ Result<std::string> required_string(const nlohmann::json& body, const std::strin
 Result<std::optional<std::string>> optional_string(const nlohmann::json& body,
                                                    const std::string& key);
 
+// An optional list of strings (absent or null: empty); 422 invalid_field otherwise.
+Result<std::vector<std::string>> optional_string_list(const nlohmann::json& body,
+                                                      const std::string& key);
+
 // An integer query parameter within [lo, hi], `fallback` when absent. 422 when not an integer,
 // 400 when out of range.
 Result<long> query_int(const ApiRequest& request, const std::string& key, long fallback, long lo,

@@ -67,7 +67,8 @@ Result<std::shared_ptr<ModelProvider>> ModelRegistry::find_provider(const std::s
 
 Result<std::string> ModelRegistry::install_model(const std::string& requested_name,
                                                  const std::string& provider_name,
-                                                 const std::optional<std::string>& runtime) {
+                                                 const std::optional<std::string>& runtime,
+                                                 const InstallFilter& filter) {
     if (auto valid = validate_model_name(requested_name); !valid) return valid.error();
     auto provider = find_provider(provider_name);
     if (!provider) return provider.error();
@@ -83,17 +84,17 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
         return make_error(409, "model_busy",
                           "Model " + name + " already has an operation running: " + *busy);
     }
-    auto plan = (*provider)->plan_install(name, target_runtime);
+    auto plan = (*provider)->plan_install(name, target_runtime, filter);
     if (!plan) return plan.error();
     if (auto fits = check_storage_quota(plan->size_gb.value_or(quota_.default_model_size_gb));
         !fits) {
         return fits.error();
     }
 
-    auto work = [this, name, target_runtime,
+    auto work = [this, name, target_runtime, filter,
                  provider = *provider](OperationContext& context) -> Result<std::string> {
         context.set_message("Installing " + name);
-        auto installed = provider->install(name, target_runtime, context);
+        auto installed = provider->install(name, target_runtime, filter, context);
         if (!installed) return installed.error();
         if (auto recorded = manifest_.upsert(std::move(installed.value())); !recorded) {
             return recorded.error();

@@ -1,5 +1,7 @@
 #include "providers/hf_file_selection.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <set>
 
@@ -31,7 +33,8 @@ const std::set<std::string>& support_files() {
 }  // namespace
 
 Result<FileSelection> select_files(const std::vector<HubFile>& files,
-                                   const std::optional<std::string>& quant) {
+                                   const std::optional<std::string>& quant,
+                                   const InstallFilter& filter) {
     FileSelection sel;
     std::vector<const HubFile*> gguf, safetensors, bins;
     for (const auto& f : files) {
@@ -78,16 +81,32 @@ Result<FileSelection> select_files(const std::vector<HubFile>& files,
                           "The repository has no safetensors, .bin or GGUF weights to install");
     }
 
+    auto matches = [](const std::vector<std::string>& globs, const std::string& path) {
+        return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
+            return ::fnmatch(g.c_str(), path.c_str(), 0) == 0;
+        });
+    };
+    std::set<std::string> chosen;
     for (const auto& f : files) {
-        if (top_level(f) && support_files().count(f.path)) sel.files.push_back(f);
+        if (top_level(f) && support_files().count(f.path)) chosen.insert(f.path);
+    }
+    for (const auto* w : weights) chosen.insert(w->path);
+    for (const auto& f : files) {
+        if (matches(filter.include, f.path)) chosen.insert(f.path);
     }
     const HubFile* main = nullptr;
-    for (const auto* w : weights) {
-        sel.files.push_back(*w);
-        if (!main || w->size > main->size) main = w;
+    for (const auto& f : files) {
+        if (!chosen.count(f.path) || matches(filter.exclude, f.path)) continue;
+        sel.files.push_back(f);
+        sel.total_bytes += f.size;
+        const bool weight = std::any_of(weights.begin(), weights.end(),
+                                        [&](const HubFile* w) { return w->path == f.path; });
+        if (weight && (!main || f.size > main->size)) main = &f;
+    }
+    if (!main) {
+        return make_error(400, "no_weights", "exclude removed every weight file of the model");
     }
     sel.main_weight = main->path;
-    for (const auto& f : sel.files) sel.total_bytes += f.size;
     return sel;
 }
 

@@ -49,11 +49,11 @@ Result<void> HuggingFaceModelProvider::validate_install(const std::string& model
 }
 
 Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
-    const std::string& model, const std::string&) {
+    const std::string& model, const std::string&, const InstallFilter& filter) {
     auto [id, quant] = split_quant(model);
     auto repo = hub_->repo(id);
     if (!repo) return repo.error();
-    auto selection = select_files(repo->files, quant);
+    auto selection = select_files(repo->files, quant, filter);
     if (!selection) return selection.error();
     return InstallPlan{static_cast<double>(selection->total_bytes) / kBytesPerGb};
 }
@@ -74,12 +74,13 @@ Result<std::vector<CatalogEntry>> HuggingFaceModelProvider::search(const std::st
 
 Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model,
                                                         const std::string& runtime,
+                                                        const InstallFilter& filter,
                                                         OperationContext& context) {
     auto [id, quant] = split_quant(model);
     context.set_message("resolving " + id);
     auto repo = hub_->repo(id);
     if (!repo) return repo.error();
-    auto selection = select_files(repo->files, quant);
+    auto selection = select_files(repo->files, quant, filter);
     if (!selection) return selection.error();
     auto folder = cache_.repo_folder(id);
     if (!folder) return folder.error();

@@ -29,14 +29,14 @@ public:
     std::string default_runtime() const override { return "vllm"; }
     Result<void> validate_install(const std::string& model,
                                   const std::string& runtime) const override;
-    Result<InstallPlan> plan_install(const std::string& model,
-                                     const std::string& runtime) override;
+    Result<InstallPlan> plan_install(const std::string& model, const std::string& runtime,
+                                     const InstallFilter& filter) override;
     Result<std::vector<CatalogEntry>> list_available(std::size_t limit) override;
     Result<std::vector<CatalogEntry>> trending(std::size_t limit) override;
     Result<std::vector<CatalogEntry>> search(const std::string& query, std::size_t limit,
                                              std::size_t page) override;
     Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
-                                  OperationContext& context) override;
+                                  const InstallFilter& filter, OperationContext& context) override;
     Result<void> remove(const ModelMetadata& model, const std::vector<ModelMetadata>& others,
                         OperationContext& context) override;
     Result<ModelCapabilities> capabilities(const std::string& model) override;

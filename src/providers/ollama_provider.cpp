@@ -137,6 +137,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
 
 Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
                                                    const std::string& runtime,
+                                                   const InstallFilter&,
                                                    OperationContext& context) {
     struct Layer {
         uint64_t total = 0;

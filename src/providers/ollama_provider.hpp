@@ -36,7 +36,7 @@ public:
                                              std::size_t page) override;
     Result<ModelMetadata> activate(const std::string& model) override;
     Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
-                                  OperationContext& context) override;
+                                  const InstallFilter& filter, OperationContext& context) override;
     Result<void> remove(const ModelMetadata& model, const std::vector<ModelMetadata>& others,
                         OperationContext& context) override;
     Result<ModelCapabilities> capabilities(const std::string& model) override;

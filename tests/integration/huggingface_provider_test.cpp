@@ -122,6 +122,28 @@ TEST_F(HuggingFaceProviderTest, InstallLandsVerifiedInTheHubCacheLayout) {
     EXPECT_TRUE(caps["prompt_template"].is_string());
 }
 
+TEST_F(HuggingFaceProviderTest, IncludeAndExcludeGlobsChangeWhatIsFetched) {
+    hub_.add_repo(FakeHubRepo::transformers("org/tiny-chat", kWeights));
+    start();
+    auto r = daemon_->post("/api/v1/models/registry/install",
+                           R"({"name":"org/tiny-chat","provider":"huggingface",
+                               "include":["*.md"],"exclude":["generation_config.json"]})");
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_EQ(wait_finished(r.json()["operation_id"])["status"], "completed");
+    const fs::path snapshot =
+        repo_dir("models--org--tiny-chat") / "snapshots" / hub_.commit("org/tiny-chat");
+    EXPECT_TRUE(fs::exists(snapshot / "README.md"));
+    EXPECT_FALSE(fs::exists(snapshot / "generation_config.json"));
+    EXPECT_TRUE(fs::exists(snapshot / "model.safetensors"));
+
+    auto bad = daemon_->post("/api/v1/models/registry/install",
+                             R"({"name":"org/x","provider":"huggingface","include":"*.md"})");
+    EXPECT_EQ(bad.status, 422);
+    auto ollama = daemon_->post("/api/v1/models/registry/install",
+                                R"({"name":"llama3","provider":"ollama","include":["*"]})");
+    EXPECT_EQ(ollama.status, 400);
+}
+
 TEST_F(HuggingFaceProviderTest, ProgressIsBytesAcrossFilesWithTheCurrentFile) {
     hub_.add_repo(FakeHubRepo::transformers("org/slow", kWeights));
     hub_.set_fault("org/slow", "model.safetensors", FakeHubFault::slow(256 * 1024, 40ms));

@@ -42,11 +42,11 @@ TEST(HfFileSelectionTest, SafetensorsPreferredWithTheFilesARuntimeNeeds) {
         file("onnx/model.onnx", 7000, true)};
     auto s = select_files(files, std::nullopt);
     ASSERT_TRUE(s.ok());
-    EXPECT_EQ(paths(*s), (std::vector<std::string>{
+    EXPECT_EQ(paths(*s), (std::vector<std::string>{  // in the repository's order
                              "config.json", "tokenizer.json", "tokenizer_config.json",
-                             "generation_config.json", "model.safetensors.index.json",
-                             "model-00001-of-00002.safetensors",
-                             "model-00002-of-00002.safetensors"}));
+                             "generation_config.json", "model-00001-of-00002.safetensors",
+                             "model-00002-of-00002.safetensors",
+                             "model.safetensors.index.json"}));
     EXPECT_EQ(s->main_weight, "model-00001-of-00002.safetensors");
     EXPECT_EQ(s->total_bytes, 600u + 9000 + 900 + 100 + 200 + 5000 + 3000);
 }
@@ -72,6 +72,20 @@ TEST(HfFileSelectionTest, GgufTakesOneQuant) {
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().http_status, 404);
     EXPECT_NE(missing.error().message.find("model.Q8_0.gguf"), std::string::npos);
+}
+
+TEST(HfFileSelectionTest, IncludeAndExcludeGlobsAdjustTheChoice) {
+    std::vector<HubFile> files = {file("README.md", 10), file("config.json", 600),
+                                  file("tokenizer.json", 9000),
+                                  file("model.safetensors", 5000, true),
+                                  file("original/params.json", 50)};
+    auto s = select_files(files, std::nullopt, {{"*.md", "original/*"}, {"tokenizer.json"}});
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(paths(*s), (std::vector<std::string>{"README.md", "config.json",
+                                                   "model.safetensors", "original/params.json"}));
+    auto none = select_files(files, std::nullopt, {{}, {"*.safetensors"}});
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().http_status, 400);
 }
 
 TEST(HfFileSelectionTest, NoWeightsIs404) {

@@ -37,7 +37,7 @@ public:
     }
 
     Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
-                                  OperationContext& ctx) override {
+                                  const InstallFilter&, OperationContext& ctx) override {
         ++installs;
         ctx.set_message("downloading");
         ctx.set_bytes(250, 1000);
