@@ -28,6 +28,8 @@
 # Exit status: 0 when every run completed, 1 on a setup or measurement failure (or a missed
 # target with BENCH_STRICT=1), 2 on bad usage.
 set -euo pipefail
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 usage() {
     echo "usage: $0 [BUILD_DIR]   (env: BENCH_MB, BENCH_ROUNDS, BENCH_WARMUP, BENCH_DIR," \
@@ -153,20 +155,6 @@ nginx_pid=""
 venomd_pid=""
 curl_pid=""
 
-# shellcheck disable=SC2317  # stop_process and cleanup run from the EXIT trap.
-# Stops one process: SIGTERM, up to 5 s for it to exit, then SIGKILL.
-stop_process() {
-    local pid="$1"
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
 # shellcheck disable=SC2317
 cleanup() {
     stop_process "$curl_pid"
@@ -177,23 +165,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Prints a TCP port nobody on this machine has a socket on, below the ephemeral range.
-port_in_use() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
-        /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-free_port() {
-    local low=20000 high=32000 port
-    for _ in $(seq 100); do
-        port=$((low + RANDOM % (high - low)))
-        [ "$port" != "${taken_port:-}" ] || continue
-        port_in_use "$port" || { echo "$port"; return 0; }
-    done
-    die "no free port found in $low-$high after 100 tries"
-}
 
 now_ns() { date +%s%N; }
 # Seconds between two nanosecond stamps, 3 decimals.
@@ -214,19 +185,6 @@ wait_ready() {
     note "$name not ready at $url after 250 polls; its output:"
     tail -n 20 "$log" >&2
     exit 1
-}
-
-# Busy share of all cores over half a second, from /proc/stat.
-cpu_busy_pct() {
-    local a b
-    a=$(head -n 1 /proc/stat)
-    sleep 0.5
-    b=$(head -n 1 /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN {
-        n = split(a, x, " "); split(b, y, " ")
-        for (i = 2; i <= n; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
-        printf "%.0f", (total > 0 ? 100 * (total - idle) / total : 0)
-    }'
 }
 
 # CPU seconds (user + system) a process has used so far, from /proc/PID/stat.

@@ -13,6 +13,8 @@
 # Exit status: 0 when every run completed, 1 on a setup or measurement failure (or a missed
 # target with BENCH_STRICT=1), 2 on bad usage.
 set -euo pipefail
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 usage() { echo "usage: $0 [BUILD_DIR]   (env: BENCH_SECONDS, VENOMD_BIN, BARE_BIN, BENCH_STRICT)"; }
 die() { echo "http_bench: $*" >&2; exit 1; }
@@ -55,48 +57,16 @@ venomd_pid=""
 bare_pid=""
 wrk_pid=""
 
-# shellcheck disable=SC2317  # stop_server and cleanup run from the EXIT trap.
-# Stops one server: SIGTERM, up to 5 s for it to exit, then SIGKILL.
-stop_server() {
-    local pid="$1"
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
 # shellcheck disable=SC2317
 cleanup() {
-    stop_server "$wrk_pid"
-    stop_server "$venomd_pid"
-    stop_server "$bare_pid"
+    stop_process "$wrk_pid"
+    stop_process "$venomd_pid"
+    stop_process "$bare_pid"
     rm -rf "$work_dir" "$data_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Prints a TCP port nobody on this machine has a socket on. Picked below the kernel's ephemeral
-# range so wrk's and curl's own client ports cannot take it between this check and the bind.
-port_in_use() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
-        /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-free_port() {
-    local low=20000 high=32000 port
-    for _ in $(seq 100); do
-        port=$((low + RANDOM % (high - low)))
-        [ "$port" != "${taken_port:-}" ] || continue
-        port_in_use "$port" || { echo "$port"; return 0; }
-    done
-    die "no free port found in $low-$high after 100 tries"
-}
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -147,20 +117,6 @@ write_operations() {
 
 write_operations "$data_dir/operations.json"
 
-# wrk and both servers share this machine's cores; anything else running (a build) skews the
-# figures, and not necessarily evenly between the runs.
-# Busy share of all cores over half a second, from /proc/stat (the load average lags by minutes).
-cpu_busy_pct() {
-    local a b
-    a=$(head -n 1 /proc/stat)
-    sleep 0.5
-    b=$(head -n 1 /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN {
-        n = split(a, x, " "); split(b, y, " ")
-        for (i = 2; i <= n; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
-        printf "%.0f", (total > 0 ? 100 * (total - idle) / total : 0)
-    }'
-}
 load_before="$(cpu_busy_pct)% cpu busy"
 if [ "${load_before%%%*}" -gt 20 ]; then
     echo "http_bench: warning: the machine is already $load_before; figures from a busy" \
