@@ -52,12 +52,6 @@ public:
         if (!queued) finish(key, make_error(503, "busy", "too many upstream requests queued"));
     }
 
-    // Drops every entry's freshness, so the next get() refreshes (the value stays for stale).
-    void expire_all() {
-        std::lock_guard lock(mutex_);
-        for (auto& [key, entry] : entries_) entry.fetched_at = {};
-    }
-
 private:
     struct Entry {
         std::optional<T> value;  // last good value

@@ -226,7 +226,6 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
                                       SYNC_FILE_RANGE_WRITE);
                     written_back = offset;
                 }
-                if (options.bytes_fetched) *options.bytes_fetched += piece.size();
                 if (options.on_bytes) options.on_bytes(offset);
                 return true;
             };

@@ -33,8 +33,6 @@ struct DownloadOptions {
     std::chrono::milliseconds first_backoff{500};  // doubled after every failed attempt
     std::chrono::milliseconds connect_timeout{10000};
     std::chrono::milliseconds stall_timeout{60000};
-    // Bytes received from the network for this file (resumed bytes not counted twice).
-    uint64_t* bytes_fetched = nullptr;
     // For error messages a person can act on: "model org/name", and whether HF_TOKEN was sent.
     std::string what = "the file";
     bool have_token = false;

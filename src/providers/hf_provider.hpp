@@ -42,8 +42,6 @@ public:
     Result<ModelCapabilities> capabilities(const std::string& model) override;
     Result<ModelMetadata> activate(const std::string& model) override;
 
-    const HubCache& cache() const { return cache_; }
-
 private:
     std::shared_ptr<HubClient> hub_;
     HubCache cache_;

@@ -48,8 +48,6 @@ public:
     void stop();
     void refresh_inventory();
 
-    const OllamaClient& client() const { return *client_; }
-
 private:
     ModelMetadata to_metadata(const OllamaModel& model) const;
 
