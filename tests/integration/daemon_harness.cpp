@@ -10,6 +10,8 @@
 
 #include <regex>
 
+#include "support/eventually.hpp"
+
 extern char** environ;
 
 namespace venom::testing {
@@ -105,6 +107,23 @@ void TestDaemon::stop() { daemon_->stop(); }
 
 std::string TestDaemon::url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(daemon_->port()) + path;
+}
+
+nlohmann::json TestDaemon::operation(const std::string& id) const {
+    return get("/api/v1/models/operations/" + id).json()["operation"];
+}
+
+nlohmann::json TestDaemon::wait_finished(const std::string& id,
+                                         std::chrono::milliseconds bound) const {
+    nlohmann::json op;
+    EXPECT_TRUE(eventually(
+        [&] {
+            op = operation(id);
+            return op["completed_at"].is_string();
+        },
+        bound))
+        << op.dump();
+    return op;
 }
 
 ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, std::string> env) {

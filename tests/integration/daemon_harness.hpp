@@ -46,6 +46,13 @@ public:
     }
     HttpResult del(const std::string& path) const { return http_request("DELETE", url(path)); }
 
+    // GET /api/v1/models/operations/{id}'s "operation" object.
+    nlohmann::json operation(const std::string& id) const;
+    // Polls the operation until it has completed_at (any final status), at most `bound`; fails
+    // the test when the bound passes. Returns the last object seen.
+    nlohmann::json wait_finished(const std::string& id,
+                                 std::chrono::milliseconds bound = std::chrono::seconds(20)) const;
+
     Daemon& daemon() { return *daemon_; }
     const std::filesystem::path& data_dir() const { return data_dir_; }
 

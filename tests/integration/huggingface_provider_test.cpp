@@ -51,20 +51,8 @@ protected:
         EXPECT_EQ(r.status, 202) << r.body;
         return r.status == 202 ? r.json()["operation_id"].get<std::string>() : "";
     }
-    json operation(const std::string& id) {
-        return daemon_->get("/api/v1/models/operations/" + id).json()["operation"];
-    }
-    json wait_finished(const std::string& id) {
-        json op;
-        EXPECT_TRUE(eventually(
-            [&] {
-                op = operation(id);
-                return op["completed_at"].is_string();
-            },
-            20s))
-            << op.dump();
-        return op;
-    }
+    json operation(const std::string& id) { return daemon_->operation(id); }
+    json wait_finished(const std::string& id) { return daemon_->wait_finished(id, 20s); }
     fs::path repo_dir(const std::string& folder) {
         return daemon_->data_dir() / "models" / "huggingface" / "hub" / folder;
     }
