@@ -69,10 +69,11 @@ std::optional<GpuStats> parse_nvidia_smi_csv(const std::string& csv) {
 
 GpuProbe make_nvidia_smi_probe(ProcessRunner runner) {
     return [runner = std::move(runner)]() -> std::optional<GpuStats> {
-        auto result = runner({"nvidia-smi",
-                              "--query-gpu=utilization.gpu,memory.used,memory.total",
-                              "--format=csv,noheader,nounits"},
-                             std::chrono::seconds(5));
+        ProcessSpec spec;
+        spec.argv = {"nvidia-smi", "--query-gpu=utilization.gpu,memory.used,memory.total",
+                     "--format=csv,noheader,nounits"};
+        spec.timeout = std::chrono::seconds(5);
+        auto result = runner(spec);
         if (!result || result->exit_code != 0) return std::nullopt;
         return parse_nvidia_smi_csv(result->out);
     };

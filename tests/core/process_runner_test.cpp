@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace venom {
 namespace {
 
@@ -12,9 +14,34 @@ TEST(ProcessRunnerTest, CapturesStdoutAndExitCode) {
     ASSERT_TRUE(ok.ok());
     EXPECT_EQ(ok->exit_code, 0);
     EXPECT_EQ(ok->out, "hello\n");  // stderr is not mixed in
+    EXPECT_EQ(ok->err, "oops\n");
     auto failed = run_process({"sh", "-c", "exit 3"}, 5s);
     ASSERT_TRUE(failed.ok());
     EXPECT_EQ(failed->exit_code, 3);
+}
+
+TEST(ProcessRunnerTest, EnvironmentOverridesReachTheChildOverTheDaemonsOwn) {
+    ::setenv("VENOM_RUNNER_TEST_INHERITED", "from-parent", 1);
+    ProcessSpec spec;
+    spec.argv = {"sh", "-c", "echo \"$VENOM_RUNNER_TEST_INHERITED $PATH_PROBE\""};
+    spec.env = {{"PATH_PROBE", "given"}};
+    auto r = run_process(spec);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->out, "from-parent given\n");
+
+    spec.env = {{"VENOM_RUNNER_TEST_INHERITED", "overridden"}};
+    spec.argv = {"sh", "-c", "echo \"$VENOM_RUNNER_TEST_INHERITED\""};
+    r = run_process(spec);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->out, "overridden\n");
+}
+
+TEST(ProcessRunnerTest, ALoudStderrDoesNotBlockTheChild) {
+    // More than a pipe buffer (64 KiB) on stderr before anything on stdout.
+    auto r = run_process({"sh", "-c", "head -c 200000 /dev/zero >&2; echo done"}, 5s);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->out, "done\n");
+    EXPECT_EQ(r->err.size(), 200000u);
 }
 
 TEST(ProcessRunnerTest, MissingBinaryIs502) {

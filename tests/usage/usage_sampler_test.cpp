@@ -314,10 +314,9 @@ TEST(NvidiaSmiTest, GarbageOrEmptyOutputMeansNoGpu) {
 
 TEST(NvidiaSmiTest, ProbeRunsNvidiaSmiAndParsesItsOutput) {
     std::vector<std::string> seen;
-    GpuProbe probe = make_nvidia_smi_probe([&](const std::vector<std::string>& argv,
-                                               std::chrono::milliseconds) -> Result<ProcessOutput> {
-        seen = argv;
-        return ProcessOutput{0, "12, 512, 4096\n"};
+    GpuProbe probe = make_nvidia_smi_probe([&](const ProcessSpec& spec) -> Result<ProcessOutput> {
+        seen = spec.argv;
+        return ProcessOutput{0, "12, 512, 4096\n", ""};
     });
     const auto gpu = probe();
     ASSERT_FALSE(seen.empty());
@@ -330,19 +329,19 @@ TEST(NvidiaSmiTest, ProbeRunsNvidiaSmiAndParsesItsOutput) {
 
 TEST(NvidiaSmiTest, ProbeFailureOrTimeoutMeansNoGpu) {
     GpuProbe failing = make_nvidia_smi_probe(
-        [](const std::vector<std::string>&, std::chrono::milliseconds) -> Result<ProcessOutput> {
-            return ProcessOutput{9, "12, 512, 4096\n"};
+        [](const ProcessSpec&) -> Result<ProcessOutput> {
+            return ProcessOutput{9, "12, 512, 4096\n", ""};
         });
     EXPECT_EQ(failing(), std::nullopt);
 
     GpuProbe missing = make_nvidia_smi_probe(
-        [](const std::vector<std::string>&, std::chrono::milliseconds) -> Result<ProcessOutput> {
+        [](const ProcessSpec&) -> Result<ProcessOutput> {
             return make_error(502, "process_failed", "nvidia-smi: not found");
         });
     EXPECT_EQ(missing(), std::nullopt);
 
     GpuProbe timed_out = make_nvidia_smi_probe(
-        [](const std::vector<std::string>&, std::chrono::milliseconds) -> Result<ProcessOutput> {
+        [](const ProcessSpec&) -> Result<ProcessOutput> {
             return make_error(504, "process_timeout", "nvidia-smi timed out");
         });
     EXPECT_EQ(timed_out(), std::nullopt);
