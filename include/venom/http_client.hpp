@@ -48,6 +48,9 @@ struct HttpReply {
 // stall; the message says which), 499 cancelled. Thread-safe.
 Result<HttpReply> perform(const HttpCall& call);
 
+// scheme://host:port of a URL, lower-cased ("" when it has none). Pure.
+std::string url_origin(const std::string& url);
+
 // Percent-encodes `text` for a query value. Pure.
 std::string url_encode(std::string_view text);
 

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <mutex>
+#include <regex>
 
 namespace venom::net {
 namespace {
@@ -164,6 +165,15 @@ std::string url_encode(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string url_origin(const std::string& url) {
+    static const std::regex origin(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+))");
+    std::smatch m;
+    if (!std::regex_search(url, m, origin)) return "";
+    std::string o = m[1].str();
+    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return o;
 }
 
 }  // namespace venom::net

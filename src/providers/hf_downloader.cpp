@@ -135,7 +135,7 @@ bool transient(long status) { return status == 408 || status == 429 || status >=
 
 std::string absolute(const std::string& location, const std::string& current) {
     if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
-    return url_origin(current) + (location.rfind("/", 0) == 0 ? "" : "/") + location;
+    return net::url_origin(current) + (location.rfind("/", 0) == 0 ? "" : "/") + location;
 }
 
 }  // namespace

@@ -64,15 +64,6 @@ CatalogEntry to_entry(const json& m) {
 
 }  // namespace
 
-std::string url_origin(const std::string& url) {
-    static const std::regex origin(R"(^([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+))");
-    std::smatch m;
-    if (!std::regex_search(url, m, origin)) return "";
-    std::string o = m[1].str();
-    for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
-
 Error hub_error(long status, const std::map<std::string, std::string>& headers,
                 const std::string& body, const std::string& what, bool have_token) {
     auto header = [&](const char* name) {
@@ -128,7 +119,7 @@ HubClient::HubClient(std::string endpoint, std::optional<std::string> token,
 }
 
 std::vector<std::string> HubClient::auth_headers_for(const std::string& url) const {
-    if (!token_ || url_origin(url) != url_origin(endpoint_)) return {};
+    if (!token_ || net::url_origin(url) != net::url_origin(endpoint_)) return {};
     return {"Authorization: Bearer " + *token_};
 }
 

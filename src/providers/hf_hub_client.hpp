@@ -68,7 +68,5 @@ private:
 Error hub_error(long status, const std::map<std::string, std::string>& headers,
                 const std::string& body, const std::string& what, bool have_token);
 
-// scheme://host:port of a URL ("" when it has none). Pure.
-std::string url_origin(const std::string& url);
 
 }  // namespace venom::providers

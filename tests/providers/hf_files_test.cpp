@@ -9,6 +9,7 @@
 #include "providers/hf_hub_client.hpp"
 #include "providers/hf_provider.hpp"
 #include "support/temp_dir.hpp"
+#include "venom/http_client.hpp"
 
 namespace venom::providers {
 namespace {
@@ -120,7 +121,7 @@ TEST(HfHubClientTest, ErrorsSayWhatToDo) {
     auto missing = hub_error(404, {{"x-error-code", "RepoNotFound"}}, "", "model a/b", true);
     EXPECT_EQ(missing.http_status, 404);
     EXPECT_EQ(hub_error(429, {}, "", "x", false).code, "rate_limited");
-    EXPECT_EQ(url_origin("HTTP://Host:8080/path?q"), "http://host:8080");
+    EXPECT_EQ(net::url_origin("HTTP://Host:8080/path?q"), "http://host:8080");
 }
 
 TEST(HfProviderTest, SplitsAQuantFromTheName) {
