@@ -37,6 +37,9 @@ struct Config {
     std::string service_manager = "auto";  // auto|systemd|process
     std::string ollama_bin = "ollama";
     std::string vllm_bin = "vllm";
+    // Where ollama_service.sh and vllm_service.sh live; relative paths are from the working
+    // directory (the unit in config/systemd sets it to the install directory).
+    std::filesystem::path scripts_dir = "scripts/llm";
 
     // HTTP server and queue tuning (config file only).
     int io_threads = 2;
@@ -53,6 +56,10 @@ struct Config {
     int request_workers = 4;                   // threads for upstream calls requests need
     int download_attempts = 5;                 // per file, for resets, 429, 5xx, truncation
     int download_backoff_ms = 1000;            // before the 2nd attempt; doubled after each
+    int runtime_action_timeout_seconds = 300;  // one service-script start/stop/restart
+    int runtime_ready_timeout_seconds = 300;   // a started runtime must answer its health URL
+    int runtime_probe_timeout_ms = 2000;       // one health probe of a runtime
+    int cloud_catalog_ttl_seconds = 300;       // OpenAI/Gemini model lists
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

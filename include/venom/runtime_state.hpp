@@ -38,7 +38,15 @@ public:
     Result<void> set_active(const std::string& runtime, const std::string& model,
                             const std::optional<std::string>& model_path = std::nullopt);
 
+    // Records what vLLM serves when it next starts (VLLM_MODEL_PATH, VLLM_SERVED_MODEL_NAME),
+    // without changing the active runtime, so that the script or a systemd unit reading
+    // llm-runtime.env starts it with that model. Durable like set_active. Thread-safe.
+    Result<void> set_vllm_target(const std::optional<std::string>& model_path,
+                                 const std::optional<std::string>& served_name);
+
 private:
+    Result<void> commit(RuntimeState next);  // caller holds write_mutex_
+
     std::filesystem::path json_path_;
     std::filesystem::path env_path_;
     mutable std::mutex mutex_;

@@ -20,8 +20,18 @@ void list_provider_models(const ApiRequest& request, Services& services, Respond
 void list_trending_models(const ApiRequest& request, Services& services, Respond respond);
 void search_models(const ApiRequest& request, Services& services, Respond respond);
 
-// activation_handlers.cpp
+// runtime_handlers.cpp (switches run on a pool thread)
 void activate_model(const ApiRequest& request, Services& services, Respond respond);
+void switch_model(const ApiRequest& request, Services& services, Respond respond);
+HttpResponse get_active_llm_server(const ApiRequest& request, Services& services);
+void set_active_llm_server(const ApiRequest& request, Services& services, Respond respond);
+HttpResponse get_active_llm_runtime(const ApiRequest& request, Services& services);
+void set_active_llm_runtime(const ApiRequest& request, Services& services, Respond respond);
+void get_llm_runtime_options(const ApiRequest& request, Services& services, Respond respond);
+
+// server_handlers.cpp (probes and scripts run on a pool thread)
+void list_llm_servers(const ApiRequest& request, Services& services, Respond respond);
+void run_llm_server_action(const ApiRequest& request, Services& services, Respond respond);
 
 // registry_handlers.cpp
 void install_model(const ApiRequest& request, Services& services, Respond respond);

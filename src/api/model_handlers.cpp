@@ -37,7 +37,7 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
     for (const auto& m : services.registry.list_installed()) add(m, "manifest");
     // What an upstream has without venomd having installed it (e.g. `ollama pull` by hand).
     for (const auto& m : services.registry.list_unrecorded()) add(m, m.provider.c_str());
-    const json active = runtime_payload(runtime, services.config);
+    const json active = runtime_payload(runtime, services);
     return json_response(200, {{"success", true},
                                {"models", models},
                                {"count", models.size()},

@@ -1,22 +1,151 @@
 #include "api/runtime_payload.hpp"
 
+#include <openssl/evp.h>
+
+#include <regex>
+
+#include "api/json_response.hpp"
+
 namespace venom::api {
 
 using nlohmann::json;
 
-nlohmann::json runtime_payload(const RuntimeState& state, const Config& config) {
-    json endpoint = nullptr;
-    if (state.active_runtime) {
-        const std::string& runtime = *state.active_runtime;
-        if (runtime == "ollama") endpoint = config.ollama_host;
-        if (runtime == "vllm") endpoint = config.vllm_endpoint;
-        if (runtime == "openai") endpoint = config.openai_base_url;
-        if (runtime == "google") endpoint = config.gemini_base_url;
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string sha256_hex(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
     }
+    return out;
+}
+
+bool is_cloud(const std::string& runtime) { return runtime == "openai" || runtime == "google"; }
+
+}  // namespace
+
+std::string runtime_endpoint(const std::string& runtime, const Services& services) {
+    if (const auto* server = services.controller.find(runtime)) return server->endpoint;
+    if (is_cloud(runtime)) return services.cloud.endpoint(runtime);
+    return "";
+}
+
+json runtime_payload(const RuntimeState& state, const Services& services) {
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-    return {{"provider", nullable(state.active_runtime)},
-            {"model", nullable(state.active_model)},
-            {"endpoint", endpoint}};
+    json payload = {{"provider", nullable(state.active_runtime)},
+                    {"model", nullable(state.active_model)},
+                    {"endpoint", nullptr},
+                    {"endpoint_host", nullptr},
+                    {"endpoint_port", nullptr},
+                    {"service_type", nullptr},
+                    {"source_type", nullptr},
+                    {"label", nullptr},
+                    {"config_hash", nullptr},
+                    {"runtime_id", nullptr}};
+    if (!state.active_runtime) return payload;
+    const std::string& runtime = *state.active_runtime;
+    const std::string model = state.active_model.value_or("");
+    const std::string endpoint = runtime_endpoint(runtime, services);
+    static const std::regex authority(R"(^[a-zA-Z][a-zA-Z0-9+.-]*://(\[[^\]]+\]|[^:/?#]+)(:(\d+))?)");
+    std::smatch m;
+    std::string host_port = endpoint;
+    if (std::regex_search(endpoint, m, authority)) {
+        payload["endpoint_host"] = m[1].str();
+        int port = m[3].matched ? std::stoi(m[3].str())
+                                : (lower(endpoint).rfind("https:", 0) == 0 ? 443 : 80);
+        payload["endpoint_port"] = port;
+        host_port = m[1].str() + ":" + std::to_string(port);
+    }
+    payload["endpoint"] = endpoint.empty() ? json(nullptr) : json(endpoint);
+    payload["service_type"] = is_cloud(runtime) ? runtime : "local";
+    payload["source_type"] = is_cloud(runtime) ? "cloud-api" : "local-runtime";
+    const std::string short_model = model.substr(model.rfind('/') == std::string::npos
+                                                     ? 0
+                                                     : model.rfind('/') + 1);
+    payload["label"] = (short_model.empty() ? "?" : short_model) + " · " + runtime + " @ " +
+                       (host_port.empty() ? "local" : host_port);
+    payload["config_hash"] =
+        sha256_hex(lower(runtime + "|" + endpoint + "|" + model)).substr(0, 12);
+    payload["runtime_id"] = runtime + "@" + (endpoint.empty() ? "local" : endpoint);
+    return payload;
+}
+
+json last_models_json(const RuntimeState& state) {
+    json out = json::object();
+    for (const char* rt : {"ollama", "vllm", "openai", "google"}) out[rt] = "";
+    for (const auto& [rt, model] : state.last_model) out[rt] = model;
+    return out;
+}
+
+json gate_json(const runtime::SwitchGate& gate) {
+    auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    return {{"in_progress", gate.in_progress},
+            {"to_runtime", or_null(gate.target)},
+            {"model", or_null(gate.model)},
+            {"started_at_utc", or_null(gate.started_at)}};
+}
+
+json last_switch_json(const std::optional<runtime::SwitchEvent>& event) {
+    if (!event) return nullptr;
+    return {{"event", "runtime_model_selected"},
+            {"runtime", event->runtime},
+            {"model", event->model},
+            {"from_runtime", event->from_runtime},
+            {"at_utc", event->at}};
+}
+
+json steps_json(const std::vector<runtime::SwitchStep>& steps) {
+    json out = json::array();
+    for (const auto& s : steps) {
+        json step = {{"step", s.name},
+                     {"ok", s.ok},
+                     {"detail", s.detail},
+                     {"duration_ms", static_cast<long long>(s.duration_ms + 0.5)}};
+        if (s.exit_code) step["exit_code"] = *s.exit_code;
+        out.push_back(std::move(step));
+    }
+    return out;
+}
+
+HttpResponse switch_error_response(const runtime::SwitchReport& report,
+                                   const Services& services) {
+    const RuntimeState now = services.runtime_state.current();
+    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+    return json_response(report.error->http_status,
+                         {{"success", false},
+                          {"detail", report.error->message},
+                          {"code", report.error->code},
+                          {"steps", steps_json(report.steps)},
+                          {"active_server", nullable(now.active_runtime)},
+                          {"active_model", nullable(now.active_model)}});
+}
+
+json switch_success_json(const runtime::SwitchReport& report, const Services& services) {
+    const json payload = runtime_payload(services.runtime_state.current(), services);
+    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+    json out = {{"status", "success"},
+                {"success", true},
+                {"active_server", payload["provider"]},
+                {"active_model", payload["model"]},
+                {"active_endpoint", payload["endpoint"]},
+                {"config_hash", payload["config_hash"]},
+                {"runtime_id", payload["runtime_id"]},
+                {"source_type", payload["source_type"]},
+                {"previous_server", nullable(report.previous_runtime)},
+                {"previous_model", nullable(report.previous_model)},
+                {"steps", steps_json(report.steps)}};
+    if (report.catalog_source) out["catalog_source"] = *report.catalog_source;
+    return out;
 }
 
 }  // namespace venom::api

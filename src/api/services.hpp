@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "cloud/cloud_catalog.hpp"
+#include "runtime/llm_server_controller.hpp"
+#include "runtime/runtime_switcher.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/config.hpp"
 #include "venom/model_registry.hpp"
@@ -23,6 +26,9 @@ struct Services {
     RuntimeStateStore& runtime_state;
     BlockingPool& pool;      // blocking work a request needs (upstream calls)
     CatalogCache& catalog;  // catalog, trending and search answers
+    runtime::LlmServerController& controller;
+    runtime::RuntimeSwitcher& switcher;
+    cloud::CloudCatalog& cloud;
     const Config& config;
     std::string version;
     std::vector<std::string> warnings;  // problems found at start-up, shown by /health

@@ -151,6 +151,18 @@ const std::vector<Setting>& settings() {
          }},
         {"", "OLLAMA_BIN", "ollama_bin", text_setting(&Config::ollama_bin)},
         {"", "VLLM_BIN", "vllm_bin", text_setting(&Config::vllm_bin)},
+        {"", "VENOM_SCRIPTS_DIR", "scripts_dir",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.scripts_dir = non_empty(v, s);
+         }},
+        {"", "", "runtime_action_timeout_seconds",
+         int_setting(&Config::runtime_action_timeout_seconds, 1, 86400)},
+        {"", "", "runtime_ready_timeout_seconds",
+         int_setting(&Config::runtime_ready_timeout_seconds, 1, 86400)},
+        {"", "", "runtime_probe_timeout_ms",
+         int_setting(&Config::runtime_probe_timeout_ms, 50, 60000)},
+        {"", "", "cloud_catalog_ttl_seconds",
+         int_setting(&Config::cloud_catalog_ttl_seconds, 0, 7 * 24 * 3600)},
         {"", "", "io_threads", int_setting(&Config::io_threads, 1, 64)},
         {"", "", "operation_workers", int_setting(&Config::operation_workers, 1, 64)},
         {"", "", "max_connections", int_setting(&Config::max_connections, 1, 100000)},
@@ -336,7 +348,7 @@ Options (flag beats environment beats config file beats default):
 Environment only: VENOM_MODELS_DIR, VENOM_API_TOKEN, MAX_STORAGE_GB, DEFAULT_MODEL_SIZE_GB,
 VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN, VLLM_ENDPOINT,
 OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
-OLLAMA_BIN, VLLM_BIN. See docs/CONFIGURATION.md.
+OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR. See docs/CONFIGURATION.md.
 )";
 }
 

@@ -91,6 +91,19 @@ Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std
         next.vllm_model_path = model_path;
         next.vllm_served_model_name = model;
     }
+    return commit(std::move(next));
+}
+
+Result<void> RuntimeStateStore::set_vllm_target(const std::optional<std::string>& model_path,
+                                                const std::optional<std::string>& served_name) {
+    std::lock_guard write_lock(write_mutex_);
+    RuntimeState next = current();
+    next.vllm_model_path = model_path;
+    next.vllm_served_model_name = served_name;
+    return commit(std::move(next));
+}
+
+Result<void> RuntimeStateStore::commit(RuntimeState next) {
     if (auto ok = write_file_durably(json_path_, to_json(next).dump(2) + "\n"); !ok) return ok;
     if (auto ok = write_file_durably(env_path_, render_env(next)); !ok) {
         // runtime.json is the truth read at start: put the old state back so an activation

@@ -8,6 +8,9 @@
 #include "providers/hf_provider.hpp"
 #include "providers/ollama_library.hpp"
 #include "providers/ollama_provider.hpp"
+#include "runtime/llm_server_controller.hpp"
+#include "runtime/runtime_switcher.hpp"
+#include "cloud/cloud_catalog.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime_state.hpp"
 
@@ -36,6 +39,9 @@ struct Daemon::Impl {
     // Declared after the server so it is destroyed first: its tasks answer through the server.
     BlockingPool pool;
     api::CatalogCache catalog;
+    runtime::LlmServerController controller;
+    cloud::CloudCatalog cloud;
+    runtime::RuntimeSwitcher switcher;
     bool started = false;
     bool stopped = false;
 
@@ -54,7 +60,12 @@ struct Daemon::Impl {
                    QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
                    [this] { return usage.storage_facts(); }, runtime_state, clock),
           pool(static_cast<std::size_t>(config.request_workers), 256),
-          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), pool) {
+          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), pool),
+          controller(controller_options(config), run_process_default(), clock),
+          cloud(cloud_options(config), clock),
+          switcher(controller, cloud, registry, runtime_state, clock,
+                   {std::chrono::seconds(config.runtime_ready_timeout_seconds),
+                    std::chrono::seconds(config.runtime_action_timeout_seconds)}) {
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
             return;
@@ -79,10 +90,34 @@ struct Daemon::Impl {
             config.models_dir, clock, tuning));
     }
 
+    static runtime::LlmServerController::Options controller_options(const Config& c) {
+        runtime::LlmServerController::Options o;
+        o.scripts_dir = c.scripts_dir;
+        o.data_dir = c.data_dir;
+        o.service_manager = c.service_manager;
+        o.ollama_url = providers::connectable_ollama_url(c.ollama_host);
+        o.ollama_host = c.ollama_host;
+        o.vllm_endpoint = c.vllm_endpoint;
+        o.ollama_bin = c.ollama_bin;
+        o.vllm_bin = c.vllm_bin;
+        o.action_timeout = std::chrono::seconds(c.runtime_action_timeout_seconds);
+        o.probe_timeout = std::chrono::milliseconds(c.runtime_probe_timeout_ms);
+        return o;
+    }
+
+    static cloud::CloudCatalog::Options cloud_options(const Config& c) {
+        cloud::CloudCatalog::Options o;
+        o.openai_base_url = c.openai_base_url;
+        o.openai_api_key = c.openai_api_key;
+        o.gemini_base_url = c.gemini_base_url;
+        o.google_api_key = c.google_api_key;
+        o.ttl = std::chrono::seconds(c.cloud_catalog_ttl_seconds);
+        o.timeout = std::chrono::seconds(c.upstream_timeout_seconds);
+        return o;
+    }
+
     static ProcessRunner run_process_default() {
-        return [](const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-            return run_process(argv, timeout);
-        };
+        return [](const ProcessSpec& spec) { return run_process(spec); };
     }
 };
 
@@ -115,8 +150,8 @@ Result<void> Daemon::start() {
     if (d.ollama) d.ollama->start();
 
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
-                                       d.pool, d.catalog, d.config, venom_version(),
-                                       d.warnings});
+                                       d.pool, d.catalog, d.controller, d.switcher, d.cloud,
+                                       d.config, venom_version(), d.warnings});
     d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token);
     http::ServerOptions options;
     options.host = d.config.host;

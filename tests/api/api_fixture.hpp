@@ -24,13 +24,34 @@ protected:
                     runtime_state_, clock_),
           pool_(2, 16),
           catalog_(clock_, std::chrono::seconds(1800), pool_),
-          services_{registry_, operations_, usage_, runtime_state_, pool_,
-                    catalog_,  config_,     "test", {}},
+          controller_(controller_options(dir_.path()), run_process_nowhere(), clock_),
+          cloud_({}, clock_),
+          switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
+          services_{registry_, operations_, usage_,      runtime_state_, pool_,
+                    catalog_,  controller_, switcher_,   cloud_,         config_,
+                    "test",    {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         operations_.start();
         provider_ = std::make_shared<FakeProvider>();
         registry_.add_provider(provider_);
+    }
+
+    // No scripts and nothing listening: runtime actions are refused, probes say offline.
+    static runtime::LlmServerController::Options controller_options(
+        const std::filesystem::path& dir) {
+        runtime::LlmServerController::Options o;
+        o.scripts_dir = dir / "no-scripts";
+        o.data_dir = dir;
+        o.ollama_url = o.ollama_host = "http://127.0.0.1:9";
+        o.vllm_endpoint = "http://127.0.0.1:9/v1";
+        o.probe_timeout = std::chrono::milliseconds(500);
+        return o;
+    }
+    static ProcessRunner run_process_nowhere() {
+        return [](const ProcessSpec&) -> Result<ProcessOutput> {
+            return make_error(502, "process_failed", "no processes in unit tests");
+        };
     }
 
     api::HttpResponse call(const std::string& method, const std::string& target,
@@ -54,6 +75,9 @@ protected:
     ModelRegistry registry_;
     BlockingPool pool_;
     api::CatalogCache catalog_;
+    runtime::LlmServerController controller_;
+    cloud::CloudCatalog cloud_;
+    runtime::RuntimeSwitcher switcher_;
     api::Services services_;
     api::Router router_;
     std::shared_ptr<FakeProvider> provider_;

@@ -213,7 +213,7 @@ TEST_F(HandlersTest, ActiveModelIsMarkedFromRuntimeState) {
     EXPECT_EQ(body["models"][0]["active"], true);
     EXPECT_EQ(body["active"]["provider"], "ollama");
     EXPECT_EQ(body["active"]["model"], "llama3:latest");
-    EXPECT_EQ(body["active"]["endpoint"], config_.ollama_host);
+    EXPECT_EQ(body["active"]["endpoint"], controller_.find("ollama")->endpoint);
 }
 
 TEST_F(HandlersTest, UsageHasTheSpecFieldsAndNullGpuWithoutOne) {

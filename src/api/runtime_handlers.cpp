@@ -1,0 +1,296 @@
+// Which runtime is active and switching it: local servers (Ollama, vLLM), cloud runtimes
+// (OpenAI, Gemini), the model on the current runtime, and the runtime/model menu the web panel
+// shows.
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.hpp"
+#include "api/json_response.hpp"
+#include "api/pool_task.hpp"
+#include "api/request_body.hpp"
+#include "api/runtime_payload.hpp"
+
+namespace venom::api {
+namespace {
+
+using nlohmann::json;
+
+std::string lower_trimmed(std::string s) {
+    const char* space = " \t\r\n";
+    s.erase(0, s.find_first_not_of(space));
+    s.erase(s.find_last_not_of(space) + 1);
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool is_local(const std::string& runtime) { return runtime == "ollama" || runtime == "vllm"; }
+
+// What GET /system/llm-servers/active and the switch answers share.
+json active_summary(Services& services) {
+    const RuntimeState state = services.runtime_state.current();
+    const json payload = runtime_payload(state, services);
+    return {{"status", "success"},
+            {"active_server", payload["provider"]},
+            {"active_endpoint", payload["endpoint"]},
+            {"active_model", payload["model"]},
+            {"config_hash", payload["config_hash"]},
+            {"runtime_id", payload["runtime_id"]},
+            {"source_type", payload["source_type"]},
+            {"last_models", last_models_json(state)},
+            {"runtime_switch_gate", gate_json(services.switcher.gate())},
+            {"last_runtime_switch", last_switch_json(services.switcher.last_switch())}};
+}
+
+HttpResponse switch_answer(const runtime::SwitchReport& report, Services& services) {
+    if (report.error) return switch_error_response(report, services);
+    return json_response(200, switch_success_json(report, services));
+}
+
+// Local runtime with `model`, or a cloud provider: one entry point for the endpoints below.
+runtime::SwitchReport switch_to(Services& services, const std::string& runtime,
+                                const std::optional<std::string>& model) {
+    if (is_local(runtime)) return services.switcher.switch_local(runtime, model);
+    return services.switcher.switch_cloud(runtime, model.value_or(""));
+}
+
+json model_entry(const std::string& name, const std::string& runtime, bool active,
+                 const std::optional<ModelCapabilities>& caps) {
+    const bool cloud = !is_local(runtime);
+    json entry = {{"id", name},
+                  {"name", name},
+                  {"provider", runtime},
+                  {"runtime_id", runtime},
+                  {"source_type", cloud ? "cloud-api" : "local-runtime"},
+                  {"active", active},
+                  {"chat_compatible", true},
+                  {"canonical_model_id", name},
+                  {"model_kind", "base_model"},
+                  {"is_adapter_artifact", false},
+                  {"owned_by_runtime", true},
+                  {"compatible_runtimes", json::array({runtime})}};
+    if (caps) {
+        json list = json::array({"chat"});
+        if (caps->supports_system_role) list.push_back("system_role");
+        if (caps->supports_function_calling) list.push_back("tools");
+        entry["capabilities"] = list;
+    }
+    return entry;
+}
+
+// One runtime of the menu: its status and the models it can serve now.
+json runtime_target(Services& services, const std::string& runtime, const RuntimeState& state,
+                    json& all_models) {
+    const bool active = state.active_runtime == runtime;
+    auto is_active_model = [&](const std::string& name) {
+        return active && state.active_model == name;
+    };
+    json models = json::array();
+    std::vector<std::string> seen;
+    auto add = [&](const std::string& name, const std::optional<ModelCapabilities>& caps) {
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) return;
+        seen.push_back(name);
+        json entry = model_entry(name, runtime, is_active_model(name), caps);
+        models.push_back(entry);
+        all_models.push_back(entry);
+    };
+    json target = {{"runtime_id", runtime},
+                   {"adapter_deploy_supported", false},
+                   {"adapter_deploy_mode", "none"},
+                   {"supports_native_training", false},
+                   {"supports_adapter_import_safetensors", false},
+                   {"supports_adapter_import_gguf", false},
+                   {"supports_adapter_runtime_apply", false},
+                   {"active", active}};
+    if (is_local(runtime)) {
+        const auto* server = services.controller.find(runtime);
+        runtime::ServerHealth health = services.controller.probe(runtime);
+        std::error_code ec;
+        for (const auto& m : services.registry.list_installed()) {
+            if (m.runtime != runtime) continue;
+            // vLLM serves from a snapshot: without one on disk it cannot be chosen.
+            if (runtime == "vllm" &&
+                (!m.local_path || !std::filesystem::is_directory(*m.local_path, ec))) {
+                continue;
+            }
+            add(m.name, m.capabilities);
+        }
+        if (runtime == "ollama") {
+            for (const auto& m : services.registry.list_unrecorded()) {
+                if (m.provider == "ollama") add(m.name, std::nullopt);
+            }
+            for (const auto& name : health.models) add(name, std::nullopt);
+        }
+        target["source_type"] = "local-runtime";
+        target["configured"] = server->scripted || health.status == "online";
+        target["available"] = health.status == "online" || server->scripted;
+        target["status"] = health.status;
+        target["reason"] = health.error ? json(*health.error) : json(nullptr);
+        target["latency_ms"] = health.latency_ms ? json(*health.latency_ms) : json(nullptr);
+        target["endpoint"] = server->endpoint;
+    } else {
+        const bool has_key = services.cloud.has_key(runtime);
+        cloud::CloudModelList list = services.cloud.models(runtime);
+        for (const auto& m : list.models) {
+            json entry = model_entry(m.id, runtime, is_active_model(m.id), std::nullopt);
+            entry["name"] = m.id;
+            entry["display_name"] = m.name;
+            entry["capabilities"] = m.capabilities;
+            entry["model_alias"] = m.alias ? json(*m.alias) : json(nullptr);
+            models.push_back(entry);
+            all_models.push_back(entry);
+        }
+        std::string status = "reachable";
+        if (!has_key) status = "disabled";
+        else if (list.source != "live") status = "degraded";
+        target["source_type"] = "cloud-api";
+        target["configured"] = has_key;
+        target["available"] = has_key && !list.key_rejected;
+        target["status"] = status;
+        target["reason"] = has_key ? (list.error ? json(*list.error) : json(nullptr))
+                                   : json(cloud::CloudCatalog::key_variable(runtime) +
+                                          " not configured");
+        target["latency_ms"] = list.latency_ms ? json(*list.latency_ms) : json(nullptr);
+        target["catalog_source"] = list.source;
+        target["endpoint"] = services.cloud.endpoint(runtime);
+    }
+    target["models"] = models;
+    return target;
+}
+
+}  // namespace
+
+HttpResponse get_active_llm_server(const ApiRequest&, Services& services) {
+    return json_response(200, active_summary(services));
+}
+
+void set_active_llm_server(const ApiRequest& request, Services& services, Respond respond) {
+    auto body = parse_json_object(request.http);
+    if (!body) return respond(error_response(body.error()));
+    auto server = required_string(*body, "server_name");
+    if (!server) return respond(error_response(server.error()));
+    auto model = optional_string(*body, "model");
+    if (!model) return respond(error_response(model.error()));
+    const std::string name = lower_trimmed(*server);
+    if (!services.controller.find(name)) {
+        return respond(error_response(404, "unknown_server",
+                                      "Unknown LLM server '" + *server +
+                                          "': use 'ollama' or 'vllm' (cloud runtimes: POST "
+                                          "/api/v1/system/llm-runtime/active)"));
+    }
+    answer_from_pool(services, respond, [&services, name, model = *model] {
+        return switch_answer(services.switcher.switch_local(name, model), services);
+    });
+}
+
+HttpResponse get_active_llm_runtime(const ApiRequest&, Services& services) {
+    const RuntimeState state = services.runtime_state.current();
+    return json_response(200,
+                         {{"status", "success"},
+                          {"runtime", runtime_payload(state, services)},
+                          {"last_models", last_models_json(state)},
+                          {"runtime_switch_gate", gate_json(services.switcher.gate())},
+                          {"last_runtime_switch", last_switch_json(services.switcher.last_switch())}});
+}
+
+void set_active_llm_runtime(const ApiRequest& request, Services& services, Respond respond) {
+    auto body = parse_json_object(request.http);
+    if (!body) return respond(error_response(body.error()));
+    auto provider = required_string(*body, "provider");
+    if (!provider) return respond(error_response(provider.error()));
+    auto model = optional_string(*body, "model");
+    if (!model) return respond(error_response(model.error()));
+    std::string runtime = lower_trimmed(*provider);
+    if (auto cloud = cloud::CloudCatalog::normalize_provider(runtime)) runtime = *cloud;
+    if (!is_local(runtime) && runtime != "openai" && runtime != "google") {
+        return respond(error_response(400, "unknown_provider",
+                                      "Unknown runtime provider '" + *provider +
+                                          "': use openai, google (gem, google-gemini), ollama "
+                                          "or vllm"));
+    }
+    answer_from_pool(services, respond, [&services, runtime, model = *model] {
+        return switch_answer(switch_to(services, runtime, model), services);
+    });
+}
+
+void get_llm_runtime_options(const ApiRequest&, Services& services, Respond respond) {
+    answer_from_pool(services, respond, [&services] {
+        const RuntimeState state = services.runtime_state.current();
+        const json payload = runtime_payload(state, services);
+        json all_models = json::array();
+        json runtimes = json::array();
+        for (const char* rt : {"ollama", "vllm", "openai", "google"}) {
+            runtimes.push_back(runtime_target(services, rt, state, all_models));
+        }
+        return json_response(
+            200, {{"status", "success"},
+                  {"active",
+                   {{"runtime_id", payload["runtime_id"]},
+                    {"active_server", payload["provider"]},
+                    {"active_model", payload["model"]},
+                    {"active_endpoint", payload["endpoint"]},
+                    {"config_hash", payload["config_hash"]},
+                    {"source_type", payload["source_type"]}}},
+                  {"runtimes", runtimes},
+                  {"model_catalog",
+                   {{"all_models", all_models},
+                    {"chat_models", all_models},
+                    {"runtime_servable_models", all_models},
+                    {"coding_models", json::array()},
+                    {"trainable_base_models", json::array()},
+                    {"trainable_models", json::array()},
+                    {"inference_only_artifacts", json::array()}}},
+                  {"selector_flow", json::array({"server", "model"})}});
+    });
+}
+
+void switch_model(const ApiRequest& request, Services& services, Respond respond) {
+    auto body = parse_json_object(request.http);
+    if (!body) return respond(error_response(body.error()));
+    auto name = required_string(*body, "name");
+    if (!name) return respond(error_response(name.error()));
+    const auto runtime = services.runtime_state.current().active_runtime;
+    if (!runtime) {
+        return respond(error_response(409, "no_active_runtime",
+                                      "No runtime is active: choose one with POST "
+                                      "/api/v1/system/llm-servers/active"));
+    }
+    answer_from_pool(services, respond, [&services, runtime = *runtime, name = *name] {
+        runtime::SwitchReport report = switch_to(services, runtime, name);
+        if (report.error) return switch_error_response(report, services);
+        json out = switch_success_json(report, services);
+        out["message"] = "Model " + report.model + " is active on " + runtime;
+        return json_response(200, out);
+    });
+}
+
+void activate_model(const ApiRequest& request, Services& services, Respond respond) {
+    auto body = parse_json_object(request.http);
+    if (!body) return respond(error_response(body.error()));
+    auto name = required_string(*body, "name");
+    if (!name) return respond(error_response(name.error()));
+    auto runtime = required_string(*body, "runtime");
+    if (!runtime) return respond(error_response(runtime.error()));
+    std::string target = lower_trimmed(*runtime);
+    if (auto cloud = cloud::CloudCatalog::normalize_provider(target)) target = *cloud;
+    if (!is_local(target) && target != "openai" && target != "google") {
+        return respond(error_response(400, "invalid_runtime",
+                                      "Unknown runtime '" + *runtime +
+                                          "': use ollama, vllm, openai or google"));
+    }
+    // Loading a model (and restarting vLLM) takes a while: it runs on the pool.
+    answer_from_pool(services, respond, [&services, name = *name, target] {
+        runtime::SwitchReport report = switch_to(services, target, name);
+        if (report.error) return switch_error_response(report, services);
+        json payload = runtime_payload(services.runtime_state.current(), services);
+        payload["status"] = "online";
+        payload["error"] = nullptr;
+        return json_response(200, {{"success", true},
+                                   {"message", "Model " + report.model +
+                                                   " activated on runtime " + target},
+                                   {"runtime", payload},
+                                   {"steps", steps_json(report.steps)}});
+    });
+}
+
+}  // namespace venom::api

@@ -1,0 +1,263 @@
+#include "cloud/cloud_catalog.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "venom/http_client.hpp"
+#include "venom/logging.hpp"
+
+namespace venom::cloud {
+namespace {
+
+using nlohmann::json;
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string strip_slash(std::string url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+
+// OpenAI's list also holds embeddings, speech, image and moderation models; only chat models
+// can be the active runtime.
+bool is_openai_chat_model(const std::string& id) {
+    const bool family = starts_with(id, "gpt-") || starts_with(id, "chatgpt-") ||
+                        (id.size() > 1 && id[0] == 'o' && std::isdigit(static_cast<unsigned char>(id[1])));
+    if (!family) return false;
+    for (const char* other : {"embedding", "tts", "whisper", "audio", "realtime", "transcribe",
+                              "image", "search", "moderation", "instruct"}) {
+        if (id.find(other) != std::string::npos) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+CloudCatalog::CloudCatalog(Options options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+std::optional<std::string> CloudCatalog::normalize_provider(const std::string& name) {
+    const std::string n = lower(name);
+    if (n == "openai") return "openai";
+    if (n == "google" || n == "gem" || n == "google-gemini" || n == "gemini") return "google";
+    return std::nullopt;
+}
+
+const std::vector<std::string>& CloudCatalog::providers() {
+    static const std::vector<std::string> names = {"openai", "google"};
+    return names;
+}
+
+std::string CloudCatalog::key_variable(const std::string& provider) {
+    return provider == "openai" ? "OPENAI_API_KEY" : "GOOGLE_API_KEY";
+}
+
+std::string CloudCatalog::endpoint(const std::string& provider) const {
+    return strip_slash(provider == "openai" ? options_.openai_base_url
+                                            : options_.gemini_base_url);
+}
+
+bool CloudCatalog::has_key(const std::string& provider) const {
+    const auto& key = provider == "openai" ? options_.openai_api_key : options_.google_api_key;
+    return key && !key->empty();
+}
+
+std::vector<CloudModel> CloudCatalog::fallback_models(const std::string& provider) {
+    if (provider == "openai") {
+        return {{"gpt-4o-mini", "GPT-4o mini", "openai", {"chat", "vision", "tools"},
+                 "gpt-4o-mini-2024-07-18"},
+                {"gpt-4o", "GPT-4o", "openai", {"chat", "vision", "tools"}, "gpt-4o-2024-08-06"},
+                {"gpt-4.1-mini", "GPT-4.1 mini", "openai", {"chat", "vision", "tools"},
+                 std::nullopt},
+                {"gpt-4.1", "GPT-4.1", "openai", {"chat", "vision", "tools"}, std::nullopt},
+                {"gpt-4-turbo", "GPT-4 Turbo", "openai", {"chat", "vision", "tools"},
+                 "gpt-4-turbo-2024-04-09"},
+                {"gpt-3.5-turbo", "GPT-3.5 Turbo", "openai", {"chat", "tools"},
+                 "gpt-3.5-turbo-0125"}};
+    }
+    return {{"gemini-2.5-flash", "Gemini 2.5 Flash", "google", {"chat", "vision", "tools"},
+             std::nullopt},
+            {"gemini-2.5-pro", "Gemini 2.5 Pro", "google", {"chat", "vision", "tools"},
+             std::nullopt},
+            {"gemini-2.0-flash", "Gemini 2.0 Flash", "google", {"chat", "vision", "tools"},
+             std::nullopt},
+            {"gemini-1.5-pro", "Gemini 1.5 Pro", "google", {"chat", "vision", "tools"},
+             "gemini-1.5-pro-latest"},
+            {"gemini-1.5-flash", "Gemini 1.5 Flash", "google", {"chat", "vision", "tools"},
+             "gemini-1.5-flash-latest"}};
+}
+
+CloudModelList CloudCatalog::models(const std::string& provider) {
+    std::lock_guard lock(mutex_);  // one fetch at a time; later callers find it cached
+    auto it = cache_.find(provider);
+    if (it != cache_.end() && clock_.now() < it->second.expires) return it->second.list;
+    CloudModelList list = fetch(provider);
+    const auto ttl = list.source == "live" ? options_.ttl : options_.failure_ttl;
+    // Without a key nothing was asked: the next call with the same settings answers the same.
+    cache_[provider] = {list, clock_.now() + ttl};
+    return list;
+}
+
+CloudModelList CloudCatalog::fetch(const std::string& provider) const {
+    CloudModelList list;
+    if (!has_key(provider)) {
+        list.error = key_variable(provider) + " is not set";
+    } else {
+        list = provider == "openai" ? fetch_openai() : fetch_gemini();
+        if (list.source == "live" && list.models.empty()) {
+            list.source.clear();
+            list.error = "the provider listed no chat models";
+        }
+    }
+    if (list.source != "live") {
+        list.source = "fallback";
+        list.models = fallback_models(provider);
+        logger("cloud")->warn("model list provider={} source=fallback reason=\"{}\"", provider,
+                              list.error.value_or(""));
+    }
+    list.refreshed_at = format_rfc3339(clock_.now());
+    return list;
+}
+
+CloudModelList CloudCatalog::fetch_openai() const {
+    CloudModelList list;
+    net::HttpCall call;
+    call.url = endpoint("openai") + "/models";
+    call.headers = {"Authorization: Bearer " + *options_.openai_api_key};
+    call.timeout = call.connect_timeout = call.stall_timeout = options_.timeout;
+    const auto start = std::chrono::steady_clock::now();
+    auto reply = net::perform(call);
+    list.latency_ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    // Only the status is reported: OpenAI's error text repeats part of the key.
+    if (!reply) {
+        list.error = "OpenAI unreachable: " + reply.error().message;
+        return list;
+    }
+    if (reply->status == 401 || reply->status == 403) {
+        list.key_rejected = true;
+        list.error = "OpenAI rejected OPENAI_API_KEY (HTTP " + std::to_string(reply->status) + ")";
+        return list;
+    }
+    if (reply->status != 200) {
+        list.error = "OpenAI answered HTTP " + std::to_string(reply->status);
+        return list;
+    }
+    auto doc = json::parse(reply->body, nullptr, false);
+    if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) {
+        list.error = "OpenAI's model list is not the expected JSON";
+        return list;
+    }
+    for (const auto& m : doc["data"]) {
+        if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
+        const std::string id = m["id"];
+        if (!is_openai_chat_model(id)) continue;
+        list.models.push_back({id, id, "openai", {"chat"}, std::nullopt});
+    }
+    std::sort(list.models.begin(), list.models.end(),
+              [](const CloudModel& a, const CloudModel& b) { return a.id < b.id; });
+    list.source = "live";
+    return list;
+}
+
+CloudModelList CloudCatalog::fetch_gemini() const {
+    CloudModelList list;
+    const auto start = std::chrono::steady_clock::now();
+    std::string page_token;
+    // Bounded: a provider that keeps handing out page tokens cannot keep us here.
+    for (int page = 0; page < 10; ++page) {
+        net::HttpCall call;
+        call.url = endpoint("google") + "/v1beta/models?pageSize=1000";
+        if (!page_token.empty()) call.url += "&pageToken=" + net::url_encode(page_token);
+        // The header, not ?key=: URLs end up in logs.
+        call.headers = {"x-goog-api-key: " + *options_.google_api_key};
+        call.timeout = call.connect_timeout = call.stall_timeout = options_.timeout;
+        auto reply = net::perform(call);
+        if (!reply) {
+            list.error = "Gemini unreachable: " + reply.error().message;
+            return list;
+        }
+        auto doc = json::parse(reply->body, nullptr, false);
+        const bool bad_key =
+            reply->status == 401 || reply->status == 403 ||
+            (reply->status == 400 && reply->body.find("API_KEY_INVALID") != std::string::npos);
+        if (bad_key) {
+            list.key_rejected = true;
+            list.error =
+                "Gemini rejected GOOGLE_API_KEY (HTTP " + std::to_string(reply->status) + ")";
+            return list;
+        }
+        if (reply->status != 200 || !doc.is_object()) {
+            list.error = "Gemini answered HTTP " + std::to_string(reply->status);
+            return list;
+        }
+        for (const auto& m : doc.value("models", json::array())) {
+            if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
+            const auto methods = m.value("supportedGenerationMethods", json::array());
+            if (std::find(methods.begin(), methods.end(), "generateContent") == methods.end()) {
+                continue;  // embedding and other non-chat models
+            }
+            std::string id = m["name"];
+            if (starts_with(id, "models/")) id = id.substr(7);
+            std::string display = m.value("displayName", id);
+            list.models.push_back({id, display, "google", {"chat"}, std::nullopt});
+        }
+        page_token = doc.value("nextPageToken", "");
+        if (page_token.empty()) break;
+    }
+    list.latency_ms = std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+    list.source = "live";
+    return list;
+}
+
+Result<CloudModel> CloudCatalog::resolve(const std::string& provider_name,
+                                         const std::string& model) {
+    auto provider = normalize_provider(provider_name);
+    if (!provider) {
+        return make_error(400, "unknown_provider",
+                          "Unknown cloud provider '" + provider_name +
+                              "': use 'openai' or 'google' (aliases 'gem', 'google-gemini')");
+    }
+    if (!has_key(*provider)) {
+        return make_error(400, "missing_api_key",
+                          key_variable(*provider) +
+                              " is not set in venomd's environment; set it and restart venomd");
+    }
+    CloudModelList list = models(*provider);
+    if (list.key_rejected) return make_error(400, "api_key_rejected", *list.error);
+    const std::string wanted = lower(starts_with(model, "models/") ? model.substr(7) : model);
+    if (wanted.empty()) {
+        // The provider's usual default when it is offered, else the first model listed.
+        const std::string preferred = fallback_models(*provider).front().id;
+        for (const auto& m : list.models) {
+            if (m.id == preferred) return m;
+        }
+        return list.models.front();  // never empty: live lists without models fall back
+    }
+    for (const auto& m : list.models) {
+        if (lower(m.id) == wanted || lower(m.name) == wanted ||
+            (m.alias && lower(*m.alias) == wanted)) {
+            return m;
+        }
+    }
+    std::string known;
+    for (std::size_t i = 0; i < list.models.size() && i < 8; ++i) {
+        known += (i ? ", " : "") + list.models[i].id;
+    }
+    return make_error(400, "unknown_model",
+                      "Model '" + model + "' is not in " + *provider + "'s " +
+                          (list.source == "live" ? "model list" : "built-in model list") +
+                          " (e.g. " + known + ")");
+}
+
+}  // namespace venom::cloud

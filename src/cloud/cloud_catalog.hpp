@@ -1,0 +1,86 @@
+#pragma once
+// The models the cloud runtimes (OpenAI, Google Gemini) offer, read live from each provider's
+// model list with its API key, with a built-in list when the provider cannot be reached. Keys
+// come from the daemon's environment and never leave this class except as request headers.
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venom/clock.hpp"
+#include "venom/result.hpp"
+
+namespace venom::cloud {
+
+struct CloudModel {
+    std::string id;    // what the provider's API takes ("gpt-4o-mini", "gemini-2.5-flash")
+    std::string name;  // display name
+    std::string provider;
+    std::vector<std::string> capabilities;
+    std::optional<std::string> alias;
+};
+
+struct CloudModelList {
+    std::vector<CloudModel> models;
+    std::string source;  // "live" | "fallback"
+    std::optional<std::string> error;  // why the live list is not used
+    bool key_rejected = false;         // the provider answered 401/403 (or Gemini's bad key)
+    std::string refreshed_at;          // RFC 3339
+    std::optional<double> latency_ms;  // of the live request, when one was made
+};
+
+class CloudCatalog {
+public:
+    struct Options {
+        std::string openai_base_url = "https://api.openai.com/v1";
+        std::optional<std::string> openai_api_key;
+        std::string gemini_base_url = "https://generativelanguage.googleapis.com";
+        std::optional<std::string> google_api_key;
+        std::chrono::seconds ttl{300};            // a live list is kept this long
+        std::chrono::seconds failure_ttl{60};     // a failed fetch is not retried sooner
+        std::chrono::milliseconds timeout{10000};  // one request
+    };
+
+    CloudCatalog(Options options, const Clock& clock);
+
+    // "openai" | "google" (also "gem", "google-gemini", any case); nullopt for anything else.
+    static std::optional<std::string> normalize_provider(const std::string& name);
+    // The providers, in display order.
+    static const std::vector<std::string>& providers();
+    // "OPENAI_API_KEY" / "GOOGLE_API_KEY".
+    static std::string key_variable(const std::string& provider);
+    // Where the provider's API is (OPENAI_BASE_URL, GEMINI_BASE_URL).
+    std::string endpoint(const std::string& provider) const;
+
+    bool has_key(const std::string& provider) const;
+
+    // The provider's chat models: live when the key works and the provider answers, the
+    // built-in list otherwise (also without a key). Cached. BLOCKING on a miss. Thread-safe.
+    CloudModelList models(const std::string& provider);
+
+    // Checks a switch to `provider` with `model` (empty: the provider's default) and returns
+    // the catalog entry. 400 unknown_provider, missing_api_key, api_key_rejected,
+    // unknown_model. BLOCKING. Thread-safe.
+    Result<CloudModel> resolve(const std::string& provider, const std::string& model);
+
+    static std::vector<CloudModel> fallback_models(const std::string& provider);
+
+private:
+    CloudModelList fetch(const std::string& provider) const;
+    CloudModelList fetch_openai() const;
+    CloudModelList fetch_gemini() const;
+
+    Options options_;
+    const Clock& clock_;
+    std::mutex mutex_;
+    struct Entry {
+        CloudModelList list;
+        TimePoint expires;
+    };
+    std::map<std::string, Entry> cache_;
+};
+
+}  // namespace venom::cloud

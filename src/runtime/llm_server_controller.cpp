@@ -1,0 +1,209 @@
+#include "runtime/llm_server_controller.hpp"
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "venom/http_client.hpp"
+#include "venom/logging.hpp"
+
+namespace venom::runtime {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+std::string trim(std::string text) {
+    const char* space = " \t\r\n";
+    text.erase(0, text.find_first_not_of(space));
+    text.erase(text.find_last_not_of(space) + 1);
+    return text;
+}
+
+std::string strip_slash(std::string url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+double ms_since(steady::time_point start) {
+    return std::chrono::duration<double, std::milli>(steady::now() - start).count();
+}
+
+struct Answer {
+    long status = 0;
+    std::string body;
+    std::optional<std::string> transport_error;
+};
+
+Answer ask(const std::string& url, std::chrono::milliseconds timeout) {
+    net::HttpCall call;
+    call.url = url;
+    call.connect_timeout = timeout;
+    call.timeout = timeout;
+    call.stall_timeout = timeout;
+    auto reply = net::perform(call);
+    if (!reply) return {0, "", reply.error().message};
+    return {reply->status, std::move(reply->body), std::nullopt};
+}
+
+// Names a runtime serves: Ollama's /api/tags "models[].name", vLLM's /v1/models "data[].id".
+std::vector<std::string> served_names(const std::string& body, const char* list,
+                                      const char* key) {
+    std::vector<std::string> names;
+    auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (!doc.is_object() || !doc.contains(list) || !doc[list].is_array()) return names;
+    for (const auto& entry : doc[list]) {
+        if (entry.is_object() && entry.contains(key) && entry[key].is_string()) {
+            names.push_back(entry[key].get<std::string>());
+        }
+    }
+    return names;
+}
+
+}  // namespace
+
+LlmServerController::LlmServerController(Options options, ProcessRunner runner,
+                                         const Clock& clock)
+    : options_(std::move(options)), runner_(std::move(runner)), clock_(clock) {
+    std::error_code ec;
+    auto script = [&](const char* file) { return options_.scripts_dir / file; };
+    const std::string ollama = strip_slash(options_.ollama_url);
+    const std::string vllm = strip_slash(options_.vllm_endpoint);
+    servers_.push_back({"ollama", "Ollama", "Ollama daemon for GGUF models", ollama,
+                        ollama + "/api/version", script("ollama_service.sh"),
+                        std::filesystem::is_regular_file(script("ollama_service.sh"), ec)});
+    servers_.push_back({"vllm", "vLLM", "OpenAI-compatible server for Hugging Face models", vllm,
+                        net::url_origin(vllm) + "/health", script("vllm_service.sh"),
+                        std::filesystem::is_regular_file(script("vllm_service.sh"), ec)});
+    for (const auto& s : servers_) busy_[s.name] = false;
+}
+
+const ServerInfo* LlmServerController::find(const std::string& name) const {
+    for (const auto& s : servers_) {
+        if (s.name == name) return &s;
+    }
+    return nullptr;
+}
+
+ServerHealth LlmServerController::probe(const std::string& name) const {
+    ServerHealth health;
+    const ServerInfo* server = find(name);
+    if (!server) return health;
+    const auto start = steady::now();
+    Answer answer = ask(server->health_url, options_.probe_timeout);
+    if (answer.transport_error) {
+        health.status = "offline";
+        health.error = *answer.transport_error;
+    } else if (answer.status < 200 || answer.status >= 300) {
+        health.status = "degraded";
+        health.error = server->health_url + " answered HTTP " + std::to_string(answer.status);
+    } else {
+        health.status = "online";
+        // The model list is part of being usable: vLLM's /health is up before it serves.
+        const std::string list_url = name == "ollama" ? server->endpoint + "/api/tags"
+                                                      : server->endpoint + "/models";
+        Answer models = ask(list_url, options_.probe_timeout);
+        if (models.transport_error || models.status < 200 || models.status >= 300) {
+            health.status = "degraded";
+            health.error = list_url + (models.transport_error
+                                           ? " failed: " + *models.transport_error
+                                           : " answered HTTP " + std::to_string(models.status));
+        } else if (name == "ollama") {
+            health.models = served_names(models.body, "models", "name");
+        } else {
+            health.models = served_names(models.body, "data", "id");
+        }
+    }
+    health.latency_ms = ms_since(start);
+    health.last_check = format_rfc3339(clock_.now());
+    std::lock_guard lock(mutex_);
+    last_probe_[name] = {health, steady::now()};
+    return health;
+}
+
+std::optional<ServerHealth> LlmServerController::recent_probe(
+    const std::string& name, std::chrono::milliseconds max_age) const {
+    std::lock_guard lock(mutex_);
+    auto it = last_probe_.find(name);
+    if (it == last_probe_.end() || steady::now() - it->second.at > max_age) return std::nullopt;
+    return it->second.health;
+}
+
+Result<ActionResult> LlmServerController::run(
+    const std::string& name, const std::string& action,
+    const std::vector<std::pair<std::string, std::string>>& env) {
+    const ServerInfo* server = find(name);
+    if (!server) {
+        return make_error(404, "unknown_server",
+                          "Unknown LLM server '" + name + "': use 'ollama' or 'vllm'");
+    }
+    if (action != "start" && action != "stop" && action != "restart") {
+        return make_error(400, "unknown_action",
+                          "Unknown action '" + action + "': use start, stop or restart");
+    }
+    if (!server->scripted) {
+        return make_error(400, "action_unsupported",
+                          server->display_name + " cannot be controlled here: " +
+                              server->script.string() + " does not exist (set scripts_dir)");
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (busy_[name]) {
+            return make_error(409, "runtime_busy",
+                              "Another start/stop/restart of " + server->display_name +
+                                  " is running; retry when it has finished");
+        }
+        busy_[name] = true;
+    }
+    struct Release {
+        LlmServerController& self;
+        const std::string& name;
+        ~Release() {
+            std::lock_guard lock(self.mutex_);
+            self.busy_[name] = false;
+            self.last_probe_.erase(name);  // its state just changed
+        }
+    } release{*this, name};
+
+    ProcessSpec spec;
+    spec.argv = {"bash", server->script.string(), action};
+    spec.timeout = options_.action_timeout;
+    std::error_code ec;
+    spec.env = {{"VENOM_DATA_DIR", std::filesystem::absolute(options_.data_dir, ec).string()},
+                {"VENOM_SERVICE_MANAGER", options_.service_manager},
+                {"OLLAMA_HOST", options_.ollama_host},
+                {"OLLAMA_BIN", options_.ollama_bin},
+                {"VLLM_ENDPOINT", options_.vllm_endpoint},
+                {"VLLM_BIN", options_.vllm_bin}};
+    spec.env.insert(spec.env.end(), env.begin(), env.end());
+    // The runtimes never need the daemon's own credentials.
+    spec.unset_env = {"VENOM_API_TOKEN", "OPENAI_API_KEY", "GOOGLE_API_KEY"};
+
+    const auto start = steady::now();
+    auto output = runner_(spec);
+    ActionResult result;
+    result.action = action;
+    result.duration_ms = ms_since(start);
+    if (!output) {
+        logger("runtime")->warn("action failed server={} action={} error=\"{}\"", name, action,
+                                output.error().message);
+        return output.error();
+    }
+    result.exit_code = output->exit_code;
+    result.out = trim(output->out);
+    result.err = trim(output->err);
+    logger("runtime")->info("action server={} action={} exit={} ms={:.0f}", name, action,
+                            result.exit_code, result.duration_ms);
+    return result;
+}
+
+ServerHealth LlmServerController::wait_for(const std::string& name, bool want_online,
+                                           std::chrono::milliseconds bound) const {
+    const auto deadline = steady::now() + bound;
+    for (;;) {
+        ServerHealth health = probe(name);
+        const bool online = health.status == "online";
+        if (online == want_online || steady::now() >= deadline) return health;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+}  // namespace venom::runtime

@@ -1,0 +1,106 @@
+#pragma once
+// Starts, stops and probes the local LLM runtimes (Ollama, vLLM). Actions run the service
+// scripts in scripts/llm (which use systemd when it manages the runtime, or a detached process
+// otherwise) through the process runner with a deadline; health is probed over HTTP where the
+// daemon's own settings say the runtime listens (OLLAMA_HOST, VLLM_ENDPOINT).
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venom/clock.hpp"
+#include "venom/process_runner.hpp"
+#include "venom/result.hpp"
+
+namespace venom::runtime {
+
+struct ServerInfo {
+    std::string name;  // "ollama" | "vllm"
+    std::string display_name;
+    std::string description;
+    std::string endpoint;    // what clients talk to
+    std::string health_url;  // what the probe asks
+    std::filesystem::path script;
+    bool scripted = false;  // the script exists, so start/stop/restart are possible
+};
+
+struct ServerHealth {
+    std::string status = "unknown";  // online | offline | degraded | unknown
+    std::optional<double> latency_ms;
+    std::optional<std::string> error;
+    std::string last_check;             // RFC 3339
+    std::vector<std::string> models;    // what it serves (Ollama tags, vLLM /v1/models ids)
+};
+
+struct ActionResult {
+    std::string action;
+    int exit_code = -1;
+    std::string out;  // the script's stdout, trimmed
+    std::string err;  // its stderr, trimmed
+    double duration_ms = 0;
+    bool ok() const { return exit_code == 0; }
+};
+
+class LlmServerController {
+public:
+    struct Options {
+        std::filesystem::path scripts_dir = "scripts/llm";
+        std::filesystem::path data_dir = "./data";
+        std::string service_manager = "auto";
+        std::string ollama_url = "http://127.0.0.1:11434";  // connectable OLLAMA_HOST
+        std::string ollama_host = "http://127.0.0.1:11434";  // as given, for `ollama serve`
+        std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
+        std::string ollama_bin = "ollama";
+        std::string vllm_bin = "vllm";
+        std::chrono::milliseconds action_timeout{300000};
+        std::chrono::milliseconds probe_timeout{2000};
+    };
+
+    LlmServerController(Options options, ProcessRunner runner, const Clock& clock);
+
+    // The local runtimes, in a fixed order (ollama, vllm). Thread-safe, no I/O.
+    const std::vector<ServerInfo>& servers() const { return servers_; }
+    const ServerInfo* find(const std::string& name) const;
+
+    // Asks the runtime's health URL (and for vLLM its model list). BLOCKING (bounded by
+    // probe_timeout per request). Unknown names give status "unknown". Thread-safe.
+    ServerHealth probe(const std::string& name) const;
+
+    // The last probe's answer without asking again, when it is younger than `max_age`.
+    std::optional<ServerHealth> recent_probe(const std::string& name,
+                                             std::chrono::milliseconds max_age) const;
+
+    // Runs `<script> <action>`; `env` adds variables for this call (e.g. VLLM_MODEL_PATH). A
+    // non-zero exit is a result, not an error. Errors: 404 unknown_server, 400 unknown_action,
+    // 400 action_unsupported (no script), 409 runtime_busy (another action on this runtime is
+    // running), 504 process_timeout, 502 process_failed. BLOCKING. Thread-safe.
+    Result<ActionResult> run(const std::string& name, const std::string& action,
+                             const std::vector<std::pair<std::string, std::string>>& env = {});
+
+    // Probes until the runtime is online (`want_online`) or no longer answers, at most `bound`.
+    // Returns the last probe. BLOCKING.
+    ServerHealth wait_for(const std::string& name, bool want_online,
+                          std::chrono::milliseconds bound) const;
+
+private:
+    Options options_;
+    ProcessRunner runner_;
+    const Clock& clock_;
+    std::vector<ServerInfo> servers_;
+    mutable std::mutex mutex_;  // guards busy_ and last_probe_
+    std::map<std::string, bool> busy_;
+    struct Probe {
+        ServerHealth health;
+        std::chrono::steady_clock::time_point at;
+    };
+    mutable std::map<std::string, Probe> last_probe_;
+};
+
+
+
+}  // namespace venom::runtime

@@ -1,0 +1,366 @@
+#include "runtime/runtime_switcher.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "venom/logging.hpp"
+#include "venom/model_name.hpp"
+
+namespace venom::runtime {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// A step's timer: construct before the work, then finish() with the outcome.
+class StepTimer {
+public:
+    explicit StepTimer(SwitchReport& report, std::string name)
+        : report_(report), name_(std::move(name)) {}
+    SwitchStep& finish(bool ok, std::string detail, std::optional<int> exit_code = {}) {
+        report_.steps.push_back(
+            {name_, ok, std::move(detail), exit_code,
+             std::chrono::duration<double, std::milli>(steady::now() - start_).count()});
+        return report_.steps.back();
+    }
+    // A script's outcome: its own words (stdout, else stderr), or why it could not run.
+    SwitchStep& finish(const Result<ActionResult>& action) {
+        if (!action) return finish(false, action.error().message);
+        const std::string& words = action->ok() || action->err.empty() ? action->out : action->err;
+        return finish(action->ok(), words.empty() ? "exit " + std::to_string(action->exit_code)
+                                                  : words,
+                      action->exit_code);
+    }
+
+private:
+    SwitchReport& report_;
+    std::string name_;
+    steady::time_point start_ = steady::now();
+};
+
+bool serves(const std::string& server, const std::vector<std::string>& models,
+            const std::string& model) {
+    return std::any_of(models.begin(), models.end(), [&](const std::string& m) {
+        return server == "ollama" ? same_ollama_model(m, model) : m == model;
+    });
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+bool same_ollama_model(const std::string& a, const std::string& b) {
+    auto canonical = [](const std::string& name) {
+        std::string n = lower(name);
+        const auto slash = n.rfind('/');
+        if (n.find(':', slash == std::string::npos ? 0 : slash) == std::string::npos) {
+            n += ":latest";
+        }
+        return n;
+    };
+    return canonical(a) == canonical(b);
+}
+
+class RuntimeSwitcher::GateHold {
+public:
+    explicit GateHold(RuntimeSwitcher& s) : s_(s) {}
+    ~GateHold() { s_.leave(); }
+
+private:
+    RuntimeSwitcher& s_;
+};
+
+RuntimeSwitcher::RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,
+                                 ModelRegistry& registry, RuntimeStateStore& state,
+                                 const Clock& clock, Options options)
+    : controller_(controller),
+      catalog_(catalog),
+      registry_(registry),
+      state_(state),
+      clock_(clock),
+      options_(options) {}
+
+bool RuntimeSwitcher::enter(const std::string& target, const std::string& model) {
+    std::lock_guard lock(mutex_);
+    if (gate_.in_progress) return false;
+    gate_ = {true, target, model, format_rfc3339(clock_.now())};
+    return true;
+}
+
+void RuntimeSwitcher::leave() {
+    std::lock_guard lock(mutex_);
+    gate_ = {};
+}
+
+SwitchGate RuntimeSwitcher::gate() const {
+    std::lock_guard lock(mutex_);
+    return gate_;
+}
+
+std::optional<SwitchEvent> RuntimeSwitcher::last_switch() const {
+    std::lock_guard lock(mutex_);
+    return last_;
+}
+
+void RuntimeSwitcher::record(const SwitchReport& report) {
+    std::lock_guard lock(mutex_);
+    last_ = SwitchEvent{report.runtime, report.model, report.previous_runtime.value_or(""),
+                        format_rfc3339(clock_.now())};
+    logger("runtime")->info("switched runtime={} model={} from={}", report.runtime,
+                            report.model, report.previous_runtime.value_or("none"));
+}
+
+SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
+                                           const std::optional<std::string>& requested) {
+    SwitchReport report;
+    report.runtime = server;
+    const ServerInfo* info = controller_.find(server);
+    if (!info) {
+        report.error = make_error(404, "unknown_server",
+                                  "Unknown LLM server '" + server + "': use 'ollama' or 'vllm'");
+        return report;
+    }
+    const RuntimeState before = state_.current();
+    report.previous_runtime = before.active_runtime;
+    report.previous_model = before.active_model;
+
+    std::string model = requested.value_or("");
+    if (model.empty()) {
+        auto last = before.last_model.find(server);
+        if (last == before.last_model.end()) {
+            report.error = make_error(400, "no_model",
+                                      "No model given and none was used on " + server +
+                                          " before: send \"model\"");
+            return report;
+        }
+        model = last->second;
+    }
+    report.model = model;
+    if (auto valid = validate_model_name(model); !valid) {
+        report.error = valid.error();
+        return report;
+    }
+    if (!enter(server, model)) {
+        report.error = make_error(409, "runtime_switch_in_progress",
+                                  "Another runtime switch is in progress; retry when it is done");
+        return report;
+    }
+    GateHold hold(*this);
+
+    // 1. The model must exist on the target. Checked before anything is stopped whenever that
+    // can be known now, so a typo never costs the running runtime.
+    std::string vllm_path;
+    {
+        StepTimer step(report, "validate_model");
+        if (server == "vllm") {
+            std::error_code ec;
+            for (const auto& m : registry_.list_installed()) {
+                if (m.name == model && m.runtime == "vllm" && m.local_path &&
+                    std::filesystem::is_directory(*m.local_path, ec)) {
+                    vllm_path = *m.local_path;
+                }
+            }
+            if (vllm_path.empty()) {
+                report.error = make_error(
+                    404, "model_not_found",
+                    "Model " + model +
+                        " is not installed for vLLM (no snapshot in the manifest); install it "
+                        "from Hugging Face first");
+                step.finish(false, report.error->message);
+                return report;
+            }
+            step.finish(true, "installed at " + vllm_path);
+        } else {
+            ServerHealth health = controller_.probe(server);
+            if (health.status == "online" && !serves(server, health.models, model)) {
+                report.error = make_error(404, "model_not_found",
+                                          "Model " + model + " is not in Ollama at " +
+                                              info->endpoint + " (it has: " +
+                                              joined(health.models) + "); pull it first");
+                step.finish(false, report.error->message);
+                return report;
+            }
+            step.finish(true, health.status == "online"
+                                  ? "Ollama has it"
+                                  : "checked once Ollama is running");
+        }
+    }
+
+    // 2. One local runtime at a time: the others give their memory back first.
+    std::vector<std::string> stopped;
+    for (const auto& other : controller_.servers()) {
+        if (other.name == server) continue;
+        if (controller_.probe(other.name).status == "offline") continue;
+        StepTimer stop(report, "stop_" + other.name);
+        auto action = controller_.run(other.name, "stop");
+        stop.finish(action);
+        StepTimer release(report, "released_" + other.name);
+        ServerHealth after = controller_.wait_for(other.name, false, options_.release_timeout);
+        if (after.status == "online") {
+            // Not ours to kill (e.g. a system-wide Ollama): said, not hidden.
+            release.finish(false, other.display_name + " still answers at " + other.endpoint +
+                                      "; it was not started by venomd's script");
+        } else {
+            release.finish(true, other.display_name + " no longer answers");
+            stopped.push_back(other.name);
+        }
+    }
+
+    // 3. Start the target (vLLM: restart it when it serves another model).
+    bool target_touched = false;
+    {
+        ServerHealth now = controller_.probe(server);
+        const bool ready_with_model = now.status == "online" && serves(server, now.models, model);
+        StepTimer start(report, "start_" + server);
+        if (server == "ollama" && now.status == "online") {
+            start.finish(true, "already running");
+        } else if (server == "vllm" && ready_with_model) {
+            start.finish(true, "already serving " + model);
+        } else {
+            std::vector<std::pair<std::string, std::string>> env;
+            if (server == "vllm") {
+                // Written first so a systemd unit reading llm-runtime.env sees it too.
+                if (auto saved = state_.set_vllm_target(vllm_path, model); !saved) {
+                    report.error = saved.error();
+                    start.finish(false, saved.error().message);
+                    roll_back(report, before, stopped, false);
+                    return report;
+                }
+                env = {{"VLLM_MODEL_PATH", vllm_path}, {"VLLM_SERVED_MODEL_NAME", model}};
+            }
+            target_touched = true;
+            const std::string verb = now.status == "offline" ? "start" : "restart";
+            auto action = controller_.run(server, verb, env);
+            start.finish(action);
+            if (!action || !action->ok()) {
+                std::string why = action ? (action->err.empty() ? action->out : action->err)
+                                         : action.error().message;
+                report.error = make_error(502, "runtime_start_failed",
+                                          info->display_name + " did not start: " + why);
+                roll_back(report, before, stopped, target_touched);
+                return report;
+            }
+        }
+    }
+
+    // 4. Ready, and serving the model.
+    {
+        StepTimer ready(report, "ready");
+        ServerHealth health =
+            controller_.wait_for(server, true, options_.ready_timeout);
+        if (health.status != "online") {
+            report.error = make_error(504, "runtime_not_ready",
+                                      info->display_name + " did not become ready at " +
+                                          info->health_url + ": " + health.error.value_or(""));
+            ready.finish(false, report.error->message);
+            roll_back(report, before, stopped, target_touched);
+            return report;
+        }
+        if (!serves(server, health.models, model)) {
+            report.error = make_error(server == "ollama" ? 404 : 502,
+                                      server == "ollama" ? "model_not_found" : "wrong_model",
+                                      info->display_name + " does not serve " + model +
+                                          " (it has: " + joined(health.models) + ")");
+            ready.finish(false, report.error->message);
+            roll_back(report, before, stopped, target_touched);
+            return report;
+        }
+        ready.finish(true, info->display_name + " answers at " + info->endpoint);
+    }
+
+    // 5. Activate (Ollama loads it and unloads the rest) and persist.
+    {
+        StepTimer activate(report, "activate");
+        auto activated = registry_.activate_model(model, server);
+        if (!activated) {
+            report.error = activated.error();
+            activate.finish(false, activated.error().message);
+            roll_back(report, before, stopped, target_touched);
+            return report;
+        }
+        report.model = activated->name;
+        activate.finish(true, "active: " + activated->name);
+    }
+    record(report);
+    return report;
+}
+
+void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before,
+                                const std::vector<std::string>& stopped, bool target_touched) {
+    const std::string& target = report.runtime;
+    const bool target_was_active = before.active_runtime == target;
+    if (target == "vllm" && target_touched) {
+        (void)state_.set_vllm_target(before.vllm_model_path, before.vllm_served_model_name);
+    }
+    if (target_touched) {
+        StepTimer step(report, "rollback_" + target);
+        if (target_was_active && target == "vllm" && before.vllm_model_path) {
+            // It was serving another model before: put that one back.
+            step.finish(controller_.run(target, "restart",
+                                        {{"VLLM_MODEL_PATH", *before.vllm_model_path},
+                                         {"VLLM_SERVED_MODEL_NAME",
+                                          before.vllm_served_model_name.value_or("")}}));
+        } else if (!target_was_active) {
+            step.finish(controller_.run(target, "stop"));
+        } else {
+            step.finish(true, "left running");
+        }
+    }
+    for (const auto& name : stopped) {
+        StepTimer step(report, "rollback_start_" + name);
+        std::vector<std::pair<std::string, std::string>> env;
+        if (name == "vllm" && before.vllm_model_path) {
+            env = {{"VLLM_MODEL_PATH", *before.vllm_model_path},
+                   {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")}};
+        }
+        step.finish(controller_.run(name, "start", env));
+    }
+    logger("runtime")->warn("switch failed runtime={} model={} error=\"{}\"; state kept: {}",
+                            target, report.model, report.error ? report.error->message : "",
+                            before.active_runtime.value_or("none"));
+}
+
+SwitchReport RuntimeSwitcher::switch_cloud(const std::string& provider_name,
+                                           const std::string& model) {
+    SwitchReport report;
+    report.runtime = cloud::CloudCatalog::normalize_provider(provider_name).value_or(provider_name);
+    report.model = model;
+    const RuntimeState before = state_.current();
+    report.previous_runtime = before.active_runtime;
+    report.previous_model = before.active_model;
+    if (!enter(report.runtime, model)) {
+        report.error = make_error(409, "runtime_switch_in_progress",
+                                  "Another runtime switch is in progress; retry when it is done");
+        return report;
+    }
+    GateHold hold(*this);
+    StepTimer step(report, "validate_model");
+    auto resolved = catalog_.resolve(provider_name, model);
+    if (!resolved) {
+        report.error = resolved.error();
+        step.finish(false, resolved.error().message);
+        return report;
+    }
+    report.model = resolved->id;
+    report.catalog_source = catalog_.models(report.runtime).source;
+    step.finish(true, resolved->id + " is in the " + *report.catalog_source + " model list");
+    StepTimer persist(report, "persist");
+    if (auto saved = state_.set_active(report.runtime, resolved->id); !saved) {
+        report.error = saved.error();
+        persist.finish(false, saved.error().message);
+        return report;
+    }
+    persist.finish(true, "runtime.json and llm-runtime.env written");
+    record(report);
+    return report;
+}
+
+}  // namespace venom::runtime
