@@ -643,9 +643,10 @@ FakeResponse FakeGemini::handle_generate(const FakeRequest& request, const std::
             scripted_reply ? *scripted_reply : (last_user ? "Echo: " + *last_user : kGreeting);
         std::vector<std::string> pieces = pieces_of(reply);
         std::string finish_reason = "STOP";
-        if (max_output && *max_output >= 0 &&
-            static_cast<std::size_t>(*max_output) < pieces.size()) {
-            pieces.resize(static_cast<std::size_t>(*max_output));
+        // value_or, not `max_output && *max_output`: GCC 12 warns (wrongly) about the latter.
+        const std::int64_t cap = max_output.value_or(-1);
+        if (cap >= 0 && static_cast<std::size_t>(cap) < pieces.size()) {
+            pieces.resize(static_cast<std::size_t>(cap));
             finish_reason = "MAX_TOKENS";
         }
         const std::size_t candidates_tokens = pieces.size();

@@ -375,14 +375,17 @@ class FakeHttpServer::Impl {
 public:
     ~Impl() { stop(); }
 
-    void start() {
+    void start(std::uint16_t port) {
         std::lock_guard lock(lifecycle_mutex_);
         if (started_ || stopped_) {
             throw std::logic_error("FakeHttpServer::start: already started or stopped");
         }
-        const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), 0);
+        const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port);
         error_code ec;
         acceptor_.open(endpoint.protocol(), ec);
+        if (!ec && port != 0) {
+            acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+        }
         if (!ec) {
             acceptor_.bind(endpoint, ec);
         }
@@ -394,8 +397,9 @@ public:
             local = acceptor_.local_endpoint(ec);
         }
         if (ec) {
-            throw std::system_error(static_cast<std::error_code>(ec),
-                                    "FakeHttpServer: cannot listen on 127.0.0.1");
+            throw std::system_error(
+                static_cast<std::error_code>(ec),
+                "FakeHttpServer: cannot listen on 127.0.0.1:" + std::to_string(port));
         }
         port_ = local.port();
         asio::co_spawn(io_, accept_loop(), asio::detached);
@@ -630,7 +634,9 @@ FakeHttpServer::FakeHttpServer() : impl_(std::make_unique<Impl>()) {}
 
 FakeHttpServer::~FakeHttpServer() = default;
 
-void FakeHttpServer::start() { impl_->start(); }
+void FakeHttpServer::start() { impl_->start(0); }
+
+void FakeHttpServer::start(std::uint16_t port) { impl_->start(port); }
 
 void FakeHttpServer::stop() { impl_->stop(); }
 

@@ -116,6 +116,12 @@ public:
     // from the moment it returns. Throws std::system_error if the socket cannot be bound and
     // std::logic_error when called twice.
     void start();
+    // Like start() on 127.0.0.1:`port` (0: an ephemeral port, exactly start()). For a fake that
+    // plays a real server at a fixed address (tests/fakes/runtime/fake_llm_runtime.cpp), so the
+    // socket gets SO_REUSEADDR: a restarted fake takes over its predecessor's port while that
+    // one's connections linger in TIME_WAIT, as real servers do. Throws like start(), e.g. when
+    // the port is taken.
+    void start(std::uint16_t port);
 
     // Closes the listener and every open connection (stalled or mid-delay ones included), then
     // joins the io thread. Idempotent. Later connection attempts are refused, which is how a

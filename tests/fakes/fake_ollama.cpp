@@ -625,7 +625,9 @@ std::chrono::milliseconds PullScript::duration() const {
 
 // ---- FakeOllama -------------------------------------------------------------------------------
 
-FakeOllama::FakeOllama() {
+FakeOllama::FakeOllama() : FakeOllama(0) {}
+
+FakeOllama::FakeOllama(std::uint16_t port) {
     server_.on("GET", "/",
                [](const FakeRequest&) { return FakeResponse::text(200, "Ollama is running"); });
     server_.on("GET", "/api/version", [](const FakeRequest&) {
@@ -642,7 +644,7 @@ FakeOllama::FakeOllama() {
     // gin's answer to an unknown route or method, plain text rather than JSON.
     server_.on_prefix(
         "*", "/", [](const FakeRequest&) { return FakeResponse::text(404, "404 page not found"); });
-    server_.start();
+    server_.start(port);
 }
 
 FakeOllama::~FakeOllama() {

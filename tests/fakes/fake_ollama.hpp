@@ -121,6 +121,10 @@ class FakeOllama {
 public:
     // Starts serving on 127.0.0.1 at an ephemeral port, with an empty store.
     FakeOllama();
+    // The same on 127.0.0.1:`port` (FakeHttpServer::start(port)), for fake_llm_runtime, which
+    // stands in for `ollama serve` at the address OLLAMA_HOST names. Throws std::system_error
+    // when the port is taken.
+    explicit FakeOllama(std::uint16_t port);
     // Stops the server (closing stalled streams) before the state it reads goes away.
     ~FakeOllama();
 
