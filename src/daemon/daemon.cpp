@@ -101,6 +101,7 @@ struct Daemon::Impl {
         o.ollama_bin = c.ollama_bin;
         o.vllm_bin = c.vllm_bin;
         o.action_timeout = std::chrono::seconds(c.runtime_action_timeout_seconds);
+        o.start_timeout = std::chrono::seconds(c.runtime_ready_timeout_seconds);
         o.probe_timeout = std::chrono::milliseconds(c.runtime_probe_timeout_ms);
         return o;
     }

@@ -165,14 +165,19 @@ Result<ActionResult> LlmServerController::run(
 
     ProcessSpec spec;
     spec.argv = {"bash", server->script.string(), action};
-    spec.timeout = options_.action_timeout;
+    spec.timeout = options_.action_timeout + (action == "stop" ? std::chrono::milliseconds(0)
+                                                                 : options_.start_timeout);
     std::error_code ec;
     spec.env = {{"VENOM_DATA_DIR", std::filesystem::absolute(options_.data_dir, ec).string()},
                 {"VENOM_SERVICE_MANAGER", options_.service_manager},
                 {"OLLAMA_HOST", options_.ollama_host},
                 {"OLLAMA_BIN", options_.ollama_bin},
                 {"VLLM_ENDPOINT", options_.vllm_endpoint},
-                {"VLLM_BIN", options_.vllm_bin}};
+                {"VLLM_BIN", options_.vllm_bin},
+                {"VENOM_RUNTIME_START_TIMEOUT",
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                    options_.start_timeout)
+                                    .count())}};
     spec.env.insert(spec.env.end(), env.begin(), env.end());
     // The runtimes never need the daemon's own credentials.
     spec.unset_env = {"VENOM_API_TOKEN", "OPENAI_API_KEY", "GOOGLE_API_KEY"};

@@ -57,7 +57,10 @@ public:
         std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
         std::string ollama_bin = "ollama";
         std::string vllm_bin = "vllm";
+        // A script's deadline is action_timeout, plus start_timeout for start and restart,
+        // which wait (in the script) that long at most for the runtime to answer.
         std::chrono::milliseconds action_timeout{300000};
+        std::chrono::milliseconds start_timeout{300000};
         std::chrono::milliseconds probe_timeout{2000};
     };
 

@@ -9,6 +9,7 @@
 #include "fakes/fake_hub.hpp"
 #include "integration/daemon_harness.hpp"
 #include "support/eventually.hpp"
+#include "support/free_port.hpp"
 
 namespace venom::testing {
 namespace {
@@ -67,6 +68,7 @@ protected:
     }
 
     FakeHub hub_;
+    std::string vllm_url_;
     std::unique_ptr<TestDaemon> daemon_;
 };
 
@@ -318,9 +320,15 @@ TEST_F(HuggingFaceProviderTest, GgufInstallTakesTheAskedQuantOnly) {
     EXPECT_EQ(caps["capabilities"]["max_context_length"], 4096);
 }
 
-TEST_F(HuggingFaceProviderTest, ActivateRecordsTheSnapshotForVllmAndRemoveWaitsForAnother) {
+TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsForAnother) {
     hub_.add_repo(FakeHubRepo::transformers("org/tiny-chat", kWeights));
-    start();
+    vllm_url_ = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/v1";
+    start([this](Config& c) {
+        c.scripts_dir = VENOM_SCRIPTS_DIR;
+        c.service_manager = "process";
+        c.vllm_endpoint = vllm_url_;
+        c.vllm_bin = FAKE_LLM_RUNTIME_BINARY;
+    });
     ASSERT_EQ(wait_finished(install("org/tiny-chat"))["status"], "completed");
     const fs::path snapshot = fs::absolute(repo_dir("models--org--tiny-chat") / "snapshots" /
                                            hub_.commit("org/tiny-chat"));
@@ -328,7 +336,11 @@ TEST_F(HuggingFaceProviderTest, ActivateRecordsTheSnapshotForVllmAndRemoveWaitsF
     auto activated = daemon_->post("/api/v1/models/activate",
                                    R"({"name":"org/tiny-chat","runtime":"vllm"})");
     ASSERT_EQ(activated.status, 200) << activated.body;
-    EXPECT_EQ(activated.json()["restart_required"], true);
+    // vLLM (fake_llm_runtime through scripts/llm/vllm_service.sh) now serves the snapshot.
+    auto served = http_request("GET", vllm_url_ + "/models");
+    ASSERT_EQ(served.status, 200) << served.error;
+    EXPECT_EQ(served.json()["data"][0]["id"], "org/tiny-chat");
+    EXPECT_EQ(served.json()["data"][0]["root"], snapshot.string());
     const std::string env = read_file(daemon_->data_dir() / "llm-runtime.env");
     EXPECT_NE(env.find("VLLM_MODEL_PATH=\"" + snapshot.string() + "\""), std::string::npos) << env;
     EXPECT_NE(env.find("VLLM_SERVED_MODEL_NAME=\"org/tiny-chat\""), std::string::npos) << env;
@@ -341,7 +353,9 @@ TEST_F(HuggingFaceProviderTest, ActivateRecordsTheSnapshotForVllmAndRemoveWaitsF
 
     auto not_installed = daemon_->post("/api/v1/models/activate",
                                        R"({"name":"org/other","runtime":"vllm"})");
-    EXPECT_EQ(not_installed.status, 400);
+    EXPECT_EQ(not_installed.status, 404);
+    EXPECT_EQ(not_installed.json()["code"], "model_not_found");
+    EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/vllm/stop", "").json()["exit_code"], 0);
 }
 
 TEST_F(HuggingFaceProviderTest, RemoveDeletesTheRepositoryFolder) {

@@ -291,8 +291,8 @@ TEST_F(OllamaProviderTest, ActivateLoadsOneModelAndRemembersIt) {
 TEST_F(OllamaProviderTest, ActivateRefusesWhatOllamaDoesNotHave) {
     auto missing = daemon_->post("/api/v1/models/activate",
                                  R"({"name":"nothing:latest","runtime":"ollama"})");
-    EXPECT_EQ(missing.status, 400);
-    EXPECT_EQ(missing.json()["code"], "model_not_available");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(missing.json()["code"], "model_not_found");
     EXPECT_EQ(daemon_->post("/api/v1/models/activate", R"({"name":"x"})").status, 422);
     EXPECT_EQ(daemon_->post("/api/v1/models/activate", R"({"name":"x","runtime":"lmstudio"})")
                   .status,

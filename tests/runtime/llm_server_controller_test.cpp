@@ -85,6 +85,9 @@ TEST_F(LlmServerControllerTest, RunsTheScriptWithTheDaemonsAddressesAndWithoutIt
     EXPECT_EQ(env_value(seen, "OLLAMA_BIN"), "/opt/ollama/bin/ollama");
     EXPECT_EQ(env_value(seen, "VENOM_SERVICE_MANAGER"), "process");
     EXPECT_EQ(env_value(seen, "EXTRA"), "1");
+    // The script waits for readiness at most start_timeout; its deadline leaves room for that.
+    EXPECT_EQ(env_value(seen, "VENOM_RUNTIME_START_TIMEOUT"), "300");
+    EXPECT_EQ(seen.timeout, std::chrono::milliseconds(600000));
     for (const char* secret : {"VENOM_API_TOKEN", "OPENAI_API_KEY", "GOOGLE_API_KEY"}) {
         EXPECT_NE(std::find(seen.unset_env.begin(), seen.unset_env.end(), secret),
                   seen.unset_env.end())

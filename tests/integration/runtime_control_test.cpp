@@ -1,0 +1,493 @@
+// Runtime control through the REST API, end to end: venomd runs the real service scripts
+// (scripts/llm) in process mode, which start fake_llm_runtime as `ollama serve` and
+// `vllm serve` on loopback ports; the cloud runtimes are the fake OpenAI and Gemini servers.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "fakes/fake_gemini.hpp"
+#include "fakes/fake_openai.hpp"
+#include "integration/daemon_harness.hpp"
+#include "support/eventually.hpp"
+#include "support/free_port.hpp"
+#include "support/temp_dir.hpp"
+#include "venom/manifest_store.hpp"
+
+namespace venom::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::string kVllmModel = "org/tiny-chat";
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// A stand-in for a runtime binary: fake_llm_runtime with some variables set, the way a test
+// would wrap a real binary.
+fs::path write_wrapper(const fs::path& dir, const std::string& name,
+                       const std::string& variables) {
+    const fs::path path = dir / name;
+    std::ofstream(path) << "#!/bin/sh\n"
+                        << variables << " exec '" << FAKE_LLM_RUNTIME_BINARY << "' \"$@\"\n";
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+
+bool alive(pid_t pid) {
+    // A zombie has exited: only its parent has not read its status yet.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+}
+
+class RuntimeControlTest : public ::testing::Test {
+protected:
+    RuntimeControlTest()
+        : ollama_port_(free_loopback_port()),
+          vllm_port_(free_loopback_port()),
+          ollama_bin_(write_wrapper(bin_dir_.path(), "ollama",
+                                    "FAKE_OLLAMA_MODELS=llama3.2:1b,qwen2.5:0.5b")),
+          vllm_bin_(write_wrapper(bin_dir_.path(), "vllm", "")) {}
+
+    ~RuntimeControlTest() override {
+        for (const char* server : {"ollama", "vllm"}) {
+            if (daemon_) daemon_->post(std::string("/api/v1/system/llm-servers/") + server + "/stop", "");
+        }
+        // Whatever a failed test left behind goes too, by the PIDs the scripts recorded.
+        for (pid_t pid : recorded_pids()) {
+            if (alive(pid)) ::kill(-pid, SIGKILL);
+        }
+    }
+
+    std::vector<pid_t> recorded_pids() const {
+        std::vector<pid_t> pids;
+        for (const char* name : {"ollama.pid", "vllm.pid"}) {
+            std::ifstream in(data_dir_.path() / "logs" / name);
+            pid_t pid = 0;
+            if (in >> pid && pid > 0) pids.push_back(pid);
+        }
+        return pids;
+    }
+
+    void start_daemon(std::function<void(Config&)> extra = {}) {
+        seed_vllm_model();
+        daemon_ = std::make_unique<TestDaemon>(
+            [&](Config& c) {
+                c.scripts_dir = VENOM_SCRIPTS_DIR;
+                c.service_manager = "process";
+                c.ollama_host = "http://127.0.0.1:" + std::to_string(ollama_port_);
+                c.vllm_endpoint = "http://127.0.0.1:" + std::to_string(vllm_port_) + "/v1";
+                c.ollama_bin = ollama_bin_.string();
+                c.vllm_bin = vllm_bin_.string();
+                c.runtime_ready_timeout_seconds = 20;
+                c.openai_base_url = openai_.api_url();
+                c.gemini_base_url = gemini_.base_url();
+                if (extra) extra(c);
+            },
+            Daemon::Ports{}, data_dir_.path());
+        daemon_->start();
+    }
+
+    // An installed Hugging Face snapshot, laid out as the Hub cache the HF provider reads.
+    void seed_vllm_model() {
+        const fs::path repo =
+            data_dir_.path() / "models" / "huggingface" / "hub" / "models--org--tiny-chat";
+        snapshot_ = repo / "snapshots" / "0123456789abcdef0123456789abcdef01234567";
+        fs::create_directories(snapshot_);
+        fs::create_directories(repo / "refs");
+        std::ofstream(repo / "refs" / "main") << "0123456789abcdef0123456789abcdef01234567";
+        std::ofstream(snapshot_ / "config.json") << R"({"max_position_embeddings": 2048})";
+        FakeClock clock;
+        ManifestStore manifest(data_dir_.path() / "models" / "manifest.json", clock);
+        manifest.load();
+        ModelMetadata m;
+        m.name = kVllmModel;
+        m.provider = "huggingface";
+        m.display_name = "tiny-chat";
+        m.runtime = "vllm";
+        m.local_path = snapshot_.string();
+        ASSERT_TRUE(manifest.upsert(m).ok());
+    }
+
+    HttpResult switch_server(const std::string& server, const std::string& model = "") {
+        json body = {{"server_name", server}};
+        if (!model.empty()) body["model"] = model;
+        return daemon_->post("/api/v1/system/llm-servers/active", body.dump());
+    }
+
+    json server_status(const std::string& name) {
+        json servers = daemon_->get("/api/v1/system/llm-servers").json();
+        for (const auto& s : servers["servers"]) {
+            if (s["name"] == name) return s;
+        }
+        ADD_FAILURE() << "no server " << name << " in " << servers.dump();
+        return json::object();
+    }
+
+    static std::vector<std::string> step_names(const json& body) {
+        std::vector<std::string> names;
+        for (const auto& s : body["steps"]) names.push_back(s["step"]);
+        return names;
+    }
+
+    json vllm_models() {
+        auto r = http_request("GET", "http://127.0.0.1:" + std::to_string(vllm_port_) + "/v1/models");
+        return r.status == 200 ? r.json() : json::object();
+    }
+
+    TempDir data_dir_;
+    TempDir bin_dir_;
+    FakeOpenAi openai_;
+    FakeGemini gemini_;
+    std::uint16_t ollama_port_;
+    std::uint16_t vllm_port_;
+    fs::path ollama_bin_;
+    fs::path vllm_bin_;
+    fs::path snapshot_;
+    std::unique_ptr<TestDaemon> daemon_;
+};
+
+TEST_F(RuntimeControlTest, ServerActionsStartProbeAndStopARuntime) {
+    start_daemon();
+    json before = server_status("ollama");
+    EXPECT_EQ(before["status"], "offline");
+    EXPECT_EQ(before["supports"]["start"], true);
+    EXPECT_EQ(before["endpoint"], "http://127.0.0.1:" + std::to_string(ollama_port_));
+    EXPECT_EQ(before["health_url"], before["endpoint"].get<std::string>() + "/api/version");
+
+    auto started = daemon_->post("/api/v1/system/llm-servers/ollama/start", "");
+    ASSERT_EQ(started.status, 200) << started.body;
+    json body = started.json();
+    EXPECT_EQ(body["status"], "success") << body.dump();
+    EXPECT_EQ(body["action"], "start");
+    EXPECT_EQ(body["exit_code"], 0);
+    EXPECT_NE(body["stdout"].get<std::string>().find("started"), std::string::npos);
+    ASSERT_EQ(recorded_pids().size(), 1u);
+    const pid_t pid = recorded_pids().front();
+    EXPECT_TRUE(alive(pid));
+
+    json online = server_status("ollama");
+    EXPECT_EQ(online["status"], "online") << online.dump();
+    EXPECT_TRUE(online["latency_ms"].is_number());
+    EXPECT_TRUE(online["error_message"].is_null());
+    EXPECT_EQ(online["models"], json({"llama3.2:1b", "qwen2.5:0.5b"}));
+
+    auto stopped = daemon_->post("/api/v1/system/llm-servers/ollama/stop", "");
+    ASSERT_EQ(stopped.status, 200) << stopped.body;
+    EXPECT_EQ(stopped.json()["status"], "success");
+    EXPECT_TRUE(eventually([&] { return !alive(pid); }));
+    EXPECT_EQ(server_status("ollama")["status"], "offline");
+    EXPECT_FALSE(fs::exists(data_dir_.path() / "logs" / "ollama.pid"));
+
+    EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/tgi/start", "").status, 404);
+    EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/ollama/reboot", "").status, 400);
+}
+
+TEST_F(RuntimeControlTest, SwitchOllamaToVllmAndBackKeepsOneRuntimeRunning) {
+    start_daemon();
+    auto to_ollama = switch_server("ollama", "llama3.2:1b");
+    ASSERT_EQ(to_ollama.status, 200) << to_ollama.body;
+    EXPECT_EQ(to_ollama.json()["active_server"], "ollama");
+    EXPECT_EQ(to_ollama.json()["active_model"], "llama3.2:1b");
+    EXPECT_EQ(step_names(to_ollama.json()),
+              (std::vector<std::string>{"validate_model", "start_ollama", "ready", "activate"}));
+    EXPECT_EQ(server_status("ollama")["status"], "online");
+
+    auto to_vllm = switch_server("vllm", kVllmModel);
+    ASSERT_EQ(to_vllm.status, 200) << to_vllm.body;
+    json body = to_vllm.json();
+    EXPECT_EQ(body["active_server"], "vllm");
+    EXPECT_EQ(body["active_model"], kVllmModel);
+    EXPECT_EQ(body["previous_server"], "ollama");
+    EXPECT_EQ(step_names(body), (std::vector<std::string>{"validate_model", "stop_ollama",
+                                                          "released_ollama", "start_vllm",
+                                                          "ready", "activate"}));
+    // vLLM serves the installed snapshot under the model's name; Ollama is gone.
+    json served = vllm_models();
+    ASSERT_EQ(served["data"].size(), 1u) << served.dump();
+    EXPECT_EQ(served["data"][0]["id"], kVllmModel);
+    EXPECT_EQ(served["data"][0]["root"], snapshot_.string());
+    EXPECT_EQ(server_status("ollama")["status"], "offline");
+    const std::string env = read_file(data_dir_.path() / "llm-runtime.env");
+    EXPECT_NE(env.find("ACTIVE_LLM_SERVER=\"vllm\""), std::string::npos) << env;
+    EXPECT_NE(env.find("VLLM_MODEL_PATH=\"" + snapshot_.string() + "\""), std::string::npos);
+
+    // Back to Ollama without naming a model: the last one used there.
+    auto back = switch_server("ollama");
+    ASSERT_EQ(back.status, 200) << back.body;
+    EXPECT_EQ(back.json()["active_model"], "llama3.2:1b");
+    EXPECT_EQ(server_status("vllm")["status"], "offline");
+    EXPECT_EQ(server_status("ollama")["status"], "online");
+
+    json active = daemon_->get("/api/v1/system/llm-servers/active").json();
+    EXPECT_EQ(active["active_server"], "ollama");
+    EXPECT_EQ(active["last_models"]["vllm"], kVllmModel);
+    EXPECT_EQ(active["last_models"]["ollama"], "llama3.2:1b");
+    EXPECT_EQ(active["last_runtime_switch"]["from_runtime"], "vllm");
+    EXPECT_EQ(active["runtime_switch_gate"]["in_progress"], false);
+}
+
+TEST_F(RuntimeControlTest, AModelTheServerDoesNotHaveIsRefusedNotReplaced) {
+    start_daemon();
+    ASSERT_EQ(switch_server("ollama", "llama3.2:1b").status, 200);
+    const std::string state_before = read_file(data_dir_.path() / "runtime.json");
+
+    // Ollama is up, so the check happens before anything is stopped.
+    auto missing = switch_server("ollama", "mistral:7b");
+    EXPECT_EQ(missing.status, 404) << missing.body;
+    EXPECT_EQ(missing.json()["code"], "model_not_found");
+    EXPECT_NE(missing.json()["detail"].get<std::string>().find("llama3.2:1b"), std::string::npos);
+    EXPECT_EQ(step_names(missing.json()), std::vector<std::string>{"validate_model"});
+
+    auto not_installed = switch_server("vllm", "org/never-installed");
+    EXPECT_EQ(not_installed.status, 404);
+    EXPECT_EQ(not_installed.json()["code"], "model_not_found");
+
+    EXPECT_EQ(read_file(data_dir_.path() / "runtime.json"), state_before);
+    EXPECT_EQ(server_status("ollama")["status"], "online");
+    EXPECT_EQ(server_status("vllm")["status"], "offline");
+}
+
+TEST_F(RuntimeControlTest, AModelMissingOnAStoppedOllamaIsFoundOutAfterStartAndRolledBack) {
+    start_daemon();
+    ASSERT_EQ(switch_server("vllm", kVllmModel).status, 200);
+    auto missing = switch_server("ollama", "mistral:7b");
+    EXPECT_EQ(missing.status, 404) << missing.body;
+    json body = missing.json();
+    EXPECT_EQ(body["code"], "model_not_found");
+    EXPECT_EQ(body["active_server"], "vllm");  // what is recorded, truthfully
+    auto names = step_names(body);
+    EXPECT_NE(std::find(names.begin(), names.end(), "rollback_start_vllm"), names.end())
+        << body.dump();
+    // vLLM is back with its model, Ollama stopped again.
+    EXPECT_TRUE(eventually([&] { return server_status("vllm")["status"] == "online"; }));
+    EXPECT_EQ(vllm_models()["data"][0]["id"], kVllmModel);
+    EXPECT_EQ(server_status("ollama")["status"], "offline");
+    json state = json::parse(read_file(data_dir_.path() / "runtime.json"));
+    EXPECT_EQ(state["active_runtime"], "vllm");
+}
+
+TEST_F(RuntimeControlTest, AFailedStartLeavesThePreviousRuntimeActiveAndRunning) {
+    vllm_bin_ = write_wrapper(bin_dir_.path(), "vllm-broken", "FAKE_RUNTIME_EXIT_AT_ONCE=1");
+    start_daemon();
+    ASSERT_EQ(switch_server("ollama", "llama3.2:1b").status, 200);
+    auto failed = switch_server("vllm", kVllmModel);
+    EXPECT_EQ(failed.status, 502) << failed.body;
+    json body = failed.json();
+    EXPECT_EQ(body["code"], "runtime_start_failed");
+    EXPECT_EQ(body["active_server"], "ollama");
+    EXPECT_EQ(body["active_model"], "llama3.2:1b");
+    json state = json::parse(read_file(data_dir_.path() / "runtime.json"));
+    EXPECT_EQ(state["active_runtime"], "ollama");
+    EXPECT_TRUE(state["vllm_model_path"].is_null()) << state.dump();
+    EXPECT_EQ(server_status("ollama")["status"], "online");  // restarted by the rollback
+    EXPECT_EQ(server_status("vllm")["status"], "offline");
+}
+
+TEST_F(RuntimeControlTest, ASecondSwitchWhileOneRunsIs409) {
+    // vLLM takes a while to open its port, as a real one loading weights does.
+    vllm_bin_ = write_wrapper(bin_dir_.path(), "vllm-slow", "FAKE_RUNTIME_START_DELAY_MS=1500");
+    start_daemon();
+    auto first = std::async(std::launch::async, [&] { return switch_server("vllm", kVllmModel); });
+    ASSERT_TRUE(eventually([&] {
+        return daemon_->get("/api/v1/system/llm-servers/active").json()["runtime_switch_gate"]
+                   ["in_progress"] == true;
+    }));
+    auto second = switch_server("ollama", "llama3.2:1b");
+    EXPECT_EQ(second.status, 409) << second.body;
+    EXPECT_EQ(second.json()["code"], "runtime_switch_in_progress");
+    EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/ollama/start", "").status, 409);
+    auto done = first.get();
+    EXPECT_EQ(done.status, 200) << done.body;
+    EXPECT_EQ(done.json()["active_server"], "vllm");
+}
+
+TEST_F(RuntimeControlTest, ModelSwitchRestartsVllmWithTheNewSnapshot) {
+    start_daemon();
+    ASSERT_EQ(switch_server("vllm", kVllmModel).status, 200);
+    // A second installed model for vLLM.
+    const fs::path repo =
+        data_dir_.path() / "models" / "huggingface" / "hub" / "models--org--other-chat";
+    const fs::path other = repo / "snapshots" / "fedcba9876543210fedcba9876543210fedcba98";
+    fs::create_directories(other);
+    fs::create_directories(repo / "refs");
+    std::ofstream(repo / "refs" / "main") << "fedcba9876543210fedcba9876543210fedcba98";
+    std::ofstream(other / "config.json") << "{}";
+    daemon_->stop();
+    FakeClock clock;
+    ManifestStore manifest(data_dir_.path() / "models" / "manifest.json", clock);
+    manifest.load();
+    ModelMetadata m;
+    m.name = "org/other-chat";
+    m.provider = "huggingface";
+    m.runtime = "vllm";
+    m.local_path = other.string();
+    ASSERT_TRUE(manifest.upsert(m).ok());
+    daemon_.reset();
+    start_daemon();
+
+    auto switched = daemon_->post("/api/v1/models/switch", R"({"name":"org/other-chat"})");
+    ASSERT_EQ(switched.status, 200) << switched.body;
+    EXPECT_EQ(switched.json()["active_model"], "org/other-chat");
+    EXPECT_EQ(vllm_models()["data"][0]["root"], other.string());
+    json options = daemon_->get("/api/v1/system/llm-runtime/options").json();
+    EXPECT_EQ(options["active"]["active_model"], "org/other-chat");
+}
+
+TEST_F(RuntimeControlTest, OptionsShowEachRuntimesStatusAndServableModels) {
+    start_daemon([](Config& c) { c.openai_api_key = std::string(FakeOpenAi::kDefaultApiKey); });
+    ASSERT_EQ(switch_server("ollama", "qwen2.5:0.5b").status, 200);
+    auto r = daemon_->get("/api/v1/system/llm-runtime/options");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json body = r.json();
+    EXPECT_EQ(body["active"]["active_server"], "ollama");
+    EXPECT_EQ(body["active"]["active_model"], "qwen2.5:0.5b");
+    std::map<std::string, json> runtimes;
+    for (const auto& rt : body["runtimes"]) runtimes[rt["runtime_id"]] = rt;
+    EXPECT_EQ(runtimes["ollama"]["status"], "online");
+    EXPECT_EQ(runtimes["ollama"]["active"], true);
+    std::vector<std::string> ollama_models;
+    for (const auto& m : runtimes["ollama"]["models"]) {
+        ollama_models.push_back(m["name"]);
+        EXPECT_EQ(m["active"], m["name"] == "qwen2.5:0.5b");
+    }
+    EXPECT_NE(std::find(ollama_models.begin(), ollama_models.end(), "llama3.2:1b"),
+              ollama_models.end());
+    EXPECT_EQ(runtimes["vllm"]["status"], "offline");
+    ASSERT_EQ(runtimes["vllm"]["models"].size(), 1u);
+    EXPECT_EQ(runtimes["vllm"]["models"][0]["name"], kVllmModel);
+    EXPECT_EQ(runtimes["openai"]["status"], "reachable");
+    EXPECT_EQ(runtimes["openai"]["catalog_source"], "live");
+    std::vector<std::string> openai_models;
+    for (const auto& m : runtimes["openai"]["models"]) openai_models.push_back(m["id"]);
+    // The live list, chat models only.
+    EXPECT_NE(std::find(openai_models.begin(), openai_models.end(), "gpt-4.1-mini"),
+              openai_models.end());
+    EXPECT_EQ(std::find(openai_models.begin(), openai_models.end(), "text-embedding-3-small"),
+              openai_models.end());
+    EXPECT_EQ(runtimes["google"]["status"], "disabled");
+}
+
+TEST_F(RuntimeControlTest, CloudSwitchChecksKeyAndModelAndUsesTheLiveList) {
+    start_daemon([](Config& c) {
+        c.openai_api_key = std::string(FakeOpenAi::kDefaultApiKey);
+        c.google_api_key = std::string(FakeGemini::kDefaultApiKey);
+    });
+    auto openai = daemon_->post("/api/v1/system/llm-runtime/active",
+                                R"({"provider":"openai","model":"gpt-4.1-mini"})");
+    ASSERT_EQ(openai.status, 200) << openai.body;
+    EXPECT_EQ(openai.json()["active_server"], "openai");
+    EXPECT_EQ(openai.json()["catalog_source"], "live");
+    EXPECT_EQ(openai.json()["source_type"], "cloud-api");
+    EXPECT_EQ(openai.json()["active_endpoint"], openai_.api_url());
+    EXPECT_EQ(openai_.last_authorization(), "Bearer " + std::string(FakeOpenAi::kDefaultApiKey));
+
+    auto unknown = daemon_->post("/api/v1/system/llm-runtime/active",
+                                 R"({"provider":"openai","model":"gpt-9-ultra"})");
+    EXPECT_EQ(unknown.status, 400);
+    EXPECT_EQ(unknown.json()["code"], "unknown_model");
+
+    auto gem = daemon_->post("/api/v1/system/llm-runtime/active",
+                             R"({"provider":"gem","model":"models/gemini-2.5-flash"})");
+    ASSERT_EQ(gem.status, 200) << gem.body;
+    EXPECT_EQ(gem.json()["active_server"], "google");
+    EXPECT_EQ(gem.json()["active_model"], "gemini-2.5-flash");
+    ASSERT_TRUE(gemini_.last_api_key().has_value());
+    EXPECT_FALSE(gemini_.last_api_key()->from_query);  // the header, not a URL people log
+
+    const std::string env = read_file(data_dir_.path() / "llm-runtime.env");
+    EXPECT_NE(env.find("LLM_SERVICE_TYPE=\"google\""), std::string::npos) << env;
+    EXPECT_NE(env.find("LLM_MODEL_NAME=\"gemini-2.5-flash\""), std::string::npos);
+    EXPECT_NE(env.find("ACTIVE_LLM_SERVER=\"google\""), std::string::npos);
+
+    // On a cloud runtime, /models/switch picks another of its models.
+    auto switched = daemon_->post("/api/v1/models/switch", R"({"name":"gemini-2.0-flash"})");
+    ASSERT_EQ(switched.status, 200) << switched.body;
+    EXPECT_EQ(switched.json()["active_model"], "gemini-2.0-flash");
+}
+
+TEST_F(RuntimeControlTest, CloudSwitchFallsBackToTheBuiltInListWhenTheProviderIsDown) {
+    start_daemon([](Config& c) { c.openai_api_key = std::string(FakeOpenAi::kDefaultApiKey); });
+    openai_.server().stop();
+    auto r = daemon_->post("/api/v1/system/llm-runtime/active",
+                           R"({"provider":"OpenAI","model":"gpt-4o-mini"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["catalog_source"], "fallback");
+    EXPECT_EQ(r.json()["active_model"], "gpt-4o-mini");
+}
+
+TEST_F(RuntimeControlTest, ARejectedKeyIsA400NotASwitch) {
+    start_daemon([](Config& c) { c.google_api_key = "AIza-wrong-key"; });
+    auto r = daemon_->post("/api/v1/system/llm-runtime/active", R"({"provider":"google-gemini"})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.json()["code"], "api_key_rejected");
+    EXPECT_EQ(r.body.find("AIza-wrong-key"), std::string::npos);
+    EXPECT_FALSE(fs::exists(data_dir_.path() / "runtime.json"));
+}
+
+// The binary, as users run it: keys come from its environment and must not show up in what it
+// answers or logs; the active runtime survives a restart.
+TEST(RuntimeControlProcessTest, KeysStayOutOfAnswersAndLogsAndTheStateSurvivesARestart) {
+    TempDir data;
+    FakeOpenAi openai;
+    const std::string key(FakeOpenAi::kDefaultApiKey);
+    std::map<std::string, std::string> env = {{"OPENAI_API_KEY", key},
+                                              {"GOOGLE_API_KEY", "AIzaSecretGoogleKey123"},
+                                              {"OPENAI_BASE_URL", openai.api_url()}};
+    std::string answers;
+    {
+        ChildDaemon venomd({"--port", "0", "--data-dir", data.path().string(), "--log-level",
+                            "debug"},
+                           env);
+        const int port = venomd.wait_for_port();
+        ASSERT_GT(port, 0) << venomd.output();
+        const std::string base = "http://127.0.0.1:" + std::to_string(port);
+        auto switched = http_request("POST", base + "/api/v1/system/llm-runtime/active",
+                                     R"({"provider":"openai","model":"gpt-4o"})",
+                                     {"Content-Type: application/json"});
+        ASSERT_EQ(switched.status, 200) << switched.body;
+        answers += switched.body;
+        for (const char* path :
+             {"/api/v1/system/llm-runtime/active", "/api/v1/system/llm-servers/active",
+              "/api/v1/system/llm-runtime/options", "/api/v1/system/llm-servers",
+              "/api/v1/models", "/api/v1/health"}) {
+            auto r = http_request("GET", base + path);
+            EXPECT_EQ(r.status, 200) << path;
+            answers += r.body;
+        }
+        venomd.signal(SIGTERM);
+        EXPECT_EQ(venomd.wait_exit(), 0);
+        const std::string log = venomd.output();
+        EXPECT_NE(log.find("switched runtime=openai"), std::string::npos) << log;
+        for (const std::string& secret : {key, std::string("AIzaSecretGoogleKey123")}) {
+            EXPECT_EQ(log.find(secret), std::string::npos);
+            EXPECT_EQ(log.find(secret.substr(secret.size() - 8)), std::string::npos);
+            EXPECT_EQ(answers.find(secret.substr(secret.size() - 8)), std::string::npos);
+        }
+        EXPECT_EQ(read_file(data.path() / "llm-runtime.env").find(key), std::string::npos);
+    }
+    ChildDaemon again({"--port", "0", "--data-dir", data.path().string()}, env);
+    const int port = again.wait_for_port();
+    ASSERT_GT(port, 0) << again.output();
+    auto active = http_request(
+        "GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/system/llm-runtime/active");
+    ASSERT_EQ(active.status, 200);
+    EXPECT_EQ(active.json()["runtime"]["provider"], "openai");
+    EXPECT_EQ(active.json()["runtime"]["model"], "gpt-4o");
+    EXPECT_EQ(active.json()["last_models"]["openai"], "gpt-4o");
+    again.signal(SIGTERM);
+    EXPECT_EQ(again.wait_exit(), 0);
+}
+
+}  // namespace
+}  // namespace venom::testing
