@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "fakes/fake_text.hpp"
+
 namespace venom::testing {
 
 namespace {
@@ -131,39 +133,6 @@ std::string text_of(const json& content) {
         }
     }
     return text;
-}
-
-std::size_t word_count(std::string_view text) {
-    std::size_t words = 0;
-    bool in_word = false;
-    for (const char c : text) {
-        const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
-        if (!space && !in_word) ++words;
-        in_word = !space;
-    }
-    return words;
-}
-
-// The reply cut into stream deltas: one word with the whitespace after it each, so the pieces
-// concatenate back to the exact text and count like word_count().
-std::vector<std::string> pieces_of(std::string_view text) {
-    std::vector<std::string> pieces;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = start;
-        while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-        while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-        while (end < text.size() && std::isspace(static_cast<unsigned char>(text[end]))) ++end;
-        pieces.emplace_back(text.substr(start, end - start));
-        start = end;
-    }
-    return pieces;
-}
-
-std::string join(const std::vector<std::string>& pieces) {
-    std::string out;
-    for (const std::string& piece : pieces) out += piece;
-    return out;
 }
 
 ordered_json usage_of(std::size_t prompt, std::size_t completion) {
