@@ -12,8 +12,8 @@ namespace venom::api {
 
 template <typename Work>  // Work: () -> HttpResponse
 void answer_from_pool(Services& services, const Respond& respond, Work work) {
-    const bool queued = services.pool.post(
-        [respond, work = std::move(work)]() mutable { respond(work()); });
+    const bool queued =
+        services.pool.post([respond, work = std::move(work)]() mutable { respond(work()); });
     if (!queued) {
         respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));
     }

@@ -24,7 +24,9 @@ std::string lower_trimmed(std::string s) {
     return s;
 }
 
-bool is_local(const std::string& runtime) { return runtime == "ollama" || runtime == "vllm"; }
+bool is_local(const std::string& runtime) {
+    return runtime == "ollama" || runtime == "vllm";
+}
 
 // What GET /system/llm-servers/active and the switch answers share.
 json active_summary(Services& services) {
@@ -141,15 +143,17 @@ json runtime_target(Services& services, const std::string& runtime, const Runtim
             all_models.push_back(entry);
         }
         std::string status = "reachable";
-        if (!has_key) status = "disabled";
-        else if (list.source != "live") status = "degraded";
+        if (!has_key)
+            status = "disabled";
+        else if (list.source != "live")
+            status = "degraded";
         target["source_type"] = "cloud-api";
         target["configured"] = has_key;
         target["available"] = has_key && !list.key_rejected;
         target["status"] = status;
-        target["reason"] = has_key ? (list.error ? json(*list.error) : json(nullptr))
-                                   : json(cloud::CloudCatalog::key_variable(runtime) +
-                                          " not configured");
+        target["reason"] =
+            has_key ? (list.error ? json(*list.error) : json(nullptr))
+                    : json(cloud::CloudCatalog::key_variable(runtime) + " not configured");
         target["latency_ms"] = list.latency_ms ? json(*list.latency_ms) : json(nullptr);
         target["catalog_source"] = list.source;
         target["endpoint"] = services.cloud.endpoint(runtime);
@@ -185,12 +189,12 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
 
 HttpResponse get_active_llm_runtime(const ApiRequest&, Services& services) {
     const RuntimeState state = services.runtime_state.current();
-    return json_response(200,
-                         {{"status", "success"},
-                          {"runtime", runtime_payload(state, services)},
-                          {"last_models", last_models_json(state)},
-                          {"runtime_switch_gate", gate_json(services.switcher.gate())},
-                          {"last_runtime_switch", last_switch_json(services.switcher.last_switch())}});
+    return json_response(
+        200, {{"status", "success"},
+              {"runtime", runtime_payload(state, services)},
+              {"last_models", last_models_json(state)},
+              {"runtime_switch_gate", gate_json(services.switcher.gate())},
+              {"last_runtime_switch", last_switch_json(services.switcher.last_switch())}});
 }
 
 void set_active_llm_runtime(const ApiRequest& request, Services& services, Respond respond) {
@@ -222,25 +226,24 @@ void get_llm_runtime_options(const ApiRequest&, Services& services, Respond resp
         for (const char* rt : {"ollama", "vllm", "openai", "google"}) {
             runtimes.push_back(runtime_target(services, rt, state, all_models));
         }
-        return json_response(
-            200, {{"status", "success"},
-                  {"active",
-                   {{"runtime_id", payload["runtime_id"]},
-                    {"active_server", payload["provider"]},
-                    {"active_model", payload["model"]},
-                    {"active_endpoint", payload["endpoint"]},
-                    {"config_hash", payload["config_hash"]},
-                    {"source_type", payload["source_type"]}}},
-                  {"runtimes", runtimes},
-                  {"model_catalog",
-                   {{"all_models", all_models},
-                    {"chat_models", all_models},
-                    {"runtime_servable_models", all_models},
-                    {"coding_models", json::array()},
-                    {"trainable_base_models", json::array()},
-                    {"trainable_models", json::array()},
-                    {"inference_only_artifacts", json::array()}}},
-                  {"selector_flow", json::array({"server", "model"})}});
+        return json_response(200, {{"status", "success"},
+                                   {"active",
+                                    {{"runtime_id", payload["runtime_id"]},
+                                     {"active_server", payload["provider"]},
+                                     {"active_model", payload["model"]},
+                                     {"active_endpoint", payload["endpoint"]},
+                                     {"config_hash", payload["config_hash"]},
+                                     {"source_type", payload["source_type"]}}},
+                                   {"runtimes", runtimes},
+                                   {"model_catalog",
+                                    {{"all_models", all_models},
+                                     {"chat_models", all_models},
+                                     {"runtime_servable_models", all_models},
+                                     {"coding_models", json::array()},
+                                     {"trainable_base_models", json::array()},
+                                     {"trainable_models", json::array()},
+                                     {"inference_only_artifacts", json::array()}}},
+                                   {"selector_flow", json::array({"server", "model"})}});
     });
 }
 
@@ -274,9 +277,9 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
     std::string target = lower_trimmed(*runtime);
     if (auto cloud = cloud::CloudCatalog::normalize_provider(target)) target = *cloud;
     if (!is_local(target) && target != "openai" && target != "google") {
-        return respond(error_response(400, "invalid_runtime",
-                                      "Unknown runtime '" + *runtime +
-                                          "': use ollama, vllm, openai or google"));
+        return respond(error_response(
+            400, "invalid_runtime",
+            "Unknown runtime '" + *runtime + "': use ollama, vllm, openai or google"));
     }
     // Loading a model (and restarting vLLM) takes a while: it runs on the pool.
     answer_from_pool(services, respond, [&services, name = *name, target] {
@@ -285,11 +288,11 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
         json payload = runtime_payload(services.runtime_state.current(), services);
         payload["status"] = "online";
         payload["error"] = nullptr;
-        return json_response(200, {{"success", true},
-                                   {"message", "Model " + report.model +
-                                                   " activated on runtime " + target},
-                                   {"runtime", payload},
-                                   {"steps", steps_json(report.steps)}});
+        return json_response(
+            200, {{"success", true},
+                  {"message", "Model " + report.model + " activated on runtime " + target},
+                  {"runtime", payload},
+                  {"steps", steps_json(report.steps)}});
     });
 }
 

@@ -30,7 +30,9 @@ std::string sha256_hex(const std::string& text) {
     return out;
 }
 
-bool is_cloud(const std::string& runtime) { return runtime == "openai" || runtime == "google"; }
+bool is_cloud(const std::string& runtime) {
+    return runtime == "openai" || runtime == "google";
+}
 
 }  // namespace
 
@@ -56,7 +58,8 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
     const std::string& runtime = *state.active_runtime;
     const std::string model = state.active_model.value_or("");
     const std::string endpoint = runtime_endpoint(runtime, services);
-    static const std::regex authority(R"(^[a-zA-Z][a-zA-Z0-9+.-]*://(\[[^\]]+\]|[^:/?#]+)(:(\d+))?)");
+    static const std::regex authority(
+        R"(^[a-zA-Z][a-zA-Z0-9+.-]*://(\[[^\]]+\]|[^:/?#]+)(:(\d+))?)");
     std::smatch m;
     std::string host_port = endpoint;
     if (std::regex_search(endpoint, m, authority)) {
@@ -69,9 +72,8 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
     payload["endpoint"] = endpoint.empty() ? json(nullptr) : json(endpoint);
     payload["service_type"] = is_cloud(runtime) ? runtime : "local";
     payload["source_type"] = is_cloud(runtime) ? "cloud-api" : "local-runtime";
-    const std::string short_model = model.substr(model.rfind('/') == std::string::npos
-                                                     ? 0
-                                                     : model.rfind('/') + 1);
+    const std::string short_model =
+        model.substr(model.rfind('/') == std::string::npos ? 0 : model.rfind('/') + 1);
     payload["label"] = (short_model.empty() ? "?" : short_model) + " · " + runtime + " @ " +
                        (host_port.empty() ? "local" : host_port);
     payload["config_hash"] =
@@ -117,8 +119,7 @@ json steps_json(const std::vector<runtime::SwitchStep>& steps) {
     return out;
 }
 
-HttpResponse switch_error_response(const runtime::SwitchReport& report,
-                                   const Services& services) {
+HttpResponse switch_error_response(const runtime::SwitchReport& report, const Services& services) {
     const RuntimeState now = services.runtime_state.current();
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return json_response(report.error->http_status,

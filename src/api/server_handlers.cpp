@@ -7,10 +7,11 @@
 #include "api/pool_task.hpp"
 
 namespace venom::api {
+namespace {
 
 using nlohmann::json;
 
-static json server_json(const runtime::ServerInfo& server, const runtime::ServerHealth& health,
+json server_json(const runtime::ServerInfo& server, const runtime::ServerHealth& health,
                  bool active) {
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return {{"name", server.name},
@@ -29,16 +30,18 @@ static json server_json(const runtime::ServerInfo& server, const runtime::Server
             {"models", health.models}};
 }
 
+}  // namespace
+
 void list_llm_servers(const ApiRequest&, Services& services, Respond respond) {
     answer_from_pool(services, respond, [&services] {
         const auto active = services.runtime_state.current().active_runtime;
         json servers = json::array();
         for (const auto& server : services.controller.servers()) {
-            servers.push_back(server_json(server, services.controller.probe(server.name),
-                                          active == server.name));
+            servers.push_back(
+                server_json(server, services.controller.probe(server.name), active == server.name));
         }
-        return json_response(200,
-                             {{"status", "success"}, {"servers", servers}, {"count", servers.size()}});
+        return json_response(
+            200, {{"status", "success"}, {"servers", servers}, {"count", servers.size()}});
     });
 }
 
@@ -47,13 +50,12 @@ void run_llm_server_action(const ApiRequest& request, Services& services, Respon
     const std::string action = request.param("action");
     const auto* info = services.controller.find(server);
     if (!info) {
-        return respond(error_response(404, "unknown_server",
-                                      "Unknown LLM server '" + server + "': use 'ollama' or 'vllm'"));
+        return respond(error_response(
+            404, "unknown_server", "Unknown LLM server '" + server + "': use 'ollama' or 'vllm'"));
     }
     if (action != "start" && action != "stop" && action != "restart") {
-        return respond(error_response(400, "unknown_action",
-                                      "Unknown action '" + action +
-                                          "': use start, stop or restart"));
+        return respond(error_response(
+            400, "unknown_action", "Unknown action '" + action + "': use start, stop or restart"));
     }
     if (services.switcher.gate().in_progress) {
         return respond(error_response(409, "runtime_switch_in_progress",
@@ -62,10 +64,10 @@ void run_llm_server_action(const ApiRequest& request, Services& services, Respon
     answer_from_pool(services, respond, [&services, server, action, info] {
         auto result = services.controller.run(server, action);
         if (!result) return error_response(result.error());
-        const std::string message =
-            result->ok() ? info->display_name + " " + action + " succeeded"
-                         : info->display_name + " " + action + " failed with exit code " +
-                               std::to_string(result->exit_code);
+        const std::string message = result->ok() ? info->display_name + " " + action + " succeeded"
+                                                 : info->display_name + " " + action +
+                                                       " failed with exit code " +
+                                                       std::to_string(result->exit_code);
         return json_response(200, {{"status", result->ok() ? "success" : "error"},
                                    {"action", action},
                                    {"stdout", result->out},

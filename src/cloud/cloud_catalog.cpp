@@ -28,8 +28,9 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 // OpenAI's list also holds embeddings, speech, image and moderation models; only chat models
 // can be the active runtime.
 bool is_openai_chat_model(const std::string& id) {
-    const bool family = starts_with(id, "gpt-") || starts_with(id, "chatgpt-") ||
-                        (id.size() > 1 && id[0] == 'o' && std::isdigit(static_cast<unsigned char>(id[1])));
+    const bool family =
+        starts_with(id, "gpt-") || starts_with(id, "chatgpt-") ||
+        (id.size() > 1 && id[0] == 'o' && std::isdigit(static_cast<unsigned char>(id[1])));
     if (!family) return false;
     for (const char* other : {"embedding", "tts", "whisper", "audio", "realtime", "transcribe",
                               "image", "search", "moderation", "instruct"}) {
@@ -60,8 +61,7 @@ std::string CloudCatalog::key_variable(const std::string& provider) {
 }
 
 std::string CloudCatalog::endpoint(const std::string& provider) const {
-    return strip_slash(provider == "openai" ? options_.openai_base_url
-                                            : options_.gemini_base_url);
+    return strip_slash(provider == "openai" ? options_.openai_base_url : options_.gemini_base_url);
 }
 
 bool CloudCatalog::has_key(const std::string& provider) const {
@@ -71,27 +71,44 @@ bool CloudCatalog::has_key(const std::string& provider) const {
 
 std::vector<CloudModel> CloudCatalog::fallback_models(const std::string& provider) {
     if (provider == "openai") {
-        return {{"gpt-4o-mini", "GPT-4o mini", "openai", {"chat", "vision", "tools"},
-                 "gpt-4o-mini-2024-07-18"},
-                {"gpt-4o", "GPT-4o", "openai", {"chat", "vision", "tools"}, "gpt-4o-2024-08-06"},
-                {"gpt-4.1-mini", "GPT-4.1 mini", "openai", {"chat", "vision", "tools"},
-                 std::nullopt},
-                {"gpt-4.1", "GPT-4.1", "openai", {"chat", "vision", "tools"}, std::nullopt},
-                {"gpt-4-turbo", "GPT-4 Turbo", "openai", {"chat", "vision", "tools"},
-                 "gpt-4-turbo-2024-04-09"},
-                {"gpt-3.5-turbo", "GPT-3.5 Turbo", "openai", {"chat", "tools"},
-                 "gpt-3.5-turbo-0125"}};
+        return {
+            {"gpt-4o-mini",
+             "GPT-4o mini",
+             "openai",
+             {"chat", "vision", "tools"},
+             "gpt-4o-mini-2024-07-18"},
+            {"gpt-4o", "GPT-4o", "openai", {"chat", "vision", "tools"}, "gpt-4o-2024-08-06"},
+            {"gpt-4.1-mini", "GPT-4.1 mini", "openai", {"chat", "vision", "tools"}, std::nullopt},
+            {"gpt-4.1", "GPT-4.1", "openai", {"chat", "vision", "tools"}, std::nullopt},
+            {"gpt-4-turbo",
+             "GPT-4 Turbo",
+             "openai",
+             {"chat", "vision", "tools"},
+             "gpt-4-turbo-2024-04-09"},
+            {"gpt-3.5-turbo", "GPT-3.5 Turbo", "openai", {"chat", "tools"}, "gpt-3.5-turbo-0125"}};
     }
-    return {{"gemini-2.5-flash", "Gemini 2.5 Flash", "google", {"chat", "vision", "tools"},
-             std::nullopt},
-            {"gemini-2.5-pro", "Gemini 2.5 Pro", "google", {"chat", "vision", "tools"},
-             std::nullopt},
-            {"gemini-2.0-flash", "Gemini 2.0 Flash", "google", {"chat", "vision", "tools"},
-             std::nullopt},
-            {"gemini-1.5-pro", "Gemini 1.5 Pro", "google", {"chat", "vision", "tools"},
-             "gemini-1.5-pro-latest"},
-            {"gemini-1.5-flash", "Gemini 1.5 Flash", "google", {"chat", "vision", "tools"},
-             "gemini-1.5-flash-latest"}};
+    return {
+        {"gemini-2.5-flash",
+         "Gemini 2.5 Flash",
+         "google",
+         {"chat", "vision", "tools"},
+         std::nullopt},
+        {"gemini-2.5-pro", "Gemini 2.5 Pro", "google", {"chat", "vision", "tools"}, std::nullopt},
+        {"gemini-2.0-flash",
+         "Gemini 2.0 Flash",
+         "google",
+         {"chat", "vision", "tools"},
+         std::nullopt},
+        {"gemini-1.5-pro",
+         "Gemini 1.5 Pro",
+         "google",
+         {"chat", "vision", "tools"},
+         "gemini-1.5-pro-latest"},
+        {"gemini-1.5-flash",
+         "Gemini 1.5 Flash",
+         "google",
+         {"chat", "vision", "tools"},
+         "gemini-1.5-flash-latest"}};
 }
 
 CloudModelList CloudCatalog::models(const std::string& provider) {
@@ -134,9 +151,8 @@ CloudModelList CloudCatalog::fetch_openai() const {
     call.timeout = call.connect_timeout = call.stall_timeout = options_.timeout;
     const auto start = std::chrono::steady_clock::now();
     auto reply = net::perform(call);
-    list.latency_ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+    list.latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     // Only the status is reported: OpenAI's error text repeats part of the key.
     if (!reply) {
         list.error = "OpenAI unreachable: " + reply.error().message;
@@ -213,9 +229,8 @@ CloudModelList CloudCatalog::fetch_gemini() const {
         page_token = doc.value("nextPageToken", "");
         if (page_token.empty()) break;
     }
-    list.latency_ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+    list.latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     list.source = "live";
     return list;
 }

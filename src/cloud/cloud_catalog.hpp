@@ -25,7 +25,7 @@ struct CloudModel {
 
 struct CloudModelList {
     std::vector<CloudModel> models;
-    std::string source;  // "live" | "fallback"
+    std::string source;                // "live" | "fallback"
     std::optional<std::string> error;  // why the live list is not used
     bool key_rejected = false;         // the provider answered 401/403 (or Gemini's bad key)
     std::string refreshed_at;          // RFC 3339
@@ -39,8 +39,8 @@ public:
         std::optional<std::string> openai_api_key;
         std::string gemini_base_url = "https://generativelanguage.googleapis.com";
         std::optional<std::string> google_api_key;
-        std::chrono::seconds ttl{300};            // a live list is kept this long
-        std::chrono::seconds failure_ttl{60};     // a failed fetch is not retried sooner
+        std::chrono::seconds ttl{300};             // a live list is kept this long
+        std::chrono::seconds failure_ttl{60};      // a failed fetch is not retried sooner
         std::chrono::milliseconds timeout{10000};  // one request
     };
 

@@ -4,13 +4,13 @@
 
 #include "api/router.hpp"
 #include "api/services.hpp"
+#include "cloud/cloud_catalog.hpp"
 #include "http/http_server.hpp"
 #include "providers/hf_provider.hpp"
 #include "providers/ollama_library.hpp"
 #include "providers/ollama_provider.hpp"
 #include "runtime/llm_server_controller.hpp"
 #include "runtime/runtime_switcher.hpp"
-#include "cloud/cloud_catalog.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime_state.hpp"
 

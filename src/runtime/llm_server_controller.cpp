@@ -45,8 +45,7 @@ Answer ask(const std::string& url, std::chrono::milliseconds timeout) {
 }
 
 // Names a runtime serves: Ollama's /api/tags "models[].name", vLLM's /v1/models "data[].id".
-std::vector<std::string> served_names(const std::string& body, const char* list,
-                                      const char* key) {
+std::vector<std::string> served_names(const std::string& body, const char* list, const char* key) {
     std::vector<std::string> names;
     auto doc = nlohmann::json::parse(body, nullptr, false);
     if (!doc.is_object() || !doc.contains(list) || !doc[list].is_array()) return names;
@@ -60,8 +59,7 @@ std::vector<std::string> served_names(const std::string& body, const char* list,
 
 }  // namespace
 
-LlmServerController::LlmServerController(Options options, ProcessRunner runner,
-                                         const Clock& clock)
+LlmServerController::LlmServerController(Options options, ProcessRunner runner, const Clock& clock)
     : options_(std::move(options)), runner_(std::move(runner)), clock_(clock) {
     std::error_code ec;
     auto script = [&](const char* file) { return options_.scripts_dir / file; };
@@ -98,8 +96,8 @@ ServerHealth LlmServerController::probe(const std::string& name) const {
     } else {
         health.status = "online";
         // The model list is part of being usable: vLLM's /health is up before it serves.
-        const std::string list_url = name == "ollama" ? server->endpoint + "/api/tags"
-                                                      : server->endpoint + "/models";
+        const std::string list_url =
+            name == "ollama" ? server->endpoint + "/api/tags" : server->endpoint + "/models";
         Answer models = ask(list_url, options_.probe_timeout);
         if (models.transport_error || models.status < 200 || models.status >= 300) {
             health.status = "degraded";
@@ -165,19 +163,19 @@ Result<ActionResult> LlmServerController::run(
 
     ProcessSpec spec;
     spec.argv = {"bash", server->script.string(), action};
-    spec.timeout = options_.action_timeout + (action == "stop" ? std::chrono::milliseconds(0)
-                                                                 : options_.start_timeout);
+    spec.timeout = options_.action_timeout +
+                   (action == "stop" ? std::chrono::milliseconds(0) : options_.start_timeout);
     std::error_code ec;
-    spec.env = {{"VENOM_DATA_DIR", std::filesystem::absolute(options_.data_dir, ec).string()},
-                {"VENOM_SERVICE_MANAGER", options_.service_manager},
-                {"OLLAMA_HOST", options_.ollama_host},
-                {"OLLAMA_BIN", options_.ollama_bin},
-                {"VLLM_ENDPOINT", options_.vllm_endpoint},
-                {"VLLM_BIN", options_.vllm_bin},
-                {"VENOM_RUNTIME_START_TIMEOUT",
-                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                    options_.start_timeout)
-                                    .count())}};
+    spec.env = {
+        {"VENOM_DATA_DIR", std::filesystem::absolute(options_.data_dir, ec).string()},
+        {"VENOM_SERVICE_MANAGER", options_.service_manager},
+        {"OLLAMA_HOST", options_.ollama_host},
+        {"OLLAMA_BIN", options_.ollama_bin},
+        {"VLLM_ENDPOINT", options_.vllm_endpoint},
+        {"VLLM_BIN", options_.vllm_bin},
+        {"VENOM_RUNTIME_START_TIMEOUT",
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::seconds>(options_.start_timeout).count())}};
     spec.env.insert(spec.env.end(), env.begin(), env.end());
     // The runtimes never need the daemon's own credentials.
     spec.unset_env = {"VENOM_API_TOKEN", "OPENAI_API_KEY", "GOOGLE_API_KEY"};

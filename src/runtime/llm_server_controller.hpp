@@ -33,8 +33,8 @@ struct ServerHealth {
     std::string status = "unknown";  // online | offline | degraded | unknown
     std::optional<double> latency_ms;
     std::optional<std::string> error;
-    std::string last_check;             // RFC 3339
-    std::vector<std::string> models;    // what it serves (Ollama tags, vLLM /v1/models ids)
+    std::string last_check;           // RFC 3339
+    std::vector<std::string> models;  // what it serves (Ollama tags, vLLM /v1/models ids)
 };
 
 struct ActionResult {
@@ -52,7 +52,7 @@ public:
         std::filesystem::path scripts_dir = "scripts/llm";
         std::filesystem::path data_dir = "./data";
         std::string service_manager = "auto";
-        std::string ollama_url = "http://127.0.0.1:11434";  // connectable OLLAMA_HOST
+        std::string ollama_url = "http://127.0.0.1:11434";   // connectable OLLAMA_HOST
         std::string ollama_host = "http://127.0.0.1:11434";  // as given, for `ollama serve`
         std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
         std::string ollama_bin = "ollama";
@@ -103,7 +103,5 @@ private:
     };
     mutable std::map<std::string, Probe> last_probe_;
 };
-
-
 
 }  // namespace venom::runtime

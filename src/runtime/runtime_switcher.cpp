@@ -31,8 +31,8 @@ public:
     SwitchStep& finish(const Result<ActionResult>& action) {
         if (!action) return finish(false, action.error().message);
         const std::string& words = action->ok() || action->err.empty() ? action->out : action->err;
-        return finish(action->ok(), words.empty() ? "exit " + std::to_string(action->exit_code)
-                                                  : words,
+        return finish(action->ok(),
+                      words.empty() ? "exit " + std::to_string(action->exit_code) : words,
                       action->exit_code);
     }
 
@@ -114,8 +114,8 @@ void RuntimeSwitcher::record(const SwitchReport& report) {
     std::lock_guard lock(mutex_);
     last_ = SwitchEvent{report.runtime, report.model, report.previous_runtime.value_or(""),
                         format_rfc3339(clock_.now())};
-    logger("runtime")->info("switched runtime={} model={} from={}", report.runtime,
-                            report.model, report.previous_runtime.value_or("none"));
+    logger("runtime")->info("switched runtime={} model={} from={}", report.runtime, report.model,
+                            report.previous_runtime.value_or("none"));
 }
 
 SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
@@ -136,9 +136,9 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     if (model.empty()) {
         auto last = before.last_model.find(server);
         if (last == before.last_model.end()) {
-            report.error = make_error(400, "no_model",
-                                      "No model given and none was used on " + server +
-                                          " before: send \"model\"");
+            report.error = make_error(
+                400, "no_model",
+                "No model given and none was used on " + server + " before: send \"model\"");
             return report;
         }
         model = last->second;
@@ -181,16 +181,15 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
         } else {
             ServerHealth health = controller_.probe(server);
             if (health.status == "online" && !serves(server, health.models, model)) {
-                report.error = make_error(404, "model_not_found",
-                                          "Model " + model + " is not in Ollama at " +
-                                              info->endpoint + " (it has: " +
-                                              joined(health.models) + "); pull it first");
+                report.error =
+                    make_error(404, "model_not_found",
+                               "Model " + model + " is not in Ollama at " + info->endpoint +
+                                   " (it has: " + joined(health.models) + "); pull it first");
                 step.finish(false, report.error->message);
                 return report;
             }
-            step.finish(true, health.status == "online"
-                                  ? "Ollama has it"
-                                  : "checked once Ollama is running");
+            step.finish(true, health.status == "online" ? "Ollama has it"
+                                                        : "checked once Ollama is running");
         }
     }
 
@@ -254,8 +253,7 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     // 4. Ready, and serving the model.
     {
         StepTimer ready(report, "ready");
-        ServerHealth health =
-            controller_.wait_for(server, true, options_.ready_timeout);
+        ServerHealth health = controller_.wait_for(server, true, options_.ready_timeout);
         if (health.status != "online") {
             report.error = make_error(504, "runtime_not_ready",
                                       info->display_name + " did not become ready at " +
@@ -304,10 +302,10 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
         StepTimer step(report, "rollback_" + target);
         if (target_was_active && target == "vllm" && before.vllm_model_path) {
             // It was serving another model before: put that one back.
-            step.finish(controller_.run(target, "restart",
-                                        {{"VLLM_MODEL_PATH", *before.vllm_model_path},
-                                         {"VLLM_SERVED_MODEL_NAME",
-                                          before.vllm_served_model_name.value_or("")}}));
+            step.finish(controller_.run(
+                target, "restart",
+                {{"VLLM_MODEL_PATH", *before.vllm_model_path},
+                 {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")}}));
         } else if (!target_was_active) {
             step.finish(controller_.run(target, "stop"));
         } else {

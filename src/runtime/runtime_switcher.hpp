@@ -52,7 +52,7 @@ struct SwitchEvent {
 class RuntimeSwitcher {
 public:
     struct Options {
-        std::chrono::milliseconds ready_timeout{300000};  // target answering its health URL
+        std::chrono::milliseconds ready_timeout{300000};   // target answering its health URL
         std::chrono::milliseconds release_timeout{60000};  // a stopped runtime going quiet
     };
 

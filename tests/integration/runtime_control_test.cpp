@@ -33,8 +33,7 @@ std::string read_file(const fs::path& p) {
 
 // A stand-in for a runtime binary: fake_llm_runtime with some variables set, the way a test
 // would wrap a real binary.
-fs::path write_wrapper(const fs::path& dir, const std::string& name,
-                       const std::string& variables) {
+fs::path write_wrapper(const fs::path& dir, const std::string& name, const std::string& variables) {
     const fs::path path = dir / name;
     std::ofstream(path) << "#!/bin/sh\n"
                         << variables << " exec '" << FAKE_LLM_RUNTIME_BINARY << "' \"$@\"\n";
@@ -61,7 +60,8 @@ protected:
 
     ~RuntimeControlTest() override {
         for (const char* server : {"ollama", "vllm"}) {
-            if (daemon_) daemon_->post(std::string("/api/v1/system/llm-servers/") + server + "/stop", "");
+            if (daemon_)
+                daemon_->post(std::string("/api/v1/system/llm-servers/") + server + "/stop", "");
         }
         // Whatever a failed test left behind goes too, by the PIDs the scripts recorded.
         for (pid_t pid : recorded_pids()) {
@@ -141,7 +141,8 @@ protected:
     }
 
     json vllm_models() {
-        auto r = http_request("GET", "http://127.0.0.1:" + std::to_string(vllm_port_) + "/v1/models");
+        auto r =
+            http_request("GET", "http://127.0.0.1:" + std::to_string(vllm_port_) + "/v1/models");
         return r.status == 200 ? r.json() : json::object();
     }
 
@@ -209,9 +210,9 @@ TEST_F(RuntimeControlTest, SwitchOllamaToVllmAndBackKeepsOneRuntimeRunning) {
     EXPECT_EQ(body["active_server"], "vllm");
     EXPECT_EQ(body["active_model"], kVllmModel);
     EXPECT_EQ(body["previous_server"], "ollama");
-    EXPECT_EQ(step_names(body), (std::vector<std::string>{"validate_model", "stop_ollama",
-                                                          "released_ollama", "start_vllm",
-                                                          "ready", "activate"}));
+    EXPECT_EQ(step_names(body),
+              (std::vector<std::string>{"validate_model", "stop_ollama", "released_ollama",
+                                        "start_vllm", "ready", "activate"}));
     // vLLM serves the installed snapshot under the model's name; Ollama is gone.
     json served = vllm_models();
     ASSERT_EQ(served["data"].size(), 1u) << served.dump();
@@ -300,8 +301,8 @@ TEST_F(RuntimeControlTest, ASecondSwitchWhileOneRunsIs409) {
     start_daemon();
     auto first = std::async(std::launch::async, [&] { return switch_server("vllm", kVllmModel); });
     ASSERT_TRUE(eventually([&] {
-        return daemon_->get("/api/v1/system/llm-servers/active").json()["runtime_switch_gate"]
-                   ["in_progress"] == true;
+        return daemon_->get("/api/v1/system/llm-servers/active")
+                   .json()["runtime_switch_gate"]["in_progress"] == true;
     }));
     auto second = switch_server("ollama", "llama3.2:1b");
     EXPECT_EQ(second.status, 409) << second.body;
@@ -446,9 +447,8 @@ TEST(RuntimeControlProcessTest, KeysStayOutOfAnswersAndLogsAndTheStateSurvivesAR
                                               {"OPENAI_BASE_URL", openai.api_url()}};
     std::string answers;
     {
-        ChildDaemon venomd({"--port", "0", "--data-dir", data.path().string(), "--log-level",
-                            "debug"},
-                           env);
+        ChildDaemon venomd(
+            {"--port", "0", "--data-dir", data.path().string(), "--log-level", "debug"}, env);
         const int port = venomd.wait_for_port();
         ASSERT_GT(port, 0) << venomd.output();
         const std::string base = "http://127.0.0.1:" + std::to_string(port);
@@ -459,8 +459,8 @@ TEST(RuntimeControlProcessTest, KeysStayOutOfAnswersAndLogsAndTheStateSurvivesAR
         answers += switched.body;
         for (const char* path :
              {"/api/v1/system/llm-runtime/active", "/api/v1/system/llm-servers/active",
-              "/api/v1/system/llm-runtime/options", "/api/v1/system/llm-servers",
-              "/api/v1/models", "/api/v1/health"}) {
+              "/api/v1/system/llm-runtime/options", "/api/v1/system/llm-servers", "/api/v1/models",
+              "/api/v1/health"}) {
             auto r = http_request("GET", base + path);
             EXPECT_EQ(r.status, 200) << path;
             answers += r.body;

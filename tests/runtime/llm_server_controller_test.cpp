@@ -150,7 +150,8 @@ TEST_F(LlmServerControllerTest, RefusesUnknownServersActionsAndMissingScripts) {
     std::filesystem::remove(o.scripts_dir / "vllm_service.sh");
     int calls = 0;
     LlmServerController controller(
-        o, [&](const ProcessSpec&) -> Result<ProcessOutput> {
+        o,
+        [&](const ProcessSpec&) -> Result<ProcessOutput> {
             ++calls;
             return ProcessOutput{0, "", ""};
         },
