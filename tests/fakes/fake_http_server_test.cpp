@@ -14,20 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "support/http_get.hpp"
+
 namespace venom::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// curl_global_init is not thread-safe on every build; do it once before any test spawns threads.
-class CurlEnvironment : public ::testing::Environment {
-public:
-    void SetUp() override { ASSERT_EQ(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK); }
-    void TearDown() override { curl_global_cleanup(); }
-};
-
-[[maybe_unused]] ::testing::Environment* const curl_environment =
-    ::testing::AddGlobalTestEnvironment(new CurlEnvironment);
 
 class ScopeExit {
 public:
@@ -40,105 +32,6 @@ private:
     std::function<void()> action_;
 };
 
-struct CurlResult {
-    CURLcode code = CURLE_OK;
-    long status = 0;
-    std::string body;
-    std::string headers; // raw header block, status line included
-    std::string error;   // curl's error buffer
-};
-
-using CurlSetup = std::function<void(CURL*)>;
-// Called from curl's write callback with the body received so far.
-using BodyObserver = std::function<void(const std::string&)>;
-
-// One easy handle, so that successive requests may reuse a keep-alive connection.
-class CurlClient {
-public:
-    CurlClient() : handle_(curl_easy_init()) {
-        if (handle_ == nullptr) {
-            throw std::runtime_error("curl_easy_init failed");
-        }
-    }
-    ~CurlClient() { curl_easy_cleanup(handle_); }
-    CurlClient(const CurlClient&) = delete;
-    CurlClient& operator=(const CurlClient&) = delete;
-
-    CurlResult fetch(const std::string& url, const CurlSetup& setup = {},
-                     BodyObserver observer = {}) {
-        // Reset keeps the connection cache, which the keep-alive test relies on.
-        curl_easy_reset(handle_);
-        Sink sink{{}, std::move(observer)};
-        std::string headers;
-        char error[CURL_ERROR_SIZE] = {};
-        curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
-        // A developer's proxy variables must not route loopback traffic elsewhere.
-        curl_easy_setopt(handle_, CURLOPT_NOPROXY, "*");
-        // Backstop so a broken fake fails a test instead of hanging the suite.
-        curl_easy_setopt(handle_, CURLOPT_TIMEOUT, 30L);
-        curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, &CurlClient::on_body);
-        curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &sink);
-        curl_easy_setopt(handle_, CURLOPT_HEADERFUNCTION, &CurlClient::on_header);
-        curl_easy_setopt(handle_, CURLOPT_HEADERDATA, &headers);
-        curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error);
-        if (setup) {
-            setup(handle_);
-        }
-        CurlResult result;
-        result.code = curl_easy_perform(handle_);
-        curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &result.status);
-        curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
-        result.body = std::move(sink.body);
-        result.headers = std::move(headers);
-        result.error = error;
-        return result;
-    }
-
-private:
-    struct Sink {
-        std::string body;
-        BodyObserver observer;
-    };
-
-    static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-        auto* sink = static_cast<Sink*>(user);
-        sink->body.append(data, size * count);
-        if (sink->observer) {
-            sink->observer(sink->body);
-        }
-        return size * count;
-    }
-
-    static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-        static_cast<std::string*>(user)->append(data, size * count);
-        return size * count;
-    }
-
-    CURL* handle_;
-};
-
-CurlResult fetch(const std::string& url, const CurlSetup& setup = {}, BodyObserver observer = {}) {
-    CurlClient client;
-    return client.fetch(url, setup, std::move(observer));
-}
-
-// curl keeps its own header list alive only by pointer; this owns it for the request.
-class HeaderList {
-public:
-    explicit HeaderList(const std::vector<std::string>& lines) {
-        for (const auto& line : lines) {
-            list_ = curl_slist_append(list_, line.c_str());
-        }
-    }
-    ~HeaderList() { curl_slist_free_all(list_); }
-    HeaderList(const HeaderList&) = delete;
-    HeaderList& operator=(const HeaderList&) = delete;
-    curl_slist* get() const { return list_; }
-
-private:
-    curl_slist* list_ = nullptr;
-};
-
 class FakeHttpServerTest : public ::testing::Test {
 protected:
     void SetUp() override { server_.start(); }
@@ -149,17 +42,16 @@ protected:
 };
 
 TEST_F(FakeHttpServerTest, ServesScriptedJsonRoute) {
-    server_.on("GET", "/api/tags", [](const FakeRequest&) {
-        return FakeResponse::json(200, R"({"models":[]})");
-    });
+    server_.on("GET", "/api/tags",
+               [](const FakeRequest&) { return FakeResponse::json(200, R"({"models":[]})"); });
 
-    const CurlResult result = fetch(url("/api/tags"));
+    const HttpReply result = http_get(url("/api/tags"));
 
     ASSERT_EQ(result.code, CURLE_OK) << result.error;
     EXPECT_EQ(result.status, 200);
     EXPECT_EQ(result.body, R"({"models":[]})");
-    EXPECT_NE(result.headers.find("Content-Type: application/json\r\n"), std::string::npos)
-        << result.headers;
+    EXPECT_NE(result.raw_headers.find("Content-Type: application/json\r\n"), std::string::npos)
+        << result.raw_headers;
     EXPECT_NE(server_.port(), 0);
     EXPECT_EQ(server_.base_url(), "http://127.0.0.1:" + std::to_string(server_.port()));
 }
@@ -168,9 +60,9 @@ TEST_F(FakeHttpServerTest, UnmatchedRequestGets404JsonError) {
     server_.on("GET", "/api/tags",
                [](const FakeRequest&) { return FakeResponse::json(200, "{}"); });
 
-    const CurlResult other_path = fetch(url("/api/tagsX"));
-    const CurlResult other_method =
-        fetch(url("/api/tags"), [](CURL* curl) { curl_easy_setopt(curl, CURLOPT_POSTFIELDS, ""); });
+    const HttpReply other_path = http_get(url("/api/tagsX"));
+    const HttpReply other_method =
+        http_call({.method = "POST", .url = url("/api/tags"), .body = ""});
 
     ASSERT_EQ(other_path.code, CURLE_OK) << other_path.error;
     EXPECT_EQ(other_path.status, 404);
@@ -186,13 +78,13 @@ TEST_F(FakeHttpServerTest, RequestLogCapturesMethodTargetHeadersAndBodyOfPost) {
         // Handlers see the same request the log records.
         return FakeResponse::json(200, R"({"echo":")" + request.body.substr(2, 5) + "\"}");
     });
-    const HeaderList headers({"Content-Type: application/json", "X-Api-Key: secret-1"});
     const std::string body = R"({"model":"llama3","stream":false})";
 
-    const CurlResult result = fetch(url("/api/pull?insecure=true&x=1"), [&](CURL* curl) {
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    });
+    const HttpReply result =
+        http_call({.method = "POST",
+                   .url = url("/api/pull?insecure=true&x=1"),
+                   .headers = {"Content-Type: application/json", "X-Api-Key: secret-1"},
+                   .body = body});
 
     ASSERT_EQ(result.code, CURLE_OK) << result.error;
     EXPECT_EQ(result.status, 200);
@@ -228,16 +120,15 @@ TEST_F(FakeHttpServerTest, NdjsonStreamArrivesInOrderSpacedByDelays) {
                [&](const FakeRequest&) { return FakeResponse::ndjson_stream(lines, delay); });
 
     const auto started = std::chrono::steady_clock::now();
-    const CurlResult result = fetch(url("/api/pull"), [](CURL* curl) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, R"({"model":"llama3"})");
-    });
+    const HttpReply result =
+        http_call({.method = "POST", .url = url("/api/pull"), .body = R"({"model":"llama3"})"});
     const auto elapsed = std::chrono::steady_clock::now() - started;
 
     ASSERT_EQ(result.code, CURLE_OK) << result.error;
     EXPECT_EQ(result.status, 200);
     EXPECT_EQ(result.body, lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n" + lines[3] + "\n");
-    EXPECT_NE(result.headers.find("Content-Type: application/x-ndjson\r\n"), std::string::npos);
-    EXPECT_NE(result.headers.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
+    EXPECT_NE(result.raw_headers.find("Content-Type: application/x-ndjson\r\n"), std::string::npos);
+    EXPECT_NE(result.raw_headers.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
     // The first line is immediate, each later one waits `delay` on the server.
     EXPECT_GE(elapsed, delay * static_cast<int>(lines.size() - 1));
 }
@@ -249,7 +140,7 @@ TEST_F(FakeHttpServerTest, ResetAfterBytesFailsWithReceiveErrorAfterExactlyThose
         return response;
     });
 
-    const CurlResult result = fetch(url("/blob"));
+    const HttpReply result = http_get(url("/blob"));
 
     EXPECT_EQ(result.code, CURLE_RECV_ERROR) << result.error;
     EXPECT_EQ(result.status, 200);
@@ -270,7 +161,7 @@ TEST_F(FakeHttpServerTest, ResetAfterBytesInLargeChunkedStreamDeliversExactlyTho
         return response;
     });
 
-    const CurlResult result = fetch(url("/blob"));
+    const HttpReply result = http_get(url("/blob"));
 
     EXPECT_EQ(result.code, CURLE_RECV_ERROR) << result.error;
     ASSERT_EQ(result.body.size(), reset_at);
@@ -284,11 +175,12 @@ TEST_F(FakeHttpServerTest, StallAfterBytesTripsClientLowSpeedTimeout) {
         return response;
     });
 
-    const CurlResult result = fetch(url("/blob"), [](CURL* curl) {
-        // Below 1 KiB/s for 1 s: the 500 bytes sent first cannot hold the average above that.
-        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 1L);
-    });
+    const HttpReply result = http_call({.url = url("/blob"), .curl_setup = [](CURL* curl) {
+                                            // Below 1 KiB/s for 1 s: the 500 bytes sent first
+                                            // cannot hold the average above that.
+                                            curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+                                            curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 1L);
+                                        }});
 
     EXPECT_EQ(result.code, CURLE_OPERATION_TIMEDOUT) << result.error;
     EXPECT_EQ(result.body.size(), 500u);
@@ -301,7 +193,7 @@ TEST_F(FakeHttpServerTest, ContentLengthLargerThanBodyIsPartialFile) {
         return response;
     });
 
-    const CurlResult result = fetch(url("/blob"));
+    const HttpReply result = http_get(url("/blob"));
 
     EXPECT_EQ(result.code, CURLE_PARTIAL_FILE) << result.error;
     EXPECT_EQ(result.body, "hello");
@@ -313,10 +205,10 @@ TEST_F(FakeHttpServerTest, ContentLengthSmallerThanBodyTruncatesAndConnectionSta
         response.content_length = 5;
         return response;
     });
-    CurlClient client;
+    HttpSession client;
 
-    const CurlResult first = client.fetch(url("/blob"));
-    const CurlResult second = client.fetch(url("/blob"));
+    const HttpReply first = client.call({.url = url("/blob")});
+    const HttpReply second = client.call({.url = url("/blob")});
 
     ASSERT_EQ(first.code, CURLE_OK) << first.error;
     EXPECT_EQ(first.body, "hello");
@@ -332,7 +224,7 @@ TEST_F(FakeHttpServerTest, CloseAfterHeadersIsPartialFile) {
         return response;
     });
 
-    const CurlResult result = fetch(url("/blob"));
+    const HttpReply result = http_get(url("/blob"));
 
     EXPECT_EQ(result.code, CURLE_PARTIAL_FILE) << result.error;
     EXPECT_EQ(result.status, 200);
@@ -340,21 +232,19 @@ TEST_F(FakeHttpServerTest, CloseAfterHeadersIsPartialFile) {
 }
 
 TEST_F(FakeHttpServerTest, RedirectCarriesLocationAndCanBeFollowed) {
-    server_.on("GET", "/org/model/resolve/main/config.json", [](const FakeRequest&) {
-        return FakeResponse::redirect(302, "/cdn/config.json");
-    });
+    server_.on("GET", "/org/model/resolve/main/config.json",
+               [](const FakeRequest&) { return FakeResponse::redirect(302, "/cdn/config.json"); });
     server_.on("GET", "/cdn/config.json",
                [](const FakeRequest&) { return FakeResponse::json(200, R"({"ok":true})"); });
 
-    const CurlResult unfollowed = fetch(url("/org/model/resolve/main/config.json"));
-    const CurlResult followed = fetch(url("/org/model/resolve/main/config.json"), [](CURL* curl) {
-        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    });
+    const HttpReply unfollowed = http_get(url("/org/model/resolve/main/config.json"));
+    const HttpReply followed =
+        http_call({.url = url("/org/model/resolve/main/config.json"), .follow_redirects = true});
 
     ASSERT_EQ(unfollowed.code, CURLE_OK) << unfollowed.error;
     EXPECT_EQ(unfollowed.status, 302);
-    EXPECT_NE(unfollowed.headers.find("Location: /cdn/config.json\r\n"), std::string::npos)
-        << unfollowed.headers;
+    EXPECT_NE(unfollowed.raw_headers.find("Location: /cdn/config.json\r\n"), std::string::npos)
+        << unfollowed.raw_headers;
     ASSERT_EQ(followed.code, CURLE_OK) << followed.error;
     EXPECT_EQ(followed.status, 200);
     EXPECT_EQ(followed.body, R"({"ok":true})");
@@ -372,15 +262,15 @@ TEST_F(FakeHttpServerTest, ServesTwoConcurrentClientsWhileAnotherStreamIsDelayed
 
     std::promise<void> first_chunk_seen;
     std::atomic<bool> slow_finished{false};
-    CurlResult slow_result;
+    HttpReply slow_result;
     std::thread slow_client([&] {
         bool signalled = false;
-        slow_result = fetch(url("/slow"), {}, [&](const std::string& body) {
-            if (!signalled && body == "first\n") {
-                signalled = true;
-                first_chunk_seen.set_value();
-            }
-        });
+        slow_result = http_call({.url = url("/slow"), .on_body = [&](const std::string& body) {
+                                     if (!signalled && body == "first\n") {
+                                         signalled = true;
+                                         first_chunk_seen.set_value();
+                                     }
+                                 }});
         slow_finished = true;
     });
     // Stopping the server is what ends the slow stream, also when an assertion bails out.
@@ -392,10 +282,10 @@ TEST_F(FakeHttpServerTest, ServesTwoConcurrentClientsWhileAnotherStreamIsDelayed
     });
     ASSERT_EQ(first_chunk_seen.get_future().wait_for(10s), std::future_status::ready);
 
-    auto fast_one = std::async(std::launch::async, [&] { return fetch(url("/fast")); });
-    auto fast_two = std::async(std::launch::async, [&] { return fetch(url("/fast")); });
-    const CurlResult one = fast_one.get();
-    const CurlResult two = fast_two.get();
+    auto fast_one = std::async(std::launch::async, [&] { return http_get(url("/fast")); });
+    auto fast_two = std::async(std::launch::async, [&] { return http_get(url("/fast")); });
+    const HttpReply one = fast_one.get();
+    const HttpReply two = fast_two.get();
 
     ASSERT_EQ(one.code, CURLE_OK) << one.error;
     EXPECT_EQ(one.body, R"({"fast":true})");
@@ -409,7 +299,7 @@ TEST_F(FakeHttpServerTest, ServesTwoConcurrentClientsWhileAnotherStreamIsDelayed
     EXPECT_EQ(slow_result.code, CURLE_PARTIAL_FILE) << slow_result.error;
     EXPECT_EQ(slow_result.body, "first\n");
     // A stopped fake refuses connections, which is how a test takes an upstream down.
-    EXPECT_EQ(fetch(url("/fast")).code, CURLE_COULDNT_CONNECT);
+    EXPECT_EQ(http_get(url("/fast")).code, CURLE_COULDNT_CONNECT);
 }
 
 TEST(FakeHttpServerLifetimeTest, DestructorReturnsWhileAClientIsStalledMidResponse) {
@@ -422,15 +312,15 @@ TEST(FakeHttpServerLifetimeTest, DestructorReturnsWhileAClientIsStalledMidRespon
     });
     const std::string blob_url = server->base_url() + "/blob";
     std::promise<void> stalled;
-    CurlResult result;
+    HttpReply result;
     std::thread client([&] {
         bool signalled = false;
-        result = fetch(blob_url, {}, [&](const std::string& body) {
-            if (!signalled && body.size() == 100) {
-                signalled = true;
-                stalled.set_value();
-            }
-        });
+        result = http_call({.url = blob_url, .on_body = [&](const std::string& body) {
+                                if (!signalled && body.size() == 100) {
+                                    signalled = true;
+                                    stalled.set_value();
+                                }
+                            }});
     });
     const ScopeExit join_client([&] {
         server.reset();
@@ -449,19 +339,17 @@ TEST(FakeHttpServerLifetimeTest, DestructorReturnsWhileAClientIsStalledMidRespon
 
 TEST_F(FakeHttpServerTest, KeepAliveReusesConnectionAndConnectionCloseIsHonoured) {
     server_.on("GET", "/ping", [](const FakeRequest&) { return FakeResponse::text(200, "pong"); });
-    CurlClient client;
-    const HeaderList close_header({"Connection: close"});
-    const auto ask_to_close = [&](CURL* curl) {
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, close_header.get());
-    };
+    HttpSession client;
+    const HttpCall ping{.url = url("/ping")};
+    const HttpCall ping_asking_to_close{.url = url("/ping"), .headers = {"Connection: close"}};
 
-    ASSERT_EQ(client.fetch(url("/ping")).code, CURLE_OK);
-    ASSERT_EQ(client.fetch(url("/ping")).code, CURLE_OK);
-    const CurlResult closing = client.fetch(url("/ping"), ask_to_close);
-    ASSERT_EQ(client.fetch(url("/ping")).code, CURLE_OK);
+    ASSERT_EQ(client.call(ping).code, CURLE_OK);
+    ASSERT_EQ(client.call(ping).code, CURLE_OK);
+    const HttpReply closing = client.call(ping_asking_to_close);
+    ASSERT_EQ(client.call(ping).code, CURLE_OK);
 
     ASSERT_EQ(closing.code, CURLE_OK) << closing.error;
-    EXPECT_NE(closing.headers.find("Connection: close\r\n"), std::string::npos);
+    EXPECT_NE(closing.raw_headers.find("Connection: close\r\n"), std::string::npos);
     const std::vector<FakeRequest> requests = server_.requests();
     ASSERT_EQ(requests.size(), 4u);
     EXPECT_EQ(requests[0].connection_id, requests[1].connection_id);
@@ -476,23 +364,23 @@ TEST_F(FakeHttpServerTest, PrefixRoutesLoseToExactOnesAndOnReplacesWhileRunning)
     server_.on("GET", "/api/models/org/exact",
                [](const FakeRequest&) { return FakeResponse::text(200, "exact"); });
 
-    EXPECT_EQ(fetch(url("/api/models/org/name?expand[]=sha")).body, "prefix:org/name");
-    EXPECT_EQ(fetch(url("/api/models/org/exact")).body, "exact");
+    EXPECT_EQ(http_get(url("/api/models/org/name?expand[]=sha")).body, "prefix:org/name");
+    EXPECT_EQ(http_get(url("/api/models/org/exact")).body, "exact");
 
     server_.on("GET", "/api/models/org/exact",
                [](const FakeRequest&) { return FakeResponse::text(200, "replaced"); });
-    EXPECT_EQ(fetch(url("/api/models/org/exact")).body, "replaced");
+    EXPECT_EQ(http_get(url("/api/models/org/exact")).body, "replaced");
 
     // HEAD falls back to the GET route and gets its headers only.
-    const CurlResult head = fetch(url("/api/models/org/exact"),
-                                  [](CURL* curl) { curl_easy_setopt(curl, CURLOPT_NOBODY, 1L); });
+    const HttpReply head = http_call({.method = "HEAD", .url = url("/api/models/org/exact")});
     ASSERT_EQ(head.code, CURLE_OK) << head.error;
     EXPECT_EQ(head.status, 200);
-    EXPECT_NE(head.headers.find("Content-Length: 8\r\n"), std::string::npos) << head.headers;
+    EXPECT_NE(head.raw_headers.find("Content-Length: 8\r\n"), std::string::npos)
+        << head.raw_headers;
     EXPECT_TRUE(head.body.empty());
 
     server_.clear_routes();
-    EXPECT_EQ(fetch(url("/api/models/org/exact")).status, 404);
+    EXPECT_EQ(http_get(url("/api/models/org/exact")).status, 404);
 }
 
 TEST_F(FakeHttpServerTest, ThrowingHandlerBecomes500WithItsMessage) {
@@ -500,7 +388,7 @@ TEST_F(FakeHttpServerTest, ThrowingHandlerBecomes500WithItsMessage) {
         throw std::runtime_error("scripted \"failure\"");
     });
 
-    const CurlResult result = fetch(url("/boom"));
+    const HttpReply result = http_get(url("/boom"));
 
     ASSERT_EQ(result.code, CURLE_OK) << result.error;
     EXPECT_EQ(result.status, 500);
@@ -510,7 +398,7 @@ TEST_F(FakeHttpServerTest, ThrowingHandlerBecomes500WithItsMessage) {
 TEST_F(FakeHttpServerTest, WaitForRequestsIsBounded) {
     EXPECT_FALSE(server_.wait_for_requests(1, 20ms));
 
-    std::thread client([&] { fetch(url("/anything")); });
+    std::thread client([&] { http_get(url("/anything")); });
     const bool arrived = server_.wait_for_requests(1, 10s);
     client.join();
 
@@ -518,5 +406,5 @@ TEST_F(FakeHttpServerTest, WaitForRequestsIsBounded) {
     EXPECT_EQ(server_.request_count("/anything"), 1u);
 }
 
-} // namespace
-} // namespace venom::testing
+}  // namespace
+}  // namespace venom::testing

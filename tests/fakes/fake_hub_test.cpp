@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,127 +19,30 @@
 #include <utility>
 #include <vector>
 
+#include "support/http_get.hpp"
+
 namespace venom::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class CurlEnvironment : public ::testing::Environment {
-public:
-    void SetUp() override { ASSERT_EQ(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK); }
-    void TearDown() override { curl_global_cleanup(); }
-};
-
-[[maybe_unused]] ::testing::Environment* const curl_environment =
-    ::testing::AddGlobalTestEnvironment(new CurlEnvironment);
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-struct Reply {
-    CURLcode code = CURLE_OK;
-    long status = 0;
-    std::string body;
-    std::string headers;  // raw header blocks of every response, redirects included
-    std::string error;
-    std::string effective_url;
-    long port = 0;  // of the last connection
-
-    // The header of the last response, case-insensitively; nullopt when absent.
-    std::optional<std::string> header(std::string_view name) const {
-        const auto last_block = headers.rfind("HTTP/");
-        const std::string block = headers.substr(last_block == std::string::npos ? 0 : last_block);
-        std::size_t start = 0;
-        while (start < block.size()) {
-            auto end = block.find("\r\n", start);
-            if (end == std::string::npos) end = block.size();
-            const std::string line = block.substr(start, end - start);
-            const auto colon = line.find(':');
-            if (colon != std::string::npos && lower(line.substr(0, colon)) == lower(name)) {
-                std::string value = line.substr(colon + 1);
-                value.erase(0, value.find_first_not_of(' '));
-                return value;
-            }
-            start = end + 2;
-        }
-        return std::nullopt;
-    }
-
+// Adds the JSON view of the body that most assertions here use.
+struct Reply : HttpReply {
     json json_body() const { return json::parse(body); }
 };
 
-struct Request {
-    std::string method = "GET";
-    std::string url;
-    std::vector<std::string> headers;
-    bool follow = false;
-    std::function<void(CURL*)> setup;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
-Reply perform(const Request& request) {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) throw std::runtime_error("curl_easy_init failed");
-    curl_slist* header_list = nullptr;
-    for (const std::string& line : request.headers) {
-        header_list = curl_slist_append(header_list, line.c_str());
-    }
-    Reply reply;
-    char error[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    if (request.method == "HEAD") {
-        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    } else if (request.method != "GET") {
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.follow ? 1L : 0L);
-    // Loopback only: a developer's proxy variables must not reroute it.
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    // Backstop so a broken fake fails the test instead of hanging the suite.
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    if (request.setup) request.setup(curl);
-    reply.code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-    char* effective = nullptr;
-    curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
-    if (effective != nullptr) reply.effective_url = effective;
-    curl_easy_getinfo(curl, CURLINFO_PRIMARY_PORT, &reply.port);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(header_list);
-    reply.error = error;
-    return reply;
-}
-
 Reply get(const std::string& url, std::vector<std::string> headers = {}) {
-    return perform(Request{"GET", url, std::move(headers), false, {}});
+    return {http_call({.url = url, .headers = std::move(headers)})};
 }
 
 Reply get_following(const std::string& url, std::vector<std::string> headers = {}) {
-    return perform(Request{"GET", url, std::move(headers), true, {}});
+    return {http_call({.url = url, .headers = std::move(headers), .follow_redirects = true})};
 }
 
 Reply head(const std::string& url, std::vector<std::string> headers = {}, bool follow = false) {
-    return perform(Request{"HEAD", url, std::move(headers), follow, {}});
+    return {http_call(
+        {.method = "HEAD", .url = url, .headers = std::move(headers), .follow_redirects = follow})};
 }
 
 // The URL of a `Link: <url>; rel="next"` header, or nullopt.
@@ -213,24 +115,6 @@ std::map<std::string, std::string> parse_gguf(const std::string& data, std::uint
     }
     return values;
 }
-
-// Aborts a transfer once no body byte has arrived for `limit`: a client's stall detection.
-struct StallWatch {
-    std::chrono::milliseconds limit{200};
-    curl_off_t last_bytes = -1;
-    std::chrono::steady_clock::time_point last_change = std::chrono::steady_clock::now();
-
-    static int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
-        auto* watch = static_cast<StallWatch*>(user);
-        const auto now = std::chrono::steady_clock::now();
-        if (received != watch->last_bytes) {
-            watch->last_bytes = received;
-            watch->last_change = now;
-            return 0;
-        }
-        return now - watch->last_change > watch->limit ? 1 : 0;
-    }
-};
 
 constexpr std::string_view kTransformersId = "acme/chat-0.5b";
 constexpr std::string_view kGgufId = "acme/chat-8b-GGUF";
@@ -848,14 +732,10 @@ TEST_F(FakeHubTest, StallSendsNBytesThenGoesSilent) {
     add_standard_repos();
     const std::string id(kTransformersId);
     hub_.set_fault(id, "model.safetensors", FakeHubFault::stall_after_bytes(4096));
-    StallWatch watch;
 
-    const Reply stalled = perform(
-        Request{"GET", hub_.resolve_url(id, "model.safetensors"), {}, true, [&](CURL* curl) {
-                    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-                    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &StallWatch::on_progress);
-                    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &watch);
-                }});
+    const HttpReply stalled = http_call({.url = hub_.resolve_url(id, "model.safetensors"),
+                                         .abort_when_silent_for = 200ms,
+                                         .follow_redirects = true});
 
     EXPECT_EQ(stalled.code, CURLE_ABORTED_BY_CALLBACK) << stalled.error;
     EXPECT_EQ(stalled.body, hub_.file_content(id, "model.safetensors").substr(0, 4096));

@@ -7,16 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <functional>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "fakes/fake_ollama_library.hpp"
+#include "support/http_get.hpp"
 
 namespace venom::testing {
 namespace {
@@ -24,101 +22,16 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class CurlEnvironment : public ::testing::Environment {
-  public:
-    void SetUp() override { ASSERT_EQ(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK); }
-    void TearDown() override { curl_global_cleanup(); }
-};
-
-[[maybe_unused]] ::testing::Environment* const curl_environment =
-    ::testing::AddGlobalTestEnvironment(new CurlEnvironment);
-
-struct Reply {
-    CURLcode code = CURLE_OK;
-    long status = 0;
-    std::string body;
-    std::string headers;  // raw header block
-    std::string error;
-    // Steady-clock arrival time of each complete '\n'-terminated body line, for stream timing.
-    std::vector<std::chrono::steady_clock::time_point> line_arrivals;
-
-    bool has_header(const std::string& line) const {
-        return headers.find(line + "\r\n") != std::string::npos;
-    }
-};
-
-struct Request {
-    std::string method = "GET";
-    std::string url;
-    std::optional<std::string> body;
-    std::vector<std::string> headers;
-    std::function<void(CURL*)> setup;
-};
-
-struct Sink {
-    std::string body;
-    std::vector<std::chrono::steady_clock::time_point> arrivals;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* sink = static_cast<Sink*>(user);
-    const auto now = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < size * count; ++i) {
-        sink->body += data[i];
-        if (data[i] == '\n') sink->arrivals.push_back(now);
-    }
-    return size * count;
+// Whether the raw header block holds exactly `line` (as "Name: value"), CRLF-terminated.
+bool has_header(const HttpReply& reply, const std::string& line) {
+    return reply.raw_headers.find(line + "\r\n") != std::string::npos;
 }
 
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
-Reply perform(const Request& request) {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) throw std::runtime_error("curl_easy_init failed");
-    curl_slist* header_list = nullptr;
-    for (const std::string& line : request.headers) {
-        header_list = curl_slist_append(header_list, line.c_str());
-    }
-    Sink sink;
-    Reply reply;
-    char error[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    if (request.body) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body->c_str());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body->size()));
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
-    // Loopback only: a developer's proxy variables must not reroute it.
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    // Backstop so a broken fake fails the test instead of hanging the suite.
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.headers);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-    if (request.setup) request.setup(curl);
-    reply.code = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(header_list);
-    reply.body = std::move(sink.body);
-    reply.line_arrivals = std::move(sink.arrivals);
-    reply.error = error;
-    return reply;
-}
-
-Reply get(const std::string& url, std::vector<std::string> headers = {}) {
-    return perform(Request{"GET", url, std::nullopt, std::move(headers), {}});
-}
-
-Reply send_json(const std::string& method, const std::string& url, const json& body) {
-    return perform(Request{method, url, body.dump(), {"Content-Type: application/json"}, {}});
+HttpReply send_json(const std::string& method, const std::string& url, const json& body) {
+    return http_call({.method = method,
+                      .url = url,
+                      .headers = {"Content-Type: application/json"},
+                      .body = body.dump()});
 }
 
 // Every line of an NDJSON body, parsed; a line that is not JSON fails the test.
@@ -181,24 +94,6 @@ bool has_shape(const std::string& text, std::string_view shape) {
 // RFC 3339 in the fake server's local zone with 9 fractional digits, as Ollama writes them.
 constexpr std::string_view kLocalTimestamp = "dddd-dd-ddTdd:dd:dd.ddddddddd-07:00";
 
-// Aborts a transfer once no body byte has arrived for `limit`: a client's stall detection.
-struct StallWatch {
-    std::chrono::milliseconds limit{300};
-    curl_off_t last_bytes = -1;
-    std::chrono::steady_clock::time_point last_change = std::chrono::steady_clock::now();
-
-    static int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
-        auto* watch = static_cast<StallWatch*>(user);
-        const auto now = std::chrono::steady_clock::now();
-        if (received != watch->last_bytes) {
-            watch->last_bytes = received;
-            watch->last_change = now;
-            return 0;
-        }
-        return now - watch->last_change > watch->limit ? 1 : 0;
-    }
-};
-
 // A fast script for tests that care about the lines, not the pace.
 PullScript quick_script() {
     PullScript script;
@@ -208,7 +103,7 @@ PullScript quick_script() {
 }
 
 class FakeOllamaTest : public ::testing::Test {
-  protected:
+protected:
     std::string url(const std::string& path) const { return ollama_.base_url() + path; }
 
     FakeOllama ollama_;
@@ -217,14 +112,14 @@ class FakeOllamaTest : public ::testing::Test {
 // ---- liveness ---------------------------------------------------------------------------------
 
 TEST_F(FakeOllamaTest, RootSaysRunningAsPlainTextAndVersionIsJson) {
-    const Reply root = get(url("/"));
-    const Reply version = get(url("/api/version"));
-    const Reply unknown = get(url("/api/nope"));
+    const HttpReply root = http_get(url("/"));
+    const HttpReply version = http_get(url("/api/version"));
+    const HttpReply unknown = http_get(url("/api/nope"));
 
     ASSERT_EQ(root.code, CURLE_OK) << root.error;
     EXPECT_EQ(root.status, 200);
     EXPECT_EQ(root.body, "Ollama is running");
-    EXPECT_TRUE(root.has_header("Content-Type: text/plain; charset=utf-8")) << root.headers;
+    EXPECT_TRUE(has_header(root, "Content-Type: text/plain; charset=utf-8")) << root.raw_headers;
     EXPECT_EQ(version.status, 200);
     EXPECT_EQ(json::parse(version.body), json({{"version", "0.12.3"}}));
     // gin's plain-text 404, not JSON: a client must not assume every error body parses.
@@ -235,12 +130,12 @@ TEST_F(FakeOllamaTest, RootSaysRunningAsPlainTextAndVersionIsJson) {
 // ---- /api/tags --------------------------------------------------------------------------------
 
 TEST_F(FakeOllamaTest, TagsIsAnEmptyArrayWhenNothingIsInstalled) {
-    const Reply reply = get(url("/api/tags"));
+    const HttpReply reply = http_get(url("/api/tags"));
 
     ASSERT_EQ(reply.code, CURLE_OK) << reply.error;
     EXPECT_EQ(reply.status, 200);
     EXPECT_EQ(reply.body, R"({"models":[]})");
-    EXPECT_TRUE(reply.has_header("Content-Type: application/json; charset=utf-8"));
+    EXPECT_TRUE(has_header(reply, "Content-Type: application/json; charset=utf-8"));
 }
 
 TEST_F(FakeOllamaTest, TagsListsModelsWithOllamaFieldShapesAndNullFamilies) {
@@ -252,8 +147,8 @@ TEST_F(FakeOllamaTest, TagsListsModelsWithOllamaFieldShapesAndNullFamilies) {
     bare.modified_at = "2024-01-01T00:00:00.000000001-07:00";
     ollama_.add_model(bare);
 
-    const Reply reply = get(url("/api/tags"));
-    const Reply head = perform(Request{"HEAD", url("/api/tags"), std::nullopt, {}, {}});
+    const HttpReply reply = http_get(url("/api/tags"));
+    const HttpReply head = http_call({.method = "HEAD", .url = url("/api/tags")});
 
     ASSERT_EQ(reply.status, 200) << reply.body;
     const json models = json::parse(reply.body)["models"];
@@ -288,7 +183,7 @@ TEST_F(FakeOllamaTest, ShowGivesContextLengthUnderArchitectureKeyAndTheTemplate)
     ollama_.add_model(FakeOllamaModel::llama3());
 
     // No tag: the :latest default applies.
-    const Reply reply = send_json("POST", url("/api/show"), {{"model", "llama3"}});
+    const HttpReply reply = send_json("POST", url("/api/show"), {{"model", "llama3"}});
 
     ASSERT_EQ(reply.status, 200) << reply.body;
     // Go escapes <, > and & in JSON strings; the template is where a client meets it.
@@ -321,8 +216,8 @@ TEST_F(FakeOllamaTest, ShowFindsNamesCaseInsensitivelyByLegacyFieldAndCoversPres
     ollama_.add_model(FakeOllamaModel::gemma2());
     ollama_.add_model(FakeOllamaModel::qwen_tools());
 
-    const Reply gemma = send_json("POST", url("/api/show"), {{"name", "GEMMA2:Latest"}});
-    const Reply qwen = send_json("POST", url("/api/show"), {{"model", "library/qwen2.5:7b"}});
+    const HttpReply gemma = send_json("POST", url("/api/show"), {{"name", "GEMMA2:Latest"}});
+    const HttpReply qwen = send_json("POST", url("/api/show"), {{"model", "library/qwen2.5:7b"}});
 
     ASSERT_EQ(gemma.status, 200) << gemma.body;
     const json gemma_show = json::parse(gemma.body);
@@ -342,9 +237,9 @@ TEST_F(FakeOllamaTest, ShowFindsNamesCaseInsensitivelyByLegacyFieldAndCoversPres
 }
 
 TEST_F(FakeOllamaTest, ShowErrorsAreTheRealOnes) {
-    const Reply missing = send_json("POST", url("/api/show"), {{"model", "nope"}});
-    const Reply no_model = send_json("POST", url("/api/show"), json::object());
-    const Reply no_body = perform(Request{"POST", url("/api/show"), std::string(), {}, {}});
+    const HttpReply missing = send_json("POST", url("/api/show"), {{"model", "nope"}});
+    const HttpReply no_model = send_json("POST", url("/api/show"), json::object());
+    const HttpReply no_body = http_call({.method = "POST", .url = url("/api/show"), .body = ""});
 
     EXPECT_EQ(missing.status, 404);
     EXPECT_EQ(missing.body, R"({"error":"model 'nope' not found"})");
@@ -358,15 +253,15 @@ TEST_F(FakeOllamaTest, ShowErrorsAreTheRealOnes) {
 
 TEST_F(FakeOllamaTest, GenerateWithEmptyPromptLoadsAndKeepAliveZeroUnloads) {
     ollama_.add_model(FakeOllamaModel::llama3());
-    EXPECT_EQ(get(url("/api/ps")).body, R"({"models":[]})");
+    EXPECT_EQ(http_get(url("/api/ps")).body, R"({"models":[]})");
 
-    const Reply load = send_json("POST", url("/api/generate"),
-                                 {{"model", "llama3"}, {"prompt", ""}, {"keep_alive", "10m"}});
-    const Reply ps_loaded = get(url("/api/ps"));
+    const HttpReply load = send_json("POST", url("/api/generate"),
+                                     {{"model", "llama3"}, {"prompt", ""}, {"keep_alive", "10m"}});
+    const HttpReply ps_loaded = http_get(url("/api/ps"));
     const std::vector<std::string> loaded_after_load = ollama_.loaded();
-    const Reply unload =
+    const HttpReply unload =
         send_json("POST", url("/api/generate"), {{"model", "llama3"}, {"keep_alive", 0}});
-    const Reply ps_unloaded = get(url("/api/ps"));
+    const HttpReply ps_unloaded = http_get(url("/api/ps"));
 
     ASSERT_EQ(load.status, 200) << load.body;
     const json load_body = json::parse(load.body);
@@ -393,7 +288,7 @@ TEST_F(FakeOllamaTest, GenerateWithEmptyPromptLoadsAndKeepAliveZeroUnloads) {
 }
 
 TEST_F(FakeOllamaTest, GenerateForMissingModelIs404TryPulling) {
-    const Reply reply = send_json("POST", url("/api/generate"), {{"model", "ghost"}});
+    const HttpReply reply = send_json("POST", url("/api/generate"), {{"model", "ghost"}});
 
     EXPECT_EQ(reply.status, 404);
     EXPECT_EQ(reply.body, R"({"error":"model \"ghost\" not found, try pulling it first"})");
@@ -405,7 +300,7 @@ TEST_F(FakeOllamaTest, SetLoadedShowsInPsAndRejectsUnknownModels) {
     ollama_.add_model(FakeOllamaModel::qwen_tools());
 
     ollama_.set_loaded({"gemma2", "qwen2.5:7b"});
-    const json ps = json::parse(get(url("/api/ps")).body)["models"];
+    const json ps = json::parse(http_get(url("/api/ps")).body)["models"];
 
     ASSERT_EQ(ps.size(), 2u);
     EXPECT_EQ(ps[0]["name"], "gemma2:latest");
@@ -421,9 +316,9 @@ TEST_F(FakeOllamaTest, DeleteTakesAJsonBodyRemovesTheModelAndItsLoad) {
     ollama_.add_model(FakeOllamaModel::gemma2());
     ollama_.set_loaded({"llama3"});
 
-    const Reply deleted = send_json("DELETE", url("/api/delete"), {{"model", "llama3:latest"}});
-    const Reply again = send_json("DELETE", url("/api/delete"), {{"model", "llama3:latest"}});
-    const Reply no_body = perform(Request{"DELETE", url("/api/delete"), std::nullopt, {}, {}});
+    const HttpReply deleted = send_json("DELETE", url("/api/delete"), {{"model", "llama3:latest"}});
+    const HttpReply again = send_json("DELETE", url("/api/delete"), {{"model", "llama3:latest"}});
+    const HttpReply no_body = http_call({.method = "DELETE", .url = url("/api/delete")});
 
     ASSERT_EQ(deleted.code, CURLE_OK) << deleted.error;
     EXPECT_EQ(deleted.status, 200);
@@ -431,7 +326,7 @@ TEST_F(FakeOllamaTest, DeleteTakesAJsonBodyRemovesTheModelAndItsLoad) {
     EXPECT_FALSE(ollama_.has_model("llama3"));
     EXPECT_TRUE(ollama_.has_model("gemma2"));
     EXPECT_TRUE(ollama_.loaded().empty());
-    EXPECT_EQ(json::parse(get(url("/api/tags")).body)["models"].size(), 1u);
+    EXPECT_EQ(json::parse(http_get(url("/api/tags")).body)["models"].size(), 1u);
     EXPECT_EQ(again.status, 404);
     EXPECT_EQ(again.body, R"({"error":"model 'llama3:latest' not found"})");
     EXPECT_EQ(no_body.status, 400);
@@ -458,13 +353,26 @@ TEST_F(FakeOllamaTest, PullStreamsChunkedNdjsonLayerByLayerOverAboutASecond) {
     ASSERT_LE(script.duration(), 1500ms);
     ollama_.script_pull("llama3", script);
 
-    const Reply reply =
-        send_json("POST", url("/api/pull"), {{"model", "llama3"}, {"stream", true}});
+    // Steady-clock arrival time of each complete '\n'-terminated body line, for stream timing.
+    std::vector<std::chrono::steady_clock::time_point> line_arrivals;
+    std::size_t scanned = 0;
+    const HttpReply reply = http_call({.method = "POST",
+                                       .url = url("/api/pull"),
+                                       .headers = {"Content-Type: application/json"},
+                                       .body = json({{"model", "llama3"}, {"stream", true}}).dump(),
+                                       .on_body = [&](const std::string& body) {
+                                           const auto now = std::chrono::steady_clock::now();
+                                           for (; scanned < body.size(); ++scanned) {
+                                               if (body[scanned] == '\n') {
+                                                   line_arrivals.push_back(now);
+                                               }
+                                           }
+                                       }});
 
     ASSERT_EQ(reply.code, CURLE_OK) << reply.error;
     EXPECT_EQ(reply.status, 200);
-    EXPECT_TRUE(reply.has_header("Content-Type: application/x-ndjson")) << reply.headers;
-    EXPECT_TRUE(reply.has_header("Transfer-Encoding: chunked")) << reply.headers;
+    EXPECT_TRUE(has_header(reply, "Content-Type: application/x-ndjson")) << reply.raw_headers;
+    EXPECT_TRUE(has_header(reply, "Transfer-Encoding: chunked")) << reply.raw_headers;
     const std::vector<json> lines = ndjson_lines(reply.body);
     const std::size_t per_layer = 1 + static_cast<std::size_t>(script.ticks_per_layer);
     ASSERT_EQ(lines.size(), 1 + script.layers.size() * per_layer + 3);
@@ -491,12 +399,12 @@ TEST_F(FakeOllamaTest, PullStreamsChunkedNdjsonLayerByLayerOverAboutASecond) {
               (std::vector<std::string>{"verifying sha256 digest", "writing manifest", "success"}));
 
     // Lines arrive spread over the scripted time, not in one burst at the end.
-    ASSERT_EQ(reply.line_arrivals.size(), lines.size());
-    EXPECT_GE(reply.line_arrivals.back() - reply.line_arrivals.front(), script.duration() / 2);
+    ASSERT_EQ(line_arrivals.size(), lines.size());
+    EXPECT_GE(line_arrivals.back() - line_arrivals.front(), script.duration() / 2);
 
     // Reading "success" means the model is in the store.
     EXPECT_TRUE(ollama_.has_model("llama3:latest"));
-    const json tags = json::parse(get(url("/api/tags")).body)["models"];
+    const json tags = json::parse(http_get(url("/api/tags")).body)["models"];
     ASSERT_EQ(tags.size(), 1u);
     EXPECT_EQ(tags[0]["name"], "llama3:latest");
     EXPECT_EQ(ollama_.pull_count("LLAMA3"), 1u);
@@ -508,7 +416,7 @@ TEST_F(FakeOllamaTest, PulledModelWithoutScriptedModelIsNamedAsRequestedAndSized
     script.layers = {{std::string(64, 'a'), 1000, false}, {std::string(64, 'b'), 24, false}};
     ollama_.script_pull("tinyllama", script);
 
-    const Reply reply = send_json("POST", url("/api/pull"), {{"name", "tinyllama"}});
+    const HttpReply reply = send_json("POST", url("/api/pull"), {{"name", "tinyllama"}});
 
     ASSERT_EQ(reply.status, 200) << reply.body;
     EXPECT_EQ(statuses(ndjson_lines(reply.body)).back(), "success");
@@ -536,8 +444,8 @@ TEST_F(FakeOllamaTest, LayerAlreadyOnDiskIsOneCompleteLine) {
 }
 
 TEST_F(FakeOllamaTest, UnscriptedPullIsManifestNotFoundInsideA200Stream) {
-    const Reply streamed = send_json("POST", url("/api/pull"), {{"model", "nosuch:7b"}});
-    const Reply buffered =
+    const HttpReply streamed = send_json("POST", url("/api/pull"), {{"model", "nosuch:7b"}});
+    const HttpReply buffered =
         send_json("POST", url("/api/pull"), {{"model", "nosuch:7b"}, {"stream", false}});
 
     ASSERT_EQ(streamed.code, CURLE_OK) << streamed.error;
@@ -556,7 +464,7 @@ TEST_F(FakeOllamaTest, ErrorLineMidStreamKeepsStatus200AndAddsNothing) {
     script.error_after_layer = PullErrorLine{1, "max retries exceeded: unexpected EOF"};
     ollama_.script_pull("llama3", script);
 
-    const Reply reply = send_json("POST", url("/api/pull"), {{"model", "llama3"}});
+    const HttpReply reply = send_json("POST", url("/api/pull"), {{"model", "llama3"}});
 
     ASSERT_EQ(reply.code, CURLE_OK) << reply.error;
     EXPECT_EQ(reply.status, 200);
@@ -573,11 +481,11 @@ TEST_F(FakeOllamaTest, StatusBeforeStreamIsAPlainJsonError) {
     script.status_before_stream = PullHttpError{404, "model 'llama9' not found"};
     ollama_.script_pull("llama9", script);
 
-    const Reply reply = send_json("POST", url("/api/pull"), {{"model", "llama9"}});
+    const HttpReply reply = send_json("POST", url("/api/pull"), {{"model", "llama9"}});
 
     EXPECT_EQ(reply.status, 404);
-    EXPECT_TRUE(reply.has_header("Content-Type: application/json; charset=utf-8"));
-    EXPECT_FALSE(reply.has_header("Transfer-Encoding: chunked"));
+    EXPECT_TRUE(has_header(reply, "Content-Type: application/json; charset=utf-8"));
+    EXPECT_FALSE(has_header(reply, "Transfer-Encoding: chunked"));
     EXPECT_EQ(reply.body, R"({"error":"model 'llama9' not found"})");
 }
 
@@ -588,13 +496,10 @@ TEST_F(FakeOllamaTest, StallAfterLayerKeepsTheConnectionOpenAndSilent) {
 
     // The client's own stall detection is what ends this request: it gives up after 300 ms
     // without a body byte. (curl's LOW_SPEED_* averages over seconds and would take ~7 s.)
-    StallWatch watch;
-    const Reply reply = perform(
-        Request{"POST", url("/api/pull"), R"({"model":"llama3"})", {}, [&watch](CURL* curl) {
-                    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-                    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &StallWatch::on_progress);
-                    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &watch);
-                }});
+    const HttpReply reply = http_call({.method = "POST",
+                                       .url = url("/api/pull"),
+                                       .body = R"({"model":"llama3"})",
+                                       .abort_when_silent_for = 300ms});
 
     EXPECT_EQ(reply.code, CURLE_ABORTED_BY_CALLBACK) << reply.error;
     EXPECT_EQ(reply.status, 200);
@@ -609,7 +514,7 @@ TEST_F(FakeOllamaTest, ResetAfterLayerAbortsTheConnectionAfterWholeLines) {
     script.reset_after_layer = 2;
     ollama_.script_pull("llama3", script);
 
-    const Reply reply = send_json("POST", url("/api/pull"), {{"model", "llama3"}});
+    const HttpReply reply = send_json("POST", url("/api/pull"), {{"model", "llama3"}});
 
     EXPECT_EQ(reply.code, CURLE_RECV_ERROR) << reply.error;
     const std::vector<json> lines = ndjson_lines(reply.body);
@@ -623,7 +528,7 @@ TEST_F(FakeOllamaTest, StreamCanEndAfterWritingManifestWithoutSuccess) {
     script.end_without_success = true;
     ollama_.script_pull("llama3", script);
 
-    const Reply reply = send_json("POST", url("/api/pull"), {{"model", "llama3"}});
+    const HttpReply reply = send_json("POST", url("/api/pull"), {{"model", "llama3"}});
 
     ASSERT_EQ(reply.code, CURLE_OK) << reply.error;
     EXPECT_EQ(reply.status, 200);
@@ -637,8 +542,10 @@ TEST_F(FakeOllamaTest, NonStreamingPullAnswersOnceWithSuccessOr500) {
     failing.error_after_layer = PullErrorLine{2, "digest mismatch, file must be downloaded again"};
     ollama_.script_pull("broken", failing);
 
-    const Reply ok = send_json("POST", url("/api/pull"), {{"model", "llama3"}, {"stream", false}});
-    const Reply bad = send_json("POST", url("/api/pull"), {{"model", "broken"}, {"stream", false}});
+    const HttpReply ok =
+        send_json("POST", url("/api/pull"), {{"model", "llama3"}, {"stream", false}});
+    const HttpReply bad =
+        send_json("POST", url("/api/pull"), {{"model", "broken"}, {"stream", false}});
 
     EXPECT_EQ(ok.status, 200);
     EXPECT_EQ(ok.body, R"({"status":"success"})");
@@ -651,15 +558,15 @@ TEST_F(FakeOllamaTest, NonStreamingPullAnswersOnceWithSuccessOr500) {
 TEST_F(FakeOllamaTest, StoppedServerRefusesConnections) {
     ollama_.server().stop();
 
-    const Reply reply = get(url("/api/tags"));
+    const HttpReply reply = http_get(url("/api/tags"));
 
     EXPECT_EQ(reply.code, CURLE_COULDNT_CONNECT) << reply.error;
 }
 
 TEST_F(FakeOllamaTest, OpenAiModelListIsNullWhenEmpty) {
-    EXPECT_EQ(get(url("/v1/models")).body, R"({"object":"list","data":null})");
+    EXPECT_EQ(http_get(url("/v1/models")).body, R"({"object":"list","data":null})");
     ollama_.add_model(FakeOllamaModel::llama3());
-    const json listed = json::parse(get(url("/v1/models")).body);
+    const json listed = json::parse(http_get(url("/v1/models")).body);
     EXPECT_EQ(listed["data"][0]["id"], "llama3:latest");
     EXPECT_EQ(listed["data"][0]["owned_by"], "library");
 }
@@ -667,7 +574,7 @@ TEST_F(FakeOllamaTest, OpenAiModelListIsNullWhenEmpty) {
 // ---- FakeOllamaLibrary ------------------------------------------------------------------------
 
 class FakeOllamaLibraryTest : public ::testing::Test {
-  protected:
+protected:
     std::string url(const std::string& target) const { return library_.base_url() + target; }
 
     static std::vector<std::string> slugs(const std::string& html) {
@@ -678,11 +585,11 @@ class FakeOllamaLibraryTest : public ::testing::Test {
 };
 
 TEST_F(FakeOllamaLibraryTest, LibraryIsAFullDocumentWithMarkerAttributes) {
-    const Reply reply = get(url("/library"));
+    const HttpReply reply = http_get(url("/library"));
 
     ASSERT_EQ(reply.code, CURLE_OK) << reply.error;
     EXPECT_EQ(reply.status, 200);
-    EXPECT_TRUE(reply.has_header("Content-Type: text/html; charset=utf-8"));
+    EXPECT_TRUE(has_header(reply, "Content-Type: text/html; charset=utf-8"));
     const std::string& html = reply.body;
     EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
     for (const char* piece :
@@ -718,10 +625,10 @@ TEST_F(FakeOllamaLibraryTest, PopularOrderFollowsPullCountsOrTheScriptedOrder) {
         {"delta", "fourth", {}, {"1b"}, "812.4K", 1, "4 days ago", ""},
     });
 
-    const Reply by_default = get(url("/library"));
-    const Reply by_count = get(url("/library?sort=popular"));
+    const HttpReply by_default = http_get(url("/library"));
+    const HttpReply by_count = http_get(url("/library?sort=popular"));
     library_.set_popular_order({"delta", "alpha"});
-    const Reply scripted = get(url("/library?sort=popular"));
+    const HttpReply scripted = http_get(url("/library?sort=popular"));
 
     EXPECT_EQ(slugs(by_default.body),
               (std::vector<std::string>{"alpha", "beta", "gamma", "delta"}));
@@ -731,10 +638,10 @@ TEST_F(FakeOllamaLibraryTest, PopularOrderFollowsPullCountsOrTheScriptedOrder) {
 }
 
 TEST_F(FakeOllamaLibraryTest, SearchFiltersCaseInsensitivelyAndIncludesCommunityModels) {
-    const Reply deepseek = get(url("/search?q=DeepSeek"));
-    const Reply by_description = get(url("/search?q=smart+HOMES"));
-    const Reply by_capability = get(url("/search?c=vision"));
-    const Reply nothing = get(url("/search?q=zzz%20none"));
+    const HttpReply deepseek = http_get(url("/search?q=DeepSeek"));
+    const HttpReply by_description = http_get(url("/search?q=smart+HOMES"));
+    const HttpReply by_capability = http_get(url("/search?c=vision"));
+    const HttpReply nothing = http_get(url("/search?q=zzz%20none"));
 
     ASSERT_EQ(deepseek.status, 200);
     EXPECT_EQ(slugs(deepseek.body),
@@ -749,7 +656,7 @@ TEST_F(FakeOllamaLibraryTest, SearchFiltersCaseInsensitivelyAndIncludesCommunity
 }
 
 TEST_F(FakeOllamaLibraryTest, HtmxRequestGetsOnlyTheResultFragment) {
-    const Reply reply = get(url("/library?sort=popular"), {"HX-Request: true"});
+    const HttpReply reply = http_get(url("/library?sort=popular"), {"HX-Request: true"});
 
     ASSERT_EQ(reply.status, 200);
     EXPECT_EQ(reply.body.find("<html"), std::string::npos);
@@ -760,14 +667,14 @@ TEST_F(FakeOllamaLibraryTest, HtmxRequestGetsOnlyTheResultFragment) {
 
 TEST_F(FakeOllamaLibraryTest, FailureModeAnswersAnHtmlErrorUntilRecovered) {
     library_.fail_with(503);
-    const Reply library = get(url("/library?sort=popular"));
-    const Reply search = get(url("/search?q=llama"));
+    const HttpReply library = http_get(url("/library?sort=popular"));
+    const HttpReply search = http_get(url("/search?q=llama"));
     library_.recover();
-    const Reply recovered = get(url("/library"));
+    const HttpReply recovered = http_get(url("/library"));
 
     EXPECT_EQ(library.status, 503);
-    EXPECT_TRUE(library.has_header("Content-Type: text/html; charset=utf-8"));
-    EXPECT_TRUE(library.has_header("Retry-After: 30"));
+    EXPECT_TRUE(has_header(library, "Content-Type: text/html; charset=utf-8"));
+    EXPECT_TRUE(has_header(library, "Retry-After: 30"));
     EXPECT_NE(library.body.find("503 Service Unavailable"), std::string::npos);
     EXPECT_EQ(library.body.find("x-test-model"), std::string::npos);
     EXPECT_EQ(search.status, 503);
