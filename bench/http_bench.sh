@@ -116,6 +116,13 @@ write_operations() {
 }
 
 write_operations "$data_dir/operations.json"
+# An active runtime with a last model on each, so GET /system/llm-servers/active (which the web
+# panel polls every 5-10 s) answers in full: payload, config_hash, last models.
+cat >"$data_dir/runtime.json" <<'JSON'
+{"active_runtime": "ollama", "active_model": "llama3:latest",
+ "last_model": {"ollama": "llama3:latest", "vllm": "Qwen/Qwen2.5-0.5B-Instruct"},
+ "vllm_model_path": null, "vllm_served_model_name": null}
+JSON
 
 load_before="$(cpu_busy_pct)% cpu busy"
 if [ "${load_before%%%*}" -gt 20 ]; then
@@ -205,6 +212,7 @@ parse_wrk() {
 run_wrk bare "http://127.0.0.1:$bare_port/"
 run_wrk health "http://127.0.0.1:$venomd_port/api/v1/health"
 run_wrk operations "$ops_url"
+run_wrk active_server "http://127.0.0.1:$venomd_port/api/v1/system/llm-servers/active"
 
 venomd_after_kb=$(rss_kb "$venomd_pid")
 bare_after_kb=$(rss_kb "$bare_pid")
@@ -249,6 +257,7 @@ printf '%-34s %9s %8s %8s %8s %7s  %s\n' endpoint req/s "p50 ms" "p99 ms" "vs ba
 row "bare /" "$work_dir/bare.wrk" 0
 row "venomd /api/v1/health" "$work_dir/health.wrk" 1 || missed=1
 row "venomd /api/v1/models/operations" "$work_dir/operations.wrk" 1 || missed=1
+row "venomd .../llm-servers/active" "$work_dir/active_server.wrk" 1 || missed=1
 echo "targets: >= 70% of bare req/s, p50 < 1 ms, p99 < 5 ms, no errors (DESIGN.md)"
 echo "operations response: $ops_count operation objects, $ops_bytes bytes"
 echo
