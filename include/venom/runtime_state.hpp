@@ -3,6 +3,8 @@
 // <data>/runtime.json and rendered as <data>/llm-runtime.env for systemd EnvironmentFile= and
 // the service scripts (DESIGN.md "Data on disk").
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -31,6 +33,8 @@ public:
 
     // Thread-safe snapshot, no I/O.
     RuntimeState current() const;
+    // Changes whenever the state does, so answers built from it can be reused until then.
+    std::uint64_t version() const { return version_.load(); }
 
     // Records `model` as active on `runtime` (and as that runtime's last model), writing
     // runtime.json and llm-runtime.env durably before the change becomes visible. For vllm,
@@ -52,6 +56,7 @@ private:
     mutable std::mutex mutex_;
     std::mutex write_mutex_;
     RuntimeState state_;
+    std::atomic<std::uint64_t> version_{0};
 };
 
 }  // namespace venom

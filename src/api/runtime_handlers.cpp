@@ -165,7 +165,18 @@ json runtime_target(Services& services, const std::string& runtime, const Runtim
 }  // namespace
 
 HttpResponse get_active_llm_server(const ApiRequest&, Services& services) {
-    return json_response(200, active_summary(services));
+    CachedAnswer& cached = services.active_server_answer;
+    // Versions read before the answer is built: a change meanwhile only makes the next poll
+    // rebuild it again.
+    const std::pair key{services.runtime_state.version(), services.switcher.version()};
+    std::lock_guard lock(cached.mutex);
+    if (cached.key != key) {
+        cached.body = json_response(200, active_summary(services)).body;
+        cached.key = key;
+    }
+    HttpResponse response;
+    response.body = cached.body;
+    return response;
 }
 
 void set_active_llm_server(const ApiRequest& request, Services& services, Respond respond) {

@@ -2,7 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include <regex>
+#include <optional>
+#include <utility>
 
 #include "api/json_response.hpp"
 
@@ -28,6 +29,36 @@ std::string sha256_hex(const std::string& text) {
         out += hex[digest[i] & 15];
     }
     return out;
+}
+
+// Host and port of "scheme://host[:port]/..." (the scheme's port when none is given); nullopt
+// for anything else. A hand-rolled split: this runs on every poll of the panel.
+std::optional<std::pair<std::string, int>> split_authority(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos || scheme_end == 0) return std::nullopt;
+    const std::string scheme = lower(url.substr(0, scheme_end));
+    const auto start = scheme_end + 3;
+    const auto end = url.find_first_of("/?#", start);
+    const std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+    std::string host = authority;
+    std::string port;
+    if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
+        const auto close = authority.find(']');
+        if (close == std::string::npos) return std::nullopt;
+        host = authority.substr(1, close - 1);
+        if (close + 1 < authority.size() && authority[close + 1] == ':') {
+            port = authority.substr(close + 2);
+        }
+    } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (host.empty()) return std::nullopt;
+    if (port.empty()) return std::pair{host, scheme == "https" ? 443 : 80};
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    return std::pair{host, std::stoi(port)};
 }
 
 bool is_cloud(const std::string& runtime) {
@@ -58,16 +89,11 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
     const std::string& runtime = *state.active_runtime;
     const std::string model = state.active_model.value_or("");
     const std::string endpoint = runtime_endpoint(runtime, services);
-    static const std::regex authority(
-        R"(^[a-zA-Z][a-zA-Z0-9+.-]*://(\[[^\]]+\]|[^:/?#]+)(:(\d+))?)");
-    std::smatch m;
     std::string host_port = endpoint;
-    if (std::regex_search(endpoint, m, authority)) {
-        payload["endpoint_host"] = m[1].str();
-        int port = m[3].matched ? std::stoi(m[3].str())
-                                : (lower(endpoint).rfind("https:", 0) == 0 ? 443 : 80);
-        payload["endpoint_port"] = port;
-        host_port = m[1].str() + ":" + std::to_string(port);
+    if (auto parts = split_authority(endpoint)) {
+        payload["endpoint_host"] = parts->first;
+        payload["endpoint_port"] = parts->second;
+        host_port = parts->first + ":" + std::to_string(parts->second);
     }
     payload["endpoint"] = endpoint.empty() ? json(nullptr) : json(endpoint);
     payload["service_type"] = is_cloud(runtime) ? runtime : "local";

@@ -1,7 +1,11 @@
 #pragma once
 // What handlers may use: references to the daemon's long-lived parts, wired by the daemon.
 
+#include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cloud/cloud_catalog.hpp"
@@ -19,6 +23,13 @@ namespace venom::api {
 
 using CatalogCache = TtlCache<std::vector<CatalogEntry>>;
 
+// A serialized answer kept until what it was built from changes (`key`).
+struct CachedAnswer {
+    std::mutex mutex;
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> key;
+    std::string body;
+};
+
 struct Services {
     ModelRegistry& registry;
     OperationQueue& operations;
@@ -32,6 +43,9 @@ struct Services {
     const Config& config;
     std::string version;
     std::vector<std::string> warnings;  // problems found at start-up, shown by /health
+    // GET /system/llm-servers/active, which the web panel polls: rebuilt only when the runtime
+    // state or a switch changes.
+    CachedAnswer active_server_answer{};
 };
 
 }  // namespace venom::api

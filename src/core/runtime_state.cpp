@@ -72,6 +72,7 @@ std::optional<std::string> RuntimeStateStore::load() {
     }
     std::lock_guard lock(mutex_);
     state_ = std::move(loaded);
+    ++version_;
     return std::nullopt;
 }
 
@@ -113,6 +114,7 @@ Result<void> RuntimeStateStore::commit(RuntimeState next) {
     }
     std::lock_guard lock(mutex_);
     state_ = std::move(next);
+    ++version_;
     return {};
 }
 

@@ -92,12 +92,14 @@ bool RuntimeSwitcher::enter(const std::string& target, const std::string& model)
     std::lock_guard lock(mutex_);
     if (gate_.in_progress) return false;
     gate_ = {true, target, model, format_rfc3339(clock_.now())};
+    ++version_;
     return true;
 }
 
 void RuntimeSwitcher::leave() {
     std::lock_guard lock(mutex_);
     gate_ = {};
+    ++version_;
 }
 
 SwitchGate RuntimeSwitcher::gate() const {
@@ -114,6 +116,7 @@ void RuntimeSwitcher::record(const SwitchReport& report) {
     std::lock_guard lock(mutex_);
     last_ = SwitchEvent{report.runtime, report.model, report.previous_runtime.value_or(""),
                         format_rfc3339(clock_.now())};
+    ++version_;
     logger("runtime")->info("switched runtime={} model={} from={}", report.runtime, report.model,
                             report.previous_runtime.value_or("none"));
 }

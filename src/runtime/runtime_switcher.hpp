@@ -4,7 +4,9 @@
 // model; or a cloud runtime (OpenAI, Gemini) with a model from its catalog. One switch at a
 // time. A switch that fails puts back what it stopped and leaves runtime.json as it was.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -73,6 +75,8 @@ public:
 
     SwitchGate gate() const;
     std::optional<SwitchEvent> last_switch() const;
+    // Changes whenever gate() or last_switch() does. Thread-safe.
+    std::uint64_t version() const { return version_.load(); }
 
 private:
     class GateHold;
@@ -91,6 +95,7 @@ private:
     mutable std::mutex mutex_;  // guards gate_ and last_
     SwitchGate gate_;
     std::optional<SwitchEvent> last_;
+    std::atomic<std::uint64_t> version_{0};
 };
 
 // Ollama names "llama3" and "llama3:latest" are the same model; compared case-insensitively.

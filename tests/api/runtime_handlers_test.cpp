@@ -105,6 +105,12 @@ TEST_F(RuntimeHandlersTest, ActiveRuntimeIsNullUntilOneIsChosenThenCarriesItsHas
     EXPECT_NE(two["config_hash"], hash);  // another model, another hash
     EXPECT_EQ(two["last_models"]["ollama"], "gemma2:2b");
     EXPECT_EQ(two["last_models"]["vllm"], "");
+
+    // The answer is kept between polls, but never past a change of the state.
+    ASSERT_TRUE(runtime_state_.set_active("ollama", "phi3:mini").ok());
+    json three = body_of(call("GET", "/api/v1/system/llm-servers/active"));
+    EXPECT_EQ(three["active_model"], "phi3:mini");
+    EXPECT_EQ(three["last_models"]["ollama"], "phi3:mini");
 }
 
 TEST_F(RuntimeHandlersTest, ModelSwitchNeedsAnActiveRuntime) {
