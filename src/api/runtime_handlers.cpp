@@ -10,19 +10,12 @@
 #include "api/pool_task.hpp"
 #include "api/request_body.hpp"
 #include "api/runtime_payload.hpp"
+#include "venom/text.hpp"
 
 namespace venom::api {
 namespace {
 
 using nlohmann::json;
-
-std::string lower_trimmed(std::string s) {
-    const char* space = " \t\r\n";
-    s.erase(0, s.find_first_not_of(space));
-    s.erase(s.find_last_not_of(space) + 1);
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 bool is_local(const std::string& runtime) {
     return runtime == "ollama" || runtime == "vllm";
@@ -186,7 +179,7 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
     if (!server) return respond(error_response(server.error()));
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
-    const std::string name = lower_trimmed(*server);
+    const std::string name = to_lower(trim(*server));
     if (!services.controller.find(name)) {
         return respond(error_response(404, "unknown_server",
                                       "Unknown LLM server '" + *server +
@@ -215,7 +208,7 @@ void set_active_llm_runtime(const ApiRequest& request, Services& services, Respo
     if (!provider) return respond(error_response(provider.error()));
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
-    std::string runtime = lower_trimmed(*provider);
+    std::string runtime = to_lower(trim(*provider));
     if (auto cloud = cloud::CloudCatalog::normalize_provider(runtime)) runtime = *cloud;
     if (!is_local(runtime) && runtime != "openai" && runtime != "google") {
         return respond(error_response(400, "unknown_provider",
@@ -285,7 +278,7 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
     if (!name) return respond(error_response(name.error()));
     auto runtime = required_string(*body, "runtime");
     if (!runtime) return respond(error_response(runtime.error()));
-    std::string target = lower_trimmed(*runtime);
+    std::string target = to_lower(trim(*runtime));
     if (auto cloud = cloud::CloudCatalog::normalize_provider(target)) target = *cloud;
     if (!is_local(target) && target != "openai" && target != "google") {
         return respond(error_response(

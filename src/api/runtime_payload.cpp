@@ -6,17 +6,13 @@
 #include <utility>
 
 #include "api/json_response.hpp"
+#include "venom/text.hpp"
 
 namespace venom::api {
 
 using nlohmann::json;
 
 namespace {
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string sha256_hex(const std::string& text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -36,7 +32,7 @@ std::string sha256_hex(const std::string& text) {
 std::optional<std::pair<std::string, int>> split_authority(const std::string& url) {
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string::npos || scheme_end == 0) return std::nullopt;
-    const std::string scheme = lower(url.substr(0, scheme_end));
+    const std::string scheme = to_lower(url.substr(0, scheme_end));
     const auto start = scheme_end + 3;
     const auto end = url.find_first_of("/?#", start);
     const std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
@@ -103,7 +99,7 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
     payload["label"] = (short_model.empty() ? "?" : short_model) + " · " + runtime + " @ " +
                        (host_port.empty() ? "local" : host_port);
     payload["config_hash"] =
-        sha256_hex(lower(runtime + "|" + endpoint + "|" + model)).substr(0, 12);
+        sha256_hex(to_lower(runtime + "|" + endpoint + "|" + model)).substr(0, 12);
     payload["runtime_id"] = runtime + "@" + (endpoint.empty() ? "local" : endpoint);
     return payload;
 }

@@ -5,21 +5,12 @@
 
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
+#include "venom/text.hpp"
 
 namespace venom::cloud {
 namespace {
 
 using nlohmann::json;
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string strip_slash(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
 
 bool starts_with(const std::string& s, const std::string& prefix) {
     return s.rfind(prefix, 0) == 0;
@@ -45,7 +36,7 @@ CloudCatalog::CloudCatalog(Options options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
 std::optional<std::string> CloudCatalog::normalize_provider(const std::string& name) {
-    const std::string n = lower(name);
+    const std::string n = to_lower(name);
     if (n == "openai") return "openai";
     if (n == "google" || n == "gem" || n == "google-gemini" || n == "gemini") return "google";
     return std::nullopt;
@@ -61,7 +52,7 @@ std::string CloudCatalog::key_variable(const std::string& provider) {
 }
 
 std::string CloudCatalog::endpoint(const std::string& provider) const {
-    return strip_slash(provider == "openai" ? options_.openai_base_url : options_.gemini_base_url);
+    return strip_trailing_slashes(provider == "openai" ? options_.openai_base_url : options_.gemini_base_url);
 }
 
 bool CloudCatalog::has_key(const std::string& provider) const {
@@ -250,7 +241,7 @@ Result<CloudModel> CloudCatalog::resolve(const std::string& provider_name,
     }
     CloudModelList list = models(*provider);
     if (list.key_rejected) return make_error(400, "api_key_rejected", *list.error);
-    const std::string wanted = lower(starts_with(model, "models/") ? model.substr(7) : model);
+    const std::string wanted = to_lower(starts_with(model, "models/") ? model.substr(7) : model);
     if (wanted.empty()) {
         // The provider's usual default when it is offered, else the first model listed.
         const std::string preferred = fallback_models(*provider).front().id;
@@ -260,8 +251,8 @@ Result<CloudModel> CloudCatalog::resolve(const std::string& provider_name,
         return list.models.front();  // never empty: live lists without models fall back
     }
     for (const auto& m : list.models) {
-        if (lower(m.id) == wanted || lower(m.name) == wanted ||
-            (m.alias && lower(*m.alias) == wanted)) {
+        if (to_lower(m.id) == wanted || to_lower(m.name) == wanted ||
+            (m.alias && to_lower(*m.alias) == wanted)) {
             return m;
         }
     }

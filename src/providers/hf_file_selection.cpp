@@ -5,13 +5,10 @@
 #include <algorithm>
 #include <set>
 
+#include "venom/text.hpp"
+
 namespace venom::providers {
 namespace {
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -39,7 +36,7 @@ Result<FileSelection> select_files(const std::vector<HubFile>& files,
     std::vector<const HubFile*> gguf, safetensors, bins;
     for (const auto& f : files) {
         if (!top_level(f)) continue;
-        const std::string name = lower(f.path);
+        const std::string name = to_lower(f.path);
         if (ends_with(name, ".gguf")) gguf.push_back(&f);
         if (ends_with(name, ".safetensors")) safetensors.push_back(&f);
         if (ends_with(name, ".bin") && name.rfind("pytorch_model", 0) == 0) bins.push_back(&f);
@@ -50,7 +47,7 @@ Result<FileSelection> select_files(const std::vector<HubFile>& files,
         auto with_quant = [&](const std::string& q) {
             std::vector<const HubFile*> out;
             for (const auto* f : gguf) {
-                if (lower(f->path).find(lower(q)) != std::string::npos) out.push_back(f);
+                if (to_lower(f->path).find(to_lower(q)) != std::string::npos) out.push_back(f);
             }
             return out;
         };

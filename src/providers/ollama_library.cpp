@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "venom/http_client.hpp"
+#include "venom/text.hpp"
 
 namespace venom::providers {
 namespace {
@@ -14,13 +15,6 @@ namespace {
 using Doc = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
 using XPathContext = std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)>;
 using XPathResult = std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)>;
-
-std::string trim(std::string s) {
-    const char* space = " \t\r\n";
-    s.erase(0, s.find_first_not_of(space));
-    s.erase(s.find_last_not_of(space) + 1);
-    return s;
-}
 
 std::string text_of(xmlNode* node) {
     xmlChar* content = xmlNodeGetContent(node);

@@ -8,14 +8,10 @@
 #include "providers/ollama_library.hpp"
 #include "venom/logging.hpp"
 #include "venom/storage_quota.hpp"
+#include "venom/text.hpp"
 
 namespace venom::providers {
 namespace {
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 double round2(double v) { return std::round(v * 100.0) / 100.0; }
 
@@ -107,7 +103,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
     auto models = client_->tags();
     if (!models) return models.error();
     auto it = std::find_if(models->begin(), models->end(), [&](const OllamaModel& m) {
-        return lower(m.name) == lower(model) || lower(m.name) == lower(canonical_name(model));
+        return to_lower(m.name) == to_lower(model) || to_lower(m.name) == to_lower(canonical_name(model));
     });
     if (it == models->end()) {
         return make_error(400, "model_not_available",
@@ -119,7 +115,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
     // One active model at a time: the others give their memory back.
     if (auto loaded = client_->loaded(); loaded) {
         for (const auto& other : *loaded) {
-            if (lower(other) == lower(name)) continue;
+            if (to_lower(other) == to_lower(name)) continue;
             if (auto unloaded = client_->unload(other); !unloaded) {
                 logger("ollama")->warn("unload failed model={} error=\"{}\"", other,
                                        unloaded.error().message);
@@ -180,7 +176,7 @@ Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
     {
         std::lock_guard lock(mutex_);
         auto it = std::find_if(inventory_.begin(), inventory_.end(), [&](const OllamaModel& m) {
-            return lower(m.name) == lower(model);
+            return to_lower(m.name) == to_lower(model);
         });
         if (it != inventory_.end()) meta = to_metadata(*it);
     }
@@ -201,7 +197,7 @@ Result<void> OllamaModelProvider::remove(const ModelMetadata& model,
     context.set_message("unloading " + model.name);
     if (auto loaded = client_->loaded(); loaded) {
         for (const auto& name : *loaded) {
-            if (lower(name) != lower(model.name)) continue;
+            if (to_lower(name) != to_lower(model.name)) continue;
             if (auto unloaded = client_->unload(name); !unloaded) return unloaded.error();
         }
     } else {

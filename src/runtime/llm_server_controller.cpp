@@ -5,23 +5,12 @@
 
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
+#include "venom/text.hpp"
 
 namespace venom::runtime {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-std::string trim(std::string text) {
-    const char* space = " \t\r\n";
-    text.erase(0, text.find_first_not_of(space));
-    text.erase(text.find_last_not_of(space) + 1);
-    return text;
-}
-
-std::string strip_slash(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-}
 
 double ms_since(steady::time_point start) {
     return std::chrono::duration<double, std::milli>(steady::now() - start).count();
@@ -63,8 +52,8 @@ LlmServerController::LlmServerController(Options options, ProcessRunner runner, 
     : options_(std::move(options)), runner_(std::move(runner)), clock_(clock) {
     std::error_code ec;
     auto script = [&](const char* file) { return options_.scripts_dir / file; };
-    const std::string ollama = strip_slash(options_.ollama_url);
-    const std::string vllm = strip_slash(options_.vllm_endpoint);
+    const std::string ollama = strip_trailing_slashes(options_.ollama_url);
+    const std::string vllm = strip_trailing_slashes(options_.vllm_endpoint);
     servers_.push_back({"ollama", "Ollama", "Ollama daemon for GGUF models", ollama,
                         ollama + "/api/version", script("ollama_service.sh"),
                         std::filesystem::is_regular_file(script("ollama_service.sh"), ec)});

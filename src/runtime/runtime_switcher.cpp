@@ -5,16 +5,12 @@
 
 #include "venom/logging.hpp"
 #include "venom/model_name.hpp"
+#include "venom/text.hpp"
 
 namespace venom::runtime {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // A step's timer: construct before the work, then finish() with the outcome.
 class StepTimer {
@@ -59,7 +55,7 @@ std::string joined(const std::vector<std::string>& items) {
 
 bool same_ollama_model(const std::string& a, const std::string& b) {
     auto canonical = [](const std::string& name) {
-        std::string n = lower(name);
+        std::string n = to_lower(name);
         const auto slash = n.rfind('/');
         if (n.find(':', slash == std::string::npos ? 0 : slash) == std::string::npos) {
             n += ":latest";
