@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The test suite under sanitizers (issue 9): every test in an ASan+UBSan build (build-asan),
+# then the concurrency tests (operation queue, caches, pools, locks) in a TSan build
+# (build-tsan). Any sanitizer report fails the test that caused it. `scripts/sanitize.sh asan`
+# or `tsan` runs one of the two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs="${BUILD_JOBS:-$(nproc)}"
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(asan tsan)
+
+configure() {  # dir, flags
+  # Build type None: only these flags, so asserts stay on and -O1 keeps the suite fast enough.
+  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DVENOM_BUILD_BENCH=OFF \
+      -DCMAKE_CXX_FLAGS="$2 -O1 -g1 -fno-omit-frame-pointer" \
+      -DCMAKE_EXE_LINKER_FLAGS="$2" >/dev/null
+}
+
+# The ThreadSanitizer's share of the suite: the code whose correctness is about threads.
+tsan_filter='OperationQueue*:TtlCache*:BlockingPool*:ManifestStore*:Router*:LlmServerController*:RuntimeHandlers*'
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    asan)
+      configure build-asan "-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+      cmake --build build-asan -j "$jobs"
+      # Leaks are reported at exit of every test process, daemon children included.
+      ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1" \
+      UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+        ctest --test-dir build-asan --output-on-failure -j "${TEST_JOBS:-2}" --timeout 600
+      ;;
+    tsan)
+      configure build-tsan "-fsanitize=thread"
+      cmake --build build-tsan -j "$jobs" --target venom_unit_tests
+      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+        build-tsan/tests/venom_unit_tests --gtest_filter="$tsan_filter" --gtest_brief=1
+      ;;
+    *) echo "sanitize.sh: unknown stage '$stage' (asan, tsan)" >&2; exit 2 ;;
+  esac
+done
