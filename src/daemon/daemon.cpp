@@ -154,7 +154,10 @@ Result<void> Daemon::start() {
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state, d.pool,
                                        d.catalog, d.controller, d.switcher, d.cloud, d.config,
                                        venom_version(), d.warnings});
-    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token);
+    api::RequestPolicy policy;
+    policy.allowed_hosts = d.config.allowed_hosts;
+    policy.cors_origins = d.config.cors_origins;
+    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token, policy);
     http::ServerOptions options;
     options.host = d.config.host;
     options.port = static_cast<uint16_t>(d.config.port);
@@ -183,6 +186,12 @@ Result<void> Daemon::start() {
         return listening;
     }
     d.started = true;
+    if (!d.config.api_token && d.config.insecure_bind) {
+        logger("daemon")->warn(
+            "INSECURE: --insecure-bind is set and there is no VENOM_API_TOKEN: anyone who can "
+            "reach {} may install, remove and switch models",
+            d.config.host);
+    }
     logger("daemon")->info("listening host={} port={} data_dir={} models={} auth={}", d.config.host,
                            d.server->port(), d.config.data_dir.string(), d.manifest.size(),
                            d.config.api_token ? "token" : "none");

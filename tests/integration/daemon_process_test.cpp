@@ -109,6 +109,27 @@ TEST(DaemonProcessTest, PortInUseIsAClearStartupError) {
     EXPECT_EQ(first.wait_exit(), 0);
 }
 
+TEST(DaemonProcessTest, NonLoopbackBindWithoutATokenIsRefusedUnlessInsecureBind) {
+    TempDir dir;
+    ChildDaemon refused({"--host", "0.0.0.0", "--port", "0", "--data-dir", dir.path().string()});
+    EXPECT_EQ(refused.wait_exit(), 2);
+    const std::string out = refused.output();
+    EXPECT_NE(out.find("VENOM_API_TOKEN"), std::string::npos) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "models"));  // stopped before doing anything
+
+    ChildDaemon insecure(
+        {"--host", "0.0.0.0", "--port", "0", "--data-dir", dir.path().string(), "--insecure-bind"});
+    const int port = insecure.wait_for_port();
+    ASSERT_GT(port, 0) << insecure.output();
+    EXPECT_NE(insecure.output().find("INSECURE"), std::string::npos) << insecure.output();
+    EXPECT_EQ(
+        http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/health").status,
+        200);
+    insecure.signal(SIGTERM);
+    EXPECT_EQ(insecure.wait_exit(), 0);
+}
+
 // With fewer descriptors than max_connections, accept() used to fail ~130,000 times a second,
 // each failure a log line, and health timed out. Now the limit is sized to the descriptors and
 // failures back off: the log stays small and the daemon answers again once clients leave.
