@@ -196,9 +196,9 @@ TEST(ApiOverHttpAuthTest, TokenProtectsMutatingRoutesAndNeverLeaks) {
     EXPECT_EQ(denied.body.find("tok-123456789"), std::string::npos);
     EXPECT_EQ(http_request("DELETE", daemon.url("/api/v1/models/operations/x")).status, 401);
 
-    auto allowed = http_request("POST", daemon.url("/api/v1/models/registry/install"), body,
-                                {"Authorization: Bearer tok-123456789",
-                                 "Content-Type: application/json"});
+    auto allowed =
+        http_request("POST", daemon.url("/api/v1/models/registry/install"), body,
+                     {"Authorization: Bearer tok-123456789", "Content-Type: application/json"});
     EXPECT_EQ(allowed.status, 202);
     // Reads stay open: the panel polls them without a token.
     EXPECT_EQ(daemon.get("/api/v1/models").status, 200);
