@@ -182,6 +182,12 @@ struct HttpServer::Impl {
         return api::error_response(400, "bad_request", "Malformed HTTP request");
     }
 
+    static void close_after_failure(beast::tcp_stream& stream) {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream.socket().close(ignored);
+    }
+
     asio::awaitable<void> run_session(tcp::socket socket) {
         beast::tcp_stream stream(std::move(socket));
         auto session = std::make_shared<Session>();
@@ -196,9 +202,10 @@ struct HttpServer::Impl {
             // One connection's failure must never reach the io_context (and end the process):
             // log it and close this connection.
             logger("http")->error("session failed error=\"{}\"", e.what());
-            beast::error_code ignored;
-            stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            stream.socket().close(ignored);
+            close_after_failure(stream);
+        } catch (...) {
+            logger("http")->error("session failed with an unknown exception");
+            close_after_failure(stream);
         }
         {
             std::lock_guard lock(sessions_mutex);
