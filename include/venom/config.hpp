@@ -21,6 +21,14 @@ struct Config {
     std::string log_level = "info";
 
     std::optional<std::string> api_token;  // secret: never logged or returned
+    // Listen on a non-loopback address without a token (--insecure-bind, VENOM_INSECURE_BIND).
+    bool insecure_bind = false;
+    // Host names accepted in the Host header besides loopback names and IP literals
+    // (VENOM_ALLOWED_HOSTS, comma-separated, lower-cased; "*": any).
+    std::vector<std::string> allowed_hosts;
+    // Origins of pages that may call the API cross-origin (VENOM_CORS_ORIGINS, comma-separated,
+    // "scheme://host[:port]").
+    std::vector<std::string> cors_origins;
     double max_storage_gb = 50.0;
     double default_model_size_gb = 4.0;
     int catalog_ttl_seconds = 1800;

@@ -89,8 +89,9 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
     return out;
 }
 
-Router::Router(std::vector<Route> routes, std::optional<std::string> api_token)
-    : api_token_(std::move(api_token)) {
+Router::Router(std::vector<Route> routes, std::optional<std::string> api_token,
+               RequestPolicy policy)
+    : api_token_(std::move(api_token)), policy_(std::move(policy)) {
     for (auto& route : routes) {
         CompiledRoute compiled;
         for (auto segment : split_path(route.pattern)) compiled.segments.emplace_back(segment);
@@ -123,7 +124,60 @@ HttpResponse Router::dispatch_and_wait(const HttpRequest& request, Services& ser
     return future.get();
 }
 
+namespace {
+
+bool changes_state(const std::string& method) {
+    return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+constexpr const char* kCorsMethods = "GET, POST, DELETE";
+constexpr const char* kCorsHeaders = "Authorization, Content-Type";
+
+}  // namespace
+
+std::optional<HttpResponse> Router::screen(const HttpRequest& request) const {
+    const std::string_view host = request.header("host");
+    if (!host_allowed(policy_, host)) {
+        return error_response(403, "host_not_allowed",
+                              "Host '" + std::string(host.substr(0, 200)) +
+                                  "' is not allowed; add it to VENOM_ALLOWED_HOSTS");
+    }
+    const std::string_view origin = request.header("origin");
+    // A CORS preflight: answered here, for the configured origins only.
+    if (request.method == "OPTIONS" && !origin.empty() &&
+        !request.header("access-control-request-method").empty()) {
+        if (!cors_origin(policy_, origin)) {
+            return error_response(403, "origin_not_allowed",
+                                  "Origin is not allowed; add it to VENOM_CORS_ORIGINS");
+        }
+        HttpResponse response;
+        response.status = 204;
+        response.headers = {{"Access-Control-Allow-Methods", kCorsMethods},
+                            {"Access-Control-Allow-Headers", kCorsHeaders},
+                            {"Access-Control-Max-Age", "600"}};
+        return response;
+    }
+    if (!origin.empty() && changes_state(request.method) &&
+        !origin_allowed(policy_, origin, host)) {
+        return error_response(403, "origin_not_allowed",
+                              "Cross-origin request refused; add the page's origin to "
+                              "VENOM_CORS_ORIGINS");
+    }
+    return std::nullopt;
+}
+
 void Router::dispatch(const HttpRequest& request, Services& services, Respond respond) const {
+    // A CORS origin's page may read the answer: echo its origin (never "*").
+    if (const std::string_view origin = request.header("origin");
+        !origin.empty() && cors_origin(policy_, origin)) {
+        respond = [respond = std::move(respond), origin = std::string(origin)](HttpResponse r) {
+            r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+            r.headers.emplace_back("Vary", "Origin");
+            respond(std::move(r));
+        };
+    }
+    if (auto refused = screen(request)) return respond(std::move(*refused));
+
     std::string_view target = request.target;
     std::string_view path = target.substr(0, target.find('?'));
     std::string_view query_text =
@@ -151,6 +205,12 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
                 401, "unauthorized", "Missing or wrong token: send Authorization: Bearer <token>");
             response.headers.emplace_back("WWW-Authenticate", "Bearer");
             return respond(std::move(response));
+        }
+        if (compiled.route.body == Body::json &&
+            !is_json_content_type(request.header("content-type"))) {
+            return respond(error_response(415, "unsupported_media_type",
+                                          "Send the body as JSON with "
+                                          "Content-Type: application/json"));
         }
 
         ApiRequest api{request, {}, {}};

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/http_types.hpp"
+#include "api/request_policy.hpp"
 #include "venom/result.hpp"
 
 namespace venom::api {
@@ -38,12 +39,17 @@ using Respond = std::function<void(HttpResponse)>;
 using AsyncHandler = std::function<void(const ApiRequest&, Services&, Respond)>;
 
 enum class Access { open, token };  // token: needs the bearer token when one is configured
+// json: the route reads a JSON body, so it needs "Content-Type: application/json" (415 without):
+// a browser sends a cross-site text/plain POST without asking first, never an application/json
+// one.
+enum class Body { none, json };
 
 struct Route {
     std::string method;
     std::string pattern;  // "/api/v1/models/{name}/capabilities"
     std::variant<Handler, AsyncHandler> handler;
     Access access = Access::token;
+    Body body = Body::none;
 };
 
 // "%2F" -> "/". With `plus_is_space` (query strings) "+" -> " ". Rejects malformed escapes and
@@ -53,7 +59,9 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 class Router {
 public:
     // `api_token`: when set, routes with Access::token need "Authorization: Bearer <token>".
-    Router(std::vector<Route> routes, std::optional<std::string> api_token);
+    // `policy`: the Host and Origin rules (403) and the CORS origins.
+    Router(std::vector<Route> routes, std::optional<std::string> api_token,
+           RequestPolicy policy = {});
 
     // Calls `respond` exactly once (at once, or later for async handlers). `request` must stay
     // alive until then. Never throws; every failure is an error response in the contract's
@@ -72,9 +80,12 @@ private:
         std::vector<std::string> segments;  // "{name}" marks a parameter
     };
     bool authorized(const HttpRequest& request) const;
+    // The Host/Origin/preflight answer for this request, if it is not to be routed.
+    std::optional<HttpResponse> screen(const HttpRequest& request) const;
 
     std::vector<CompiledRoute> routes_;
     std::optional<std::string> api_token_;
+    RequestPolicy policy_;
 };
 
 // The route table of the daemon, top to bottom like docs/API.md.

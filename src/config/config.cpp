@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "venom/text.hpp"
+
 namespace venom {
 namespace {
 
@@ -99,6 +101,42 @@ auto text_setting(std::string Config::*field) {
     };
 }
 
+// "a, b,c" -> {"a", "b", "c"}; empty items dropped.
+std::vector<std::string> parse_list(const std::string& v) {
+    std::vector<std::string> items;
+    std::stringstream in(v);
+    for (std::string item; std::getline(in, item, ',');) {
+        item = trim(item);
+        if (!item.empty()) items.push_back(item);
+    }
+    return items;
+}
+
+bool parse_bool(const std::string& v, const std::string& source) {
+    const std::string t = to_lower(trim(v));
+    if (t == "1" || t == "true" || t == "yes" || t == "on") return true;
+    if (t == "0" || t == "false" || t == "no" || t == "off" || t.empty()) return false;
+    bad(source, v, "must be 1 or 0 (true or false)");
+}
+
+// "http://panel.lan:3000": a scheme and a host, an optional port, nothing else. "*" is refused:
+// any page could then act for the user.
+std::string parse_origin(const std::string& v, const std::string& source) {
+    if (v == "*") bad(source, v, "is not allowed: list each origin");
+    const std::string url = parse_url(v, source);
+    const std::string authority = url.substr(url.find("://") + 3);
+    if (authority.find_first_of("/?#@ ") != std::string::npos) {
+        bad(source, v, "must be an origin: scheme://host[:port] without a path");
+    }
+    return to_lower(url);
+}
+
+// Loopback addresses that a non-browser peer on the network cannot reach.
+bool is_loopback_host(const std::string& host) {
+    return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost" ||
+           host == "0:0:0:0:0:0:0:1";
+}
+
 auto secret_setting(std::optional<std::string> Config::*field) {
     return [=](Config& c, const std::string& v, const std::string&) {
         if (!v.empty()) c.*field = v;
@@ -123,6 +161,22 @@ const std::vector<Setting>& settings() {
              c.models_dir = non_empty(v, s);
          }},
         {"", "VENOM_API_TOKEN", "", secret_setting(&Config::api_token)},
+        {"", "VENOM_INSECURE_BIND", "insecure_bind",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.insecure_bind = parse_bool(v, s);
+         }},
+        {"", "VENOM_ALLOWED_HOSTS", "allowed_hosts",
+         [](Config& c, const std::string& v, const std::string&) {
+             c.allowed_hosts.clear();
+             for (auto& host : parse_list(v)) c.allowed_hosts.push_back(to_lower(host));
+         }},
+        {"", "VENOM_CORS_ORIGINS", "cors_origins",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.cors_origins.clear();
+             for (const auto& origin : parse_list(v)) {
+                 c.cors_origins.push_back(parse_origin(origin, s));
+             }
+         }},
         {"", "MAX_STORAGE_GB", "max_storage_gb",
          [](Config& c, const std::string& v, const std::string& s) {
              c.max_storage_gb = parse_positive(v, s);
@@ -198,6 +252,10 @@ std::vector<std::pair<std::string, std::string>> parse_flags(const std::vector<s
         }
         if (arg == "--version") {
             out.version = true;
+            continue;
+        }
+        if (arg == "--insecure-bind") {
+            flags.emplace_back(arg, "1");
             continue;
         }
         std::string name = arg, value;
@@ -315,11 +373,19 @@ CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& e
         if (auto value = env(s.env)) s.apply(config, *value, s.env);
     }
     for (const auto& [name, value] : flags) {
+        if (name == "--insecure-bind") config.insecure_bind = true;
         for (const auto& s : settings()) {
             if (*s.flag && name == s.flag) s.apply(config, value, name);
         }
     }
     if (config.models_dir.empty()) config.models_dir = config.data_dir / "models";
+    // Anyone who can reach a non-loopback address could install, remove and switch models.
+    if (!is_loopback_host(config.host) && !config.api_token && !config.insecure_bind && !out.help &&
+        !out.version) {
+        throw ConfigError("--host/VENOM_HOST: refusing to listen on " + config.host +
+                          " without VENOM_API_TOKEN: set a token, or pass --insecure-bind "
+                          "(VENOM_INSECURE_BIND=1) to accept the risk");
+    }
     return out;
 }
 
@@ -342,13 +408,16 @@ Options (flag beats environment beats config file beats default):
   --config FILE       JSON config file         VENOM_CONFIG     (config/venom.json if present)
   --log-level LEVEL   trace|debug|info|warn|error|critical|off
                                                VENOM_LOG_LEVEL  (info)
+  --insecure-bind     listen on a non-loopback address without VENOM_API_TOKEN
+                                               VENOM_INSECURE_BIND (off)
   --help              show this text
   --version           print the version
 
 Environment only: VENOM_MODELS_DIR, VENOM_API_TOKEN, MAX_STORAGE_GB, DEFAULT_MODEL_SIZE_GB,
 VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN, VLLM_ENDPOINT,
 OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
-OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR. See docs/CONFIGURATION.md.
+OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR, VENOM_ALLOWED_HOSTS, VENOM_CORS_ORIGINS.
+See docs/CONFIGURATION.md.
 )";
 }
 

@@ -61,6 +61,21 @@ Result<ProcessOutput> run_process(const ProcessSpec& spec) {
     posix_spawn_file_actions_adddup2(&actions, out_pipe.write_end, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err_pipe.write_end, STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    // Only stdio crosses into the child: a descriptor opened without O_CLOEXEC somewhere in the
+    // daemon (a library's socket, the listening socket before it was marked) would otherwise
+    // live on in a runtime that outlives the daemon and keep its port bound.
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+
+    // The daemon blocks SIGTERM/SIGINT (for sigwait) and ignores SIGPIPE; a child inheriting
+    // that cannot be stopped with SIGTERM. Start it with an empty mask and default dispositions.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t no_signals, all_signals;
+    sigemptyset(&no_signals);
+    sigfillset(&all_signals);
+    posix_spawnattr_setsigmask(&attributes, &no_signals);
+    posix_spawnattr_setsigdefault(&attributes, &all_signals);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
     std::vector<char*> args;
     for (const auto& a : spec.argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -73,9 +88,10 @@ Result<ProcessOutput> run_process(const ProcessSpec& spec) {
     env.push_back(nullptr);
 
     pid_t pid = 0;
-    int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(),
+    int rc = ::posix_spawnp(&pid, args[0], &actions, &attributes, args.data(),
                             own_env ? env.data() : environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
     ::close(out_pipe.write_end);
     ::close(err_pipe.write_end);
     out_pipe.write_end = err_pipe.write_end = -1;

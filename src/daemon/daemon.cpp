@@ -5,6 +5,7 @@
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "cloud/cloud_catalog.hpp"
+#include "http/fd_limit.hpp"
 #include "http/http_server.hpp"
 #include "providers/hf_provider.hpp"
 #include "providers/ollama_library.hpp"
@@ -150,15 +151,27 @@ Result<void> Daemon::start() {
     d.operations.start();
     if (d.ollama) d.ollama->start();
 
-    d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
-                                       d.pool, d.catalog, d.controller, d.switcher, d.cloud,
-                                       d.config, venom_version(), d.warnings});
-    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token);
+    d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state, d.pool,
+                                       d.catalog, d.controller, d.switcher, d.cloud, d.config,
+                                       venom_version(), d.warnings});
+    api::RequestPolicy policy;
+    policy.allowed_hosts = d.config.allowed_hosts;
+    policy.cors_origins = d.config.cors_origins;
+    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token, policy);
     http::ServerOptions options;
     options.host = d.config.host;
     options.port = static_cast<uint16_t>(d.config.port);
     options.threads = d.config.io_threads;
-    options.max_connections = d.config.max_connections;
+    // More connections than descriptors would make accept() fail in a loop.
+    const http::ConnectionBudget budget =
+        http::fit_connections_to_fd_limit(d.config.max_connections);
+    options.max_connections = budget.max_connections;
+    if (budget.max_connections < d.config.max_connections) {
+        logger("daemon")->warn(
+            "max_connections={} lowered to {} to fit the open-file limit {} (raise it with "
+            "ulimit -n or LimitNOFILE=)",
+            d.config.max_connections, budget.max_connections, budget.fd_limit);
+    }
     options.max_body_bytes = d.config.max_body_bytes;
     options.request_timeout = std::chrono::seconds(d.config.request_timeout_seconds);
     options.keep_alive_timeout = std::chrono::seconds(d.config.keep_alive_timeout_seconds);
@@ -173,9 +186,17 @@ Result<void> Daemon::start() {
         return listening;
     }
     d.started = true;
-    logger("daemon")->info("listening host={} port={} data_dir={} models={} auth={}",
-                           d.config.host, d.server->port(), d.config.data_dir.string(),
-                           d.manifest.size(), d.config.api_token ? "token" : "none");
+    if (!d.config.api_token && d.config.insecure_bind) {
+        logger("daemon")->warn(
+            "INSECURE: --insecure-bind is set and there is no VENOM_API_TOKEN: anyone who can "
+            "reach {} may install, remove and switch models",
+            d.config.host);
+    }
+    logger("daemon")->info("listening host={} port={} data_dir={} models={} auth={}", d.config.host,
+                           d.server->port(), d.config.data_dir.string(), d.manifest.size(),
+                           d.config.api_token ? "token" : "none");
+    logger("daemon")->info("max_connections={} fd_limit={}", options.max_connections,
+                           budget.fd_limit);
     return {};
 }
 

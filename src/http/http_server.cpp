@@ -1,5 +1,7 @@
 #include "http/http_server.hpp"
 
+#include <fcntl.h>
+
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "api/json_response.hpp"
+#include "http/request_parser_limits.hpp"
 #include "venom/logging.hpp"
 
 namespace venom::http {
@@ -29,6 +33,24 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Asio opens and accepts sockets without close-on-exec; a runtime started from the daemon must
+// not inherit them (it would keep the listening port bound after the daemon exits).
+void set_close_on_exec(int fd) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+// Accept errors that mean "the process or the system is out of something": accepting again at
+// once fails the same way, so the loop waits before the next try.
+bool is_resource_exhaustion(const beast::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory ||
+           ec == beast::error_code(ENFILE, boost::system::system_category());
+}
+
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+constexpr std::chrono::seconds kAcceptLogInterval{10};
 
 }  // namespace
 
@@ -147,8 +169,10 @@ struct HttpServer::Impl {
                                        "Request body larger than " +
                                            std::to_string(options.max_body_bytes) + " bytes");
         }
-        if (ec == bhttp::error::header_limit) {
-            return api::error_response(431, "headers_too_large", "Request headers too large");
+        // buffer_overflow: an unparsed part (a chunked trailer) outgrew the read buffer.
+        if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+            return api::error_response(431, "headers_too_large",
+                                       "Request headers or trailers too large");
         }
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
             ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -156,6 +180,12 @@ struct HttpServer::Impl {
             return std::nullopt;
         }
         return api::error_response(400, "bad_request", "Malformed HTTP request");
+    }
+
+    static void close_after_failure(beast::tcp_stream& stream) {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream.socket().close(ignored);
     }
 
     asio::awaitable<void> run_session(tcp::socket socket) {
@@ -166,7 +196,17 @@ struct HttpServer::Impl {
             std::lock_guard lock(sessions_mutex);
             sessions.insert(session);
         }
-        co_await serve(stream, *session);
+        try {
+            co_await serve(stream, *session);
+        } catch (const std::exception& e) {
+            // One connection's failure must never reach the io_context (and end the process):
+            // log it and close this connection.
+            logger("http")->error("session failed error=\"{}\"", e.what());
+            close_after_failure(stream);
+        } catch (...) {
+            logger("http")->error("session failed with an unknown exception");
+            close_after_failure(stream);
+        }
         {
             std::lock_guard lock(sessions_mutex);
             session->stream = nullptr;  // a close posted by stop() may still be queued
@@ -182,12 +222,11 @@ struct HttpServer::Impl {
             co_await write_error_and_close(stream, std::move(busy));
             co_return;
         }
-        beast::flat_buffer buffer;
+        const RequestLimits limits = request_limits(options);
+        beast::flat_buffer buffer(limits.buffer_limit);
         bool first = true;
         while (!stopping) {
-            bhttp::request_parser<bhttp::string_body> parser;
-            parser.body_limit(options.max_body_bytes);
-            parser.header_limit(16 * 1024);
+            RequestParser parser(limits);
             stream.expires_after(first ? options.request_timeout : options.keep_alive_timeout);
             first = false;
             auto [header_ec, header_bytes] =
@@ -236,17 +275,47 @@ struct HttpServer::Impl {
     }
 
     asio::awaitable<void> accept_loop() {
+        asio::steady_timer backoff(ioc);
+        std::chrono::steady_clock::time_point last_log{};
+        std::size_t failures_since_log = 0;
         while (!stopping) {
             // Named, not a temporary of the co_await expression (see respond()).
             auto strand = asio::make_strand(ioc);
             auto [ec, socket] = co_await acceptor.async_accept(strand, use_tuple);
             if (ec) {
                 if (stopping || ec == asio::error::operation_aborted) break;
-                logger("http")->warn("accept failed error=\"{}\"", ec.message());
+                // One line per interval, counting the failures in between: out of descriptors,
+                // accept fails as fast as it is called.
+                ++failures_since_log;
+                const auto now = std::chrono::steady_clock::now();
+                if (now - last_log >= kAcceptLogInterval) {
+                    logger("http")->warn("accept failed error=\"{}\" failures={} open_sessions={}",
+                                         ec.message(), failures_since_log, sessions_size());
+                    last_log = now;
+                    failures_since_log = 0;
+                }
+                if (is_resource_exhaustion(ec)) {
+                    // The pending connection stays in the backlog; it is accepted once a
+                    // session ends and frees its descriptor.
+                    backoff.expires_after(kAcceptBackoff);
+                    co_await backoff.async_wait(use_tuple);
+                }
                 continue;
             }
+            set_close_on_exec(socket.native_handle());
             auto executor = socket.get_executor();
-            asio::co_spawn(executor, run_session(std::move(socket)), asio::detached);
+            asio::co_spawn(executor, run_session(std::move(socket)), [](std::exception_ptr e) {
+                // run_session catches what serve() throws; anything left is logged, never
+                // rethrown into the io_context.
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    logger("http")->error("session ended by exception error=\"{}\"", ex.what());
+                } catch (...) {
+                    logger("http")->error("session ended by unknown exception");
+                }
+            });
         }
     }
 
@@ -288,6 +357,7 @@ Result<void> HttpServer::start() {
     tcp::endpoint endpoint{address, impl_->options.port};
     auto& acceptor = impl_->acceptor;
     acceptor.open(endpoint.protocol(), ec);
+    if (!ec) set_close_on_exec(acceptor.native_handle());
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
@@ -299,7 +369,20 @@ Result<void> HttpServer::start() {
     impl_->port = acceptor.local_endpoint().port();
     asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
     for (int i = 0; i < std::max(1, impl_->options.threads); ++i) {
-        impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+        impl_->threads.emplace_back([this] {
+            // A handler that throws must not end the thread (std::terminate): log and go on
+            // serving, as Asio's documentation recommends.
+            for (;;) {
+                try {
+                    impl_->ioc.run();
+                    return;
+                } catch (const std::exception& e) {
+                    logger("http")->error("I/O handler threw error=\"{}\"", e.what());
+                } catch (...) {
+                    logger("http")->error("I/O handler threw an unknown exception");
+                }
+            }
+        });
     }
     return {};
 }

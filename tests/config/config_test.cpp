@@ -122,8 +122,9 @@ TEST_F(ConfigTest, FlagBeatsEnvironmentBeatsConfigFileBeatsDefault) {
     const fs::path file = config_file(R"({
         "port": 7000, "host": "10.0.0.1", "log_level": "debug", "data_dir": "/from/file"
     })");
-    const Config c = load({"--config", file.string(), "--port", "9000"},
-                          {{"VENOM_PORT", "7500"}, {"VENOM_HOST", "10.0.0.2"}});
+    const Config c =
+        load({"--config", file.string(), "--port", "9000"},
+             {{"VENOM_PORT", "7500"}, {"VENOM_HOST", "10.0.0.2"}, {"VENOM_API_TOKEN", "t"}});
     EXPECT_EQ(c.port, 9000);          // flag, env and file: the flag wins
     EXPECT_EQ(c.host, "10.0.0.2");    // env and file: the environment wins
     EXPECT_EQ(c.log_level, "debug");  // file only
@@ -147,6 +148,7 @@ TEST_F(ConfigTest, EnvironmentOnlySettingsStillBeatTheConfigFile) {
 
 TEST_F(ConfigTest, EveryEnvironmentVariableOfTheTableIsRead) {
     const Config c = load({}, {{"VENOM_HOST", "0.0.0.0"},
+                               {"VENOM_API_TOKEN", "t"},
                                {"VENOM_PORT", "8100"},
                                {"VENOM_DATA_DIR", "/d"},
                                {"VENOM_LOG_LEVEL", "warn"},
@@ -193,7 +195,8 @@ TEST_F(ConfigTest, FlagsTakeTheirValueAfterAnEqualsSignOrAsTheNextArgument) {
     EXPECT_EQ(load({"--port=9000"}).port, 9000);
     EXPECT_EQ(load({"--port", "9000"}).port, 9000);
     EXPECT_EQ(load({"--port", "0"}).port, 0);  // 0 = any free port
-    const Config c = load({"--host=0.0.0.0", "--data-dir", "/srv/d", "--log-level=debug"});
+    const Config c = load({"--host=0.0.0.0", "--data-dir", "/srv/d", "--log-level=debug"},
+                          {{"VENOM_API_TOKEN", "t"}});
     EXPECT_EQ(c.host, "0.0.0.0");
     EXPECT_EQ(c.data_dir, fs::path("/srv/d"));
     EXPECT_EQ(c.log_level, "debug");
@@ -256,7 +259,47 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{{}, {{"OLLAMA_LIBRARY_URL", "ftp://x"}}, "OLLAMA_LIBRARY_URL"},
         BadValue{{}, {{"HF_ENDPOINT", "huggingface.co"}}, "HF_ENDPOINT"},
         BadValue{{}, {{"VLLM_ENDPOINT", "localhost:8001"}}, "VLLM_ENDPOINT"},
-        BadValue{{}, {{"VENOM_SERVICE_MANAGER", "docker"}}, "VENOM_SERVICE_MANAGER"}));
+        BadValue{{}, {{"VENOM_SERVICE_MANAGER", "docker"}}, "VENOM_SERVICE_MANAGER"},
+        BadValue{{}, {{"VENOM_CORS_ORIGINS", "*"}}, "VENOM_CORS_ORIGINS"},
+        BadValue{{}, {{"VENOM_CORS_ORIGINS", "http://panel.lan/app"}}, "VENOM_CORS_ORIGINS"},
+        BadValue{{}, {{"VENOM_CORS_ORIGINS", "panel.lan"}}, "VENOM_CORS_ORIGINS"},
+        BadValue{{}, {{"VENOM_INSECURE_BIND", "maybe"}}, "VENOM_INSECURE_BIND"}));
+
+// Anyone who can reach a non-loopback address could change models: without a token that is
+// refused at start, naming the setting that fixes it, unless explicitly accepted.
+TEST_F(ConfigTest, NonLoopbackHostWithoutATokenIsRefused) {
+    for (const std::string host : {"0.0.0.0", "::", "192.168.1.10"}) {
+        const std::string message = error_of({"--host", host});
+        EXPECT_THAT(message, HasSubstr("VENOM_API_TOKEN")) << host;
+        EXPECT_THAT(message, HasSubstr("--insecure-bind")) << host;
+        EXPECT_THAT(message, Not(HasSubstr("\n")));
+        EXPECT_THAT(error_of({}, {{"VENOM_HOST", host}}), HasSubstr("VENOM_HOST"));
+    }
+    EXPECT_EQ(load({"--host", "0.0.0.0"}, {{"VENOM_API_TOKEN", "secret"}}).host, "0.0.0.0");
+    EXPECT_TRUE(load({"--host", "0.0.0.0", "--insecure-bind"}).insecure_bind);
+    EXPECT_TRUE(load({"--host", "0.0.0.0"}, {{"VENOM_INSECURE_BIND", "1"}}).insecure_bind);
+    for (const std::string host : {"127.0.0.1", "127.0.0.2", "::1"}) {
+        EXPECT_EQ(load({"--host", host}).host, host);
+    }
+    EXPECT_FALSE(load({}).insecure_bind);
+}
+
+TEST_F(ConfigTest, AllowedHostsAndCorsOriginsAreCommaSeparatedLists) {
+    const Config c =
+        load({}, {{"VENOM_ALLOWED_HOSTS", "Venom.LAN, gpu-box ,"},
+                  {"VENOM_CORS_ORIGINS", "http://panel.lan:3000,https://Panel.example"}});
+    EXPECT_EQ(c.allowed_hosts, (std::vector<std::string>{"venom.lan", "gpu-box"}));
+    EXPECT_EQ(c.cors_origins,
+              (std::vector<std::string>{"http://panel.lan:3000", "https://panel.example"}));
+    const Config defaults = load({});
+    EXPECT_TRUE(defaults.allowed_hosts.empty());
+    EXPECT_TRUE(defaults.cors_origins.empty());
+    const fs::path file =
+        config_file(R"({"allowed_hosts": "box.lan", "cors_origins": "http://p:1"})");
+    const Config from_file = load({"--config", file.string()});
+    EXPECT_EQ(from_file.allowed_hosts, (std::vector<std::string>{"box.lan"}));
+    EXPECT_EQ(from_file.cors_origins, (std::vector<std::string>{"http://p:1"}));
+}
 
 TEST_F(ConfigTest, MalformedValueInTheConfigFileNamesTheFileAndTheKey) {
     const fs::path file = config_file(R"({"port": 70000})");

@@ -127,7 +127,11 @@ TEST_F(ApiOverHttpTest, ErrorCasesAnswerTheContractShape) {
         {"GET", "/api/v1/models/operations?limit=ten", "", 422, "invalid_parameter"},
     };
     for (const auto& c : cases) {
-        auto r = http_request(c.method, daemon_->url(c.path), c.body);
+        // JSON bodies go with their content type, as the contract says (415 without).
+        const std::vector<std::string> headers =
+            c.body.empty() ? std::vector<std::string>{}
+                           : std::vector<std::string>{"Content-Type: application/json"};
+        auto r = http_request(c.method, daemon_->url(c.path), c.body, headers);
         EXPECT_EQ(r.status, c.status) << c.method << " " << c.path;
         json body = r.json();
         EXPECT_EQ(body["success"], false) << c.path;
@@ -192,8 +196,9 @@ TEST(ApiOverHttpAuthTest, TokenProtectsMutatingRoutesAndNeverLeaks) {
     EXPECT_EQ(denied.body.find("tok-123456789"), std::string::npos);
     EXPECT_EQ(http_request("DELETE", daemon.url("/api/v1/models/operations/x")).status, 401);
 
-    auto allowed = http_request("POST", daemon.url("/api/v1/models/registry/install"), body,
-                                {"Authorization: Bearer tok-123456789"});
+    auto allowed =
+        http_request("POST", daemon.url("/api/v1/models/registry/install"), body,
+                     {"Authorization: Bearer tok-123456789", "Content-Type: application/json"});
     EXPECT_EQ(allowed.status, 202);
     // Reads stay open: the panel polls them without a token.
     EXPECT_EQ(daemon.get("/api/v1/models").status, 200);
@@ -273,6 +278,34 @@ TEST(ApiOverHttpStateTest, DamagedManifestIsReportedByHealthAndKeptAside) {
         kept += e.path().filename().string().rfind("manifest.json.corrupt-", 0) == 0;
     }
     EXPECT_EQ(kept, 1);
+}
+
+// What a hostile web page can make a browser send: a DNS-rebound name in Host, and a "simple"
+// cross-site POST (text/plain, no preflight). Neither may read or change anything.
+TEST_F(ApiOverHttpTest, ForeignHostAndCrossSiteTextPostChangeNothing) {
+    const std::string body = json{{"name", "llama3.2:1b"}, {"provider", "ollama"}}.dump();
+    auto rebound =
+        http_request("GET", daemon_->url("/api/v1/models"), "", {"Host: rebind.evil.example:8000"});
+    EXPECT_EQ(rebound.status, 403);
+    EXPECT_EQ(rebound.json()["code"], "host_not_allowed");
+    auto rebound_post =
+        http_request("POST", daemon_->url("/api/v1/models/registry/install"), body,
+                     {"Host: rebind.evil.example:8000", "Content-Type: application/json"});
+    EXPECT_EQ(rebound_post.status, 403);
+
+    auto cross_site = http_request("POST", daemon_->url("/api/v1/models/registry/install"), body,
+                                   {"Origin: http://evil.example", "Content-Type: text/plain"});
+    EXPECT_EQ(cross_site.status, 403);
+    EXPECT_EQ(cross_site.json()["code"], "origin_not_allowed");
+    EXPECT_EQ(cross_site.headers.count("access-control-allow-origin"), 0u);
+
+    auto text_post = http_request("POST", daemon_->url("/api/v1/models/registry/install"), body,
+                                  {"Content-Type: text/plain"});
+    EXPECT_EQ(text_post.status, 415);
+    EXPECT_EQ(text_post.json()["code"], "unsupported_media_type");
+
+    EXPECT_EQ(daemon_->get("/api/v1/models/operations").json()["operations"].size(), 0u);
+    EXPECT_EQ(daemon_->get("/api/v1/health").status, 200);  // curl's own Host: 127.0.0.1:port
 }
 
 }  // namespace

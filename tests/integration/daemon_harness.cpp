@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,7 +127,8 @@ nlohmann::json TestDaemon::wait_finished(const std::string& id,
     return op;
 }
 
-ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, std::string> env) {
+ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, std::string> env,
+                         unsigned long open_files_limit) {
     for (const char* upstream : {"OLLAMA_HOST", "OLLAMA_LIBRARY_URL", "HF_ENDPOINT",
                                  "VLLM_ENDPOINT", "OPENAI_BASE_URL", "GEMINI_BASE_URL"}) {
         env.emplace(upstream, kNowhere);  // keeps what the test set
@@ -137,6 +139,10 @@ ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, st
     if (pid_ == 0) {
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
+        if (open_files_limit > 0) {
+            const rlimit limit{open_files_limit, open_files_limit};
+            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+        }
         for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
         std::vector<char*> argv;
         std::string binary = VENOMD_BINARY;
@@ -206,6 +212,11 @@ int ChildDaemon::wait_exit(std::chrono::milliseconds bound) {
 }
 
 void ChildDaemon::signal(int sig) { ::kill(pid_, sig); }
+
+void ChildDaemon::collect_output(std::chrono::milliseconds window) {
+    const auto deadline = std::chrono::steady_clock::now() + window;
+    while (std::chrono::steady_clock::now() < deadline) drain(std::chrono::milliseconds(10));
+}
 
 std::string ChildDaemon::output() {
     drain(std::chrono::milliseconds(0));

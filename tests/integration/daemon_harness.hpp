@@ -65,7 +65,9 @@ private:
 // The venomd binary as a child: stdout/stderr captured, port read from its "listening" line.
 class ChildDaemon {
 public:
-    ChildDaemon(std::vector<std::string> args, std::map<std::string, std::string> env = {});
+    // `open_files_limit`: when not 0, the child's RLIMIT_NOFILE (soft and hard), set before exec.
+    ChildDaemon(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                unsigned long open_files_limit = 0);
     ~ChildDaemon();
 
     // Waits (bounded) for the "listening ... port=N" log line; 0 when the child exited first.
@@ -74,6 +76,8 @@ public:
     int wait_exit(std::chrono::milliseconds bound = std::chrono::seconds(10));
     void signal(int sig);
     std::string output();  // everything it printed so far (stdout and stderr)
+    // Reads what the child prints during `window` (so a chatty child never blocks on the pipe).
+    void collect_output(std::chrono::milliseconds window);
 
 private:
     void drain(std::chrono::milliseconds wait);

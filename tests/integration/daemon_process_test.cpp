@@ -1,8 +1,13 @@
 // The venomd binary as users run it: flags, errors, start-up, SIGTERM.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "integration/daemon_harness.hpp"
+#include "support/eventually.hpp"
 
 namespace venom::testing {
 namespace {
@@ -102,6 +107,71 @@ TEST(DaemonProcessTest, PortInUseIsAClearStartupError) {
     EXPECT_NE(second.output().find("Cannot listen"), std::string::npos) << second.output();
     first.signal(SIGTERM);
     EXPECT_EQ(first.wait_exit(), 0);
+}
+
+TEST(DaemonProcessTest, NonLoopbackBindWithoutATokenIsRefusedUnlessInsecureBind) {
+    TempDir dir;
+    ChildDaemon refused({"--host", "0.0.0.0", "--port", "0", "--data-dir", dir.path().string()});
+    EXPECT_EQ(refused.wait_exit(), 2);
+    const std::string out = refused.output();
+    EXPECT_NE(out.find("VENOM_API_TOKEN"), std::string::npos) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "models"));  // stopped before doing anything
+
+    ChildDaemon insecure(
+        {"--host", "0.0.0.0", "--port", "0", "--data-dir", dir.path().string(), "--insecure-bind"});
+    const int port = insecure.wait_for_port();
+    ASSERT_GT(port, 0) << insecure.output();
+    EXPECT_NE(insecure.output().find("INSECURE"), std::string::npos) << insecure.output();
+    EXPECT_EQ(
+        http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/health").status,
+        200);
+    insecure.signal(SIGTERM);
+    EXPECT_EQ(insecure.wait_exit(), 0);
+}
+
+// With fewer descriptors than max_connections, accept() used to fail ~130,000 times a second,
+// each failure a log line, and health timed out. Now the limit is sized to the descriptors and
+// failures back off: the log stays small and the daemon answers again once clients leave.
+TEST(DaemonProcessTest, MoreClientsThanDescriptorsNeitherFloodsTheLogNorWedgesTheDaemon) {
+    TempDir dir;
+    ChildDaemon child({"--port", "0", "--data-dir", dir.path().string()}, {}, 64);
+    const int port = child.wait_for_port();
+    ASSERT_GT(port, 0) << child.output();
+    // The line after "listening" gives the limit sized to the 64 descriptors.
+    EXPECT_TRUE(eventually([&] {
+        child.collect_output(std::chrono::milliseconds(10));
+        return child.output().find("max_connections=32 fd_limit=64") != std::string::npos;
+    })) << child.output();
+    const std::size_t log_before = child.output().size();
+
+    std::vector<int> clients;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < 150; ++i) {  // idle connections: the daemon keeps them until timeout
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ASSERT_GE(fd, 0);
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        clients.push_back(fd);
+    }
+    child.collect_output(std::chrono::milliseconds(1500));  // the window the flood needed
+    const std::size_t logged = child.output().size() - log_before;
+    EXPECT_LT(logged, 16u * 1024) << child.output().substr(0, 2000);
+
+    for (int fd : clients) ::close(fd);
+    EXPECT_TRUE(eventually(
+        [&] {
+            child.collect_output(std::chrono::milliseconds(10));
+            return http_request("GET",
+                                "http://127.0.0.1:" + std::to_string(port) + "/api/v1/health")
+                       .status == 200;
+        },
+        std::chrono::seconds(10)));
+    child.signal(SIGTERM);
+    EXPECT_EQ(child.wait_exit(), 0);
+    EXPECT_LT(child.output().size() - log_before, 32u * 1024);
 }
 
 }  // namespace

@@ -27,7 +27,10 @@ public:
     }
     ~RawClient() { ::close(fd_); }
     bool connected() const { return connected_; }
-    void send(const std::string& data) { (void)::write(fd_, data.data(), data.size()); }
+    // MSG_NOSIGNAL: the server may close before reading everything (EPIPE, not SIGPIPE).
+    void send(const std::string& data) {
+        (void)::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    }
     // Reads until the peer closes or `bound` passes.
     std::string read_all(std::chrono::milliseconds bound = std::chrono::seconds(5)) {
         std::string out;
@@ -106,7 +109,7 @@ TEST(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
     RawClient a(daemon.daemon().port()), b(daemon.daemon().port());
     // Make sure both are being served before the third arrives.
     for (RawClient* c : {&a, &b}) {
-        c->send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+        c->send("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         std::string partial;
         ASSERT_TRUE([&] {
             for (int i = 0; i < 100 && partial.find("\"ok\"") == std::string::npos; ++i) {
@@ -125,7 +128,7 @@ TEST(HttpServerTest, StopClosesIdleKeepAliveConnectionsPromptly) {
     TestDaemon daemon([](Config& c) { c.keep_alive_timeout_seconds = 600; }, no_gpu());
     daemon.start();
     RawClient idle(daemon.daemon().port());
-    idle.send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    idle.send("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     std::string first = idle.read_all(std::chrono::milliseconds(300));
     ASSERT_NE(first.find("200 OK"), std::string::npos);
     const auto before = std::chrono::steady_clock::now();
@@ -141,9 +144,60 @@ TEST(HttpServerTest, IdleConnectionIsClosedAfterTheKeepAliveTimeout) {
     TestDaemon daemon([](Config& c) { c.keep_alive_timeout_seconds = 1; }, no_gpu());
     daemon.start();
     RawClient idle(daemon.daemon().port());
-    idle.send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+    idle.send("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     idle.read_all(std::chrono::seconds(4));  // the answer, then the close after ~1 s
     EXPECT_TRUE(idle.closed());
+}
+
+// A chunked request whose trailer carries one field of `size` bytes.
+std::string chunked_request_with_trailer(std::size_t size) {
+    return "POST /api/v1/models/registry/install HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "2\r\n{}\r\n0\r\nX-Trailer: " +
+           std::string(size, 'a') + "\r\n\r\n";
+}
+
+TEST(HttpServerTest, TrailerFieldOf64KiBClosesTheConnectionAndTheServerLives) {
+    TestDaemon daemon(nullptr, no_gpu());
+    daemon.start();
+    RawClient client(daemon.daemon().port());
+    ASSERT_TRUE(client.connected());
+    client.send(chunked_request_with_trailer(70 * 1024));
+    // The server stops reading at its buffer limit and closes; unread bytes may turn the close
+    // into a reset that drops the answer, so only its status is checked when it arrives.
+    std::string answer = client.read_all();
+    EXPECT_TRUE(client.closed());
+    if (!answer.empty()) EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    EXPECT_EQ(daemon.get("/api/v1/health").status, 200);
+}
+
+TEST(HttpServerTest, OversizedTrailerFieldIs431AndCloses) {
+    TestDaemon daemon(nullptr, no_gpu());
+    daemon.start();
+    RawClient client(daemon.daemon().port());
+    ASSERT_TRUE(client.connected());
+    // Over the per-field limit but small enough to be read whole, so the answer arrives.
+    client.send(chunked_request_with_trailer(20 * 1024));
+    std::string answer = client.read_all();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    EXPECT_NE(answer.find("\"code\":\"headers_too_large\""), std::string::npos);
+    EXPECT_TRUE(client.closed());
+    EXPECT_EQ(daemon.get("/api/v1/health").status, 200);
+}
+
+TEST(HttpServerTest, HugeChunkExtensionIs431AndCloses) {
+    TestDaemon daemon(nullptr, no_gpu());
+    daemon.start();
+    RawClient client(daemon.daemon().port());
+    ASSERT_TRUE(client.connected());
+    client.send(
+        "POST /api/v1/models/registry/install HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2;ext=" +
+        std::string(40 * 1024, 'e'));
+    std::string answer = client.read_all();
+    EXPECT_TRUE(client.closed());
+    if (!answer.empty()) EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    EXPECT_EQ(daemon.get("/api/v1/health").status, 200);
 }
 
 }  // namespace

@@ -489,5 +489,51 @@ TEST(RuntimeControlProcessTest, KeysStayOutOfAnswersAndLogsAndTheStateSurvivesAR
     EXPECT_EQ(again.wait_exit(), 0);
 }
 
+// A runtime the daemon started must not hold the daemon's listening socket (a restart would
+// fail with "Address already in use") nor inherit its blocked SIGTERM (every stop would end in
+// SIGKILL).
+TEST(RuntimeControlProcessTest, ARuntimeOutlivingTheDaemonLetsItRestartOnTheSamePort) {
+    TempDir data, bin;
+    const std::uint16_t ollama_port = free_loopback_port();
+    const std::uint16_t venom_port = free_loopback_port();
+    const fs::path ollama_bin =
+        write_wrapper(bin.path(), "ollama", "FAKE_OLLAMA_MODELS=llama3.2:1b");
+    const std::map<std::string, std::string> env = {
+        {"VENOM_SERVICE_MANAGER", "process"},
+        {"VENOM_SCRIPTS_DIR", VENOM_SCRIPTS_DIR},
+        {"OLLAMA_HOST", "127.0.0.1:" + std::to_string(ollama_port)},
+        {"OLLAMA_BIN", ollama_bin.string()}};
+    const std::vector<std::string> args = {"--port", std::to_string(venom_port), "--data-dir",
+                                           data.path().string()};
+    const std::string base = "http://127.0.0.1:" + std::to_string(venom_port);
+    pid_t runtime = 0;
+    {
+        ChildDaemon venomd(args, env);
+        ASSERT_EQ(venomd.wait_for_port(), venom_port) << venomd.output();
+        auto started = http_request("POST", base + "/api/v1/system/llm-servers/ollama/start", "",
+                                    {"Content-Type: application/json"});
+        ASSERT_EQ(started.status, 200) << started.body;
+        std::ifstream(data.path() / "logs" / "ollama.pid") >> runtime;
+        ASSERT_GT(runtime, 0);
+        venomd.signal(SIGTERM);
+        EXPECT_EQ(venomd.wait_exit(), 0) << venomd.output();
+    }
+    ASSERT_TRUE(alive(runtime));  // the runtime outlives the daemon, as it should
+    const std::string status = read_file("/proc/" + std::to_string(runtime) + "/status");
+    EXPECT_NE(status.find("SigBlk:\t0000000000000000"), std::string::npos) << status;
+
+    ChildDaemon again(args, env);
+    const int port = again.wait_for_port();
+    EXPECT_EQ(port, venom_port) << again.output();
+    if (port == venom_port) {
+        auto stopped = http_request("POST", base + "/api/v1/system/llm-servers/ollama/stop", "",
+                                    {"Content-Type: application/json"});
+        EXPECT_EQ(stopped.status, 200) << stopped.body;
+    }
+    if (alive(runtime)) ::kill(-runtime, SIGKILL);
+    again.signal(SIGTERM);
+    EXPECT_EQ(again.wait_exit(), 0);
+}
+
 }  // namespace
 }  // namespace venom::testing
