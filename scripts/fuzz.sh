@@ -29,7 +29,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$work"
   echo "fuzz: $target for ${seconds}s"
   if ! "$build_dir/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
-        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        -rss_limit_mb=2048 -max_len=131072 -print_final_stats=1 \
         -artifact_prefix="$build_dir/artifacts/$target-" \
         "$work" "tests/fuzz/corpus/$target" >"$build_dir/$target.log" 2>&1; then
     tail -n 60 "$build_dir/$target.log"

@@ -76,6 +76,8 @@ inline boost::beast::error_code feed_request(RequestParser& parser, std::string_
     std::size_t start = 0;  // first unparsed byte
     parser.eager(true);
     while (!parser.is_done()) {
+        // Beast answers an empty buffer in the body state with no error and no progress.
+        if (start == bytes.size()) return bhttp::error::need_more;
         const std::size_t end = std::min(bytes.size(), start + limits.buffer_limit);
         const std::size_t used =
             parser.put(boost::asio::buffer(bytes.data() + start, end - start), ec);

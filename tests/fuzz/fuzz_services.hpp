@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "api/json_response.hpp"
+#include "api/request_policy.hpp"
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "fuzz_file.hpp"
@@ -42,7 +43,8 @@ public:
                 return api::json_response(200, {{"params", params}});
             };
         }
-        return api::Router(std::move(routes), std::string("fuzz-token"));
+        api::RequestPolicy policy{{"panel.example"}, {"https://panel.example:3000"}};
+        return api::Router(std::move(routes), std::string("fuzz-token"), std::move(policy));
     }
 
     api::Services& services() { return services_; }
