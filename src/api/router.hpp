@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 namespace venom::api {
 
 struct Services;
+class HandlerWatchdog;
 
 // A matched request as handlers see it: decoded path parameters and query values.
 struct ApiRequest {
@@ -38,12 +40,23 @@ using Respond = std::function<void(HttpResponse)>;
 using AsyncHandler = std::function<void(const ApiRequest&, Services&, Respond)>;
 
 enum class Access { open, token };  // token: needs the bearer token when one is configured
+// How long an async handler may take before the router answers 504 handler_timeout: `standard`
+// for catalog fetches and probes, `runtime_action` for switches and service start/stop/restart,
+// which may rightly wait for a runtime to start (RouterOptions says how long each is).
+enum class Deadline { standard, runtime_action };
 
 struct Route {
     std::string method;
     std::string pattern;  // "/api/v1/models/{name}/capabilities"
     std::variant<Handler, AsyncHandler> handler;
     Access access = Access::token;
+    Deadline deadline = Deadline::standard;
+};
+
+struct RouterOptions {
+    std::chrono::milliseconds handler_timeout{std::chrono::seconds(30)};
+    // Default: runtime_action_timeout_seconds + runtime_ready_timeout_seconds.
+    std::chrono::milliseconds runtime_action_timeout{std::chrono::seconds(600)};
 };
 
 // "%2F" -> "/". With `plus_is_space` (query strings) "+" -> " ". Rejects malformed escapes and
@@ -53,12 +66,21 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 class Router {
 public:
     // `api_token`: when set, routes with Access::token need "Authorization: Bearer <token>".
-    Router(std::vector<Route> routes, std::optional<std::string> api_token);
+    Router(std::vector<Route> routes, std::optional<std::string> api_token,
+           RouterOptions options = {});
+    ~Router();
 
-    // Calls `respond` exactly once (at once, or later for async handlers). `request` must stay
-    // alive until then. Never throws; every failure is an error response in the contract's
-    // shape.
+    // Calls `respond` exactly once (at once, or later for async handlers): the handler's
+    // answer, 500 internal_error (with a request_id) when it throws, 504 handler_timeout when
+    // its deadline passes first, 503 shutting_down after shut_down(). A late answer is dropped.
+    // `request` must stay alive until `respond` is called. Never throws. Thread-safe.
     void dispatch(const HttpRequest& request, Services& services, Respond respond) const;
+
+    // Answers every request still waiting for its handler with 503 shutting_down, and every
+    // later one too, so a shutdown never drops a connection it made wait. Idempotent.
+    void shut_down();
+    // Requests whose async handler has not answered yet. Thread-safe.
+    std::size_t waiting() const;
 
     // dispatch() and wait for the answer (at most `bound`, then 504). For tests and tools;
     // never call it on an I/O thread.
@@ -75,6 +97,9 @@ private:
 
     std::vector<CompiledRoute> routes_;
     std::optional<std::string> api_token_;
+    RouterOptions options_;
+    // Shared with the Respond of every waiting request: a late answer may outlive the router.
+    std::shared_ptr<HandlerWatchdog> watchdog_;
 };
 
 // The route table of the daemon, top to bottom like docs/API.md.

@@ -18,8 +18,9 @@ std::vector<Route> api_routes() {
 
         {"POST", "/api/v1/models/registry/install", install_model, Access::token},
         {"DELETE", "/api/v1/models/registry/{name}", remove_model, Access::token},
-        {"POST", "/api/v1/models/activate", activate_model, Access::token},
-        {"POST", "/api/v1/models/switch", switch_model, Access::token},
+        {"POST", "/api/v1/models/activate", activate_model, Access::token,
+         Deadline::runtime_action},
+        {"POST", "/api/v1/models/switch", switch_model, Access::token, Deadline::runtime_action},
 
         {"GET", "/api/v1/models/operations", list_operations, Access::open},
         {"GET", "/api/v1/models/operations/{operation_id}", get_operation, Access::open},
@@ -27,11 +28,13 @@ std::vector<Route> api_routes() {
 
         {"GET", "/api/v1/system/llm-servers", list_llm_servers, Access::open},
         {"GET", "/api/v1/system/llm-servers/active", get_active_llm_server, Access::open},
-        {"POST", "/api/v1/system/llm-servers/active", set_active_llm_server, Access::token},
+        {"POST", "/api/v1/system/llm-servers/active", set_active_llm_server, Access::token,
+         Deadline::runtime_action},
         {"POST", "/api/v1/system/llm-servers/{server}/{action}", run_llm_server_action,
-         Access::token},
+         Access::token, Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/active", get_active_llm_runtime, Access::open},
-        {"POST", "/api/v1/system/llm-runtime/active", set_active_llm_runtime, Access::token},
+        {"POST", "/api/v1/system/llm-runtime/active", set_active_llm_runtime, Access::token,
+         Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/options", get_llm_runtime_options, Access::open},
     };
 }

@@ -186,7 +186,7 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
                                           "': use 'ollama' or 'vllm' (cloud runtimes: POST "
                                           "/api/v1/system/llm-runtime/active)"));
     }
-    answer_from_pool(services, respond, [&services, name, model = *model] {
+    answer_from_pool(services.action_pool, respond, [&services, name, model = *model] {
         return switch_answer(services.switcher.switch_local(name, model), services);
     });
 }
@@ -216,13 +216,13 @@ void set_active_llm_runtime(const ApiRequest& request, Services& services, Respo
                                           "': use openai, google (gem, google-gemini), ollama "
                                           "or vllm"));
     }
-    answer_from_pool(services, respond, [&services, runtime, model = *model] {
+    answer_from_pool(services.action_pool, respond, [&services, runtime, model = *model] {
         return switch_answer(switch_to(services, runtime, model), services);
     });
 }
 
 void get_llm_runtime_options(const ApiRequest&, Services& services, Respond respond) {
-    answer_from_pool(services, respond, [&services] {
+    answer_from_pool(services.catalog_pool, respond, [&services] {
         const RuntimeState state = services.runtime_state.current();
         const json payload = runtime_payload(state, services);
         json all_models = json::array();
@@ -262,7 +262,7 @@ void switch_model(const ApiRequest& request, Services& services, Respond respond
                                       "No runtime is active: choose one with POST "
                                       "/api/v1/system/llm-servers/active"));
     }
-    answer_from_pool(services, respond, [&services, runtime = *runtime, name = *name] {
+    answer_from_pool(services.action_pool, respond, [&services, runtime = *runtime, name = *name] {
         runtime::SwitchReport report = switch_to(services, runtime, name);
         if (report.error) return switch_error_response(report, services);
         json out = switch_success_json(report, services);
@@ -286,7 +286,7 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
             "Unknown runtime '" + *runtime + "': use ollama, vllm, openai or google"));
     }
     // Loading a model (and restarting vLLM) takes a while: it runs on the pool.
-    answer_from_pool(services, respond, [&services, name = *name, target] {
+    answer_from_pool(services.action_pool, respond, [&services, name = *name, target] {
         runtime::SwitchReport report = switch_to(services, target, name);
         if (report.error) return switch_error_response(report, services);
         json payload = runtime_payload(services.runtime_state.current(), services);

@@ -36,8 +36,10 @@ struct Daemon::Impl {
     std::unique_ptr<api::Services> services;
     std::unique_ptr<api::Router> router;
     std::unique_ptr<http::HttpServer> server;
-    // Declared after the server so it is destroyed first: its tasks answer through the server.
-    BlockingPool pool;
+    // Declared after the server and the router so they are destroyed first: their tasks answer
+    // through both.
+    BlockingPool catalog_pool;  // upstream reads for catalog answers and probes
+    BlockingPool action_pool;   // installs, switches and service actions
     api::CatalogCache catalog;
     runtime::LlmServerController controller;
     cloud::CloudCatalog cloud;
@@ -59,8 +61,9 @@ struct Daemon::Impl {
           registry(manifest, operations,
                    QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
                    [this] { return usage.storage_facts(); }, runtime_state, clock),
-          pool(static_cast<std::size_t>(config.request_workers), 256),
-          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), pool),
+          catalog_pool(static_cast<std::size_t>(config.request_workers), 256),
+          action_pool(static_cast<std::size_t>(config.action_workers), 64),
+          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), catalog_pool),
           controller(controller_options(config), run_process_default(), clock),
           cloud(cloud_options(config), clock),
           switcher(controller, cloud, registry, runtime_state, clock,
@@ -151,9 +154,17 @@ Result<void> Daemon::start() {
     if (d.ollama) d.ollama->start();
 
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
-                                       d.pool, d.catalog, d.controller, d.switcher, d.cloud,
-                                       d.config, venom_version(), d.warnings});
-    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token);
+                                       d.catalog_pool, d.action_pool, d.catalog, d.controller,
+                                       d.switcher, d.cloud, d.config, venom_version(), d.warnings});
+    api::RouterOptions router_options;
+    router_options.handler_timeout =
+        std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));
+    // A switch may wait for a service script and then for the runtime to answer.
+    router_options.runtime_action_timeout =
+        std::chrono::seconds(d.config.runtime_action_timeout_seconds) +
+        std::chrono::seconds(d.config.runtime_ready_timeout_seconds) +
+        router_options.handler_timeout;
+    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token, router_options);
     http::ServerOptions options;
     options.host = d.config.host;
     options.port = static_cast<uint16_t>(d.config.port);
@@ -186,8 +197,15 @@ void Daemon::stop() {
     if (!d.started || d.stopped) return;
     d.stopped = true;
     logger("daemon")->info("shutting down");
-    d.server->stop();
-    d.pool.stop();
+    // Answer first, then close: every request still waiting for a handler gets 503
+    // shutting_down (not a dropped connection), queued pool work is cancelled instead of run,
+    // and running upstream transfers give up (BlockingPool::current_task_cancelled), so the
+    // process exits within a few seconds rather than after the slowest upstream (issue 9,
+    // finding 12). Operations stay resumable: the queue records them as interrupted.
+    d.router->shut_down();
+    d.catalog_pool.stop();
+    d.action_pool.stop();
+    d.server->stop(std::chrono::seconds(5));
     if (d.ollama) d.ollama->stop();
     d.operations.shutdown();
     d.usage.stop();
