@@ -10,6 +10,7 @@
 #include "api/pool_task.hpp"
 #include "api/request_body.hpp"
 #include "api/runtime_payload.hpp"
+#include "venom/runtime_model_id.hpp"
 #include "venom/text.hpp"
 
 namespace venom::api {
@@ -40,6 +41,14 @@ json active_summary(Services& services) {
 HttpResponse switch_answer(const runtime::SwitchReport& report, Services& services) {
     if (report.error) return switch_error_response(report, services);
     return json_response(200, switch_success_json(report, services));
+}
+
+// A model id from the client, checked before it can reach llm-runtime.env (issue 9, finding 6).
+// Absent or empty means "the runtime's default" and is fine.
+std::optional<HttpResponse> bad_model_id(const std::optional<std::string>& model) {
+    if (!model || model->empty()) return std::nullopt;
+    if (auto ok = validate_runtime_model_id(*model); !ok) return error_response(ok.error());
+    return std::nullopt;
 }
 
 // Local runtime with `model`, or a cloud provider: one entry point for the endpoints below.
@@ -179,6 +188,7 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
     if (!server) return respond(error_response(server.error()));
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
+    if (auto bad = bad_model_id(*model)) return respond(std::move(*bad));
     const std::string name = to_lower(trim(*server));
     if (!services.controller.find(name)) {
         return respond(error_response(404, "unknown_server",
@@ -208,6 +218,7 @@ void set_active_llm_runtime(const ApiRequest& request, Services& services, Respo
     if (!provider) return respond(error_response(provider.error()));
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
+    if (auto bad = bad_model_id(*model)) return respond(std::move(*bad));
     std::string runtime = to_lower(trim(*provider));
     if (auto cloud = cloud::CloudCatalog::normalize_provider(runtime)) runtime = *cloud;
     if (!is_local(runtime) && runtime != "openai" && runtime != "google") {
@@ -256,6 +267,7 @@ void switch_model(const ApiRequest& request, Services& services, Respond respond
     if (!body) return respond(error_response(body.error()));
     auto name = required_string(*body, "name");
     if (!name) return respond(error_response(name.error()));
+    if (auto bad = bad_model_id(*name)) return respond(std::move(*bad));
     const auto runtime = services.runtime_state.current().active_runtime;
     if (!runtime) {
         return respond(error_response(409, "no_active_runtime",
@@ -278,6 +290,7 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
     if (!name) return respond(error_response(name.error()));
     auto runtime = required_string(*body, "runtime");
     if (!runtime) return respond(error_response(runtime.error()));
+    if (auto bad = bad_model_id(*name)) return respond(std::move(*bad));
     std::string target = to_lower(trim(*runtime));
     if (auto cloud = cloud::CloudCatalog::normalize_provider(target)) target = *cloud;
     if (!is_local(target) && target != "openai" && target != "google") {

@@ -6,6 +6,7 @@
 #include "venom/http_client.hpp"
 #include "venom/json_field_reader.hpp"
 #include "venom/logging.hpp"
+#include "venom/runtime_model_id.hpp"
 #include "venom/text.hpp"
 
 namespace venom::cloud {
@@ -167,7 +168,8 @@ CloudModelList CloudCatalog::fetch_openai() const {
     for (const auto& m : doc["data"]) {
         if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
         const std::string id = m["id"];
-        if (!is_openai_chat_model(id)) continue;
+        // An id that could not be written safely to llm-runtime.env is no model we offer.
+        if (!validate_runtime_model_id(id) || !is_openai_chat_model(id)) continue;
         list.models.push_back({id, id, "openai", {"chat"}, std::nullopt});
     }
     std::sort(list.models.begin(), list.models.end(),
@@ -220,6 +222,7 @@ CloudModelList CloudCatalog::fetch_gemini() const {
             }
             std::string id = m["name"];
             if (starts_with(id, "models/")) id = id.substr(7);
+            if (!validate_runtime_model_id(id)) continue;
             std::string display = reader.string(m, "displayName", id, at);
             list.models.push_back({id, display, "google", {"chat"}, std::nullopt});
         }
