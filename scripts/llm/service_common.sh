@@ -26,6 +26,7 @@ set +m
 readonly SVC_EXIT_FAILURE=1
 readonly SVC_EXIT_USAGE=2
 readonly SVC_EXIT_STOPPED=3
+readonly SVC_EXIT_FOREIGN=4
 readonly SVC_EXIT_NOT_INSTALLED=5
 readonly SVC_EXIT_NOT_CONFIGURED=6
 
@@ -396,6 +397,11 @@ svc_start_local() {
         svc_unlock
         if svc_read_pidfile && svc_is_ours "$SVC_PID" "$SVC_PID_START"; then
             echo "$SVC_NAME: already running (pid $SVC_PID) at $SVC_URL"
+        elif [[ ${SVC_ACTION:-} == restart ]]; then
+            # A restart must load what the env file says; a server this script did not start
+            # cannot be made to, and waiting for it to change would only time out.
+            svc_die "$SVC_EXIT_FOREIGN" "$SVC_NAME at $SVC_URL was not started by this script" \
+                "and is left alone; stop it, or restart it yourself"
         else
             echo "$SVC_NAME: already running at $SVC_URL (not started by this script)"
         fi
@@ -588,6 +594,7 @@ svc_main() {
     SVC_LOG_FILE=$SVC_LOG_DIR/$SVC_NAME.log
     SVC_LOCK_FILE=$SVC_LOG_DIR/$SVC_NAME.lock
     local action=$1
+    SVC_ACTION=$action
     if svc_use_systemd; then
         case $action in
             start | restart) svc_systemd_start_or_restart "$action" ;;

@@ -64,6 +64,9 @@ void run_llm_server_action(const ApiRequest& request, Services& services, Respon
     answer_from_pool(services.action_pool, respond, [&services, server, action, info] {
         auto result = services.controller.run(server, action);
         if (!result) return error_response(result.error());
+        if (result->not_managed()) {
+            return error_response(runtime::not_managed_error(info->display_name, info->endpoint));
+        }
         const std::string message = result->ok() ? info->display_name + " " + action + " succeeded"
                                                  : info->display_name + " " + action +
                                                        " failed with exit code " +
