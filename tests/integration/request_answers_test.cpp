@@ -182,7 +182,9 @@ TEST(ShutdownTest, SigtermAnswersWaitingRequests503AndExitsPromptly) {
     for (auto& w : waiting) {
         HttpResult r = w.get();
         EXPECT_EQ(r.status, 503) << r.body << r.error;
-        if (r.status == 503) EXPECT_EQ(r.json()["code"], "shutting_down");
+        if (r.status == 503) {
+            EXPECT_EQ(r.json()["code"], "shutting_down");
+        }
     }
 }
 
