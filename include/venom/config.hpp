@@ -68,6 +68,10 @@ struct Config {
     int runtime_ready_timeout_seconds = 300;   // a started runtime must answer its health URL
     int runtime_probe_timeout_ms = 2000;       // one health probe of a runtime
     int cloud_catalog_ttl_seconds = 300;       // OpenAI/Gemini model lists
+    // A request whose handler has not answered by then gets 504 handler_timeout (runtime
+    // switches and service actions get runtime_action + runtime_ready timeouts instead).
+    double handler_timeout_seconds = 30;
+    int action_workers = 2;  // threads for installs, switches and service actions
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

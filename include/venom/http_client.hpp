@@ -4,6 +4,7 @@
 // timeout, an overall timeout and stall detection, and can be cancelled.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -13,6 +14,11 @@
 #include "venom/result.hpp"
 
 namespace venom::net {
+
+// The largest decoded answer collected into HttpReply::body unless a call says otherwise: catalog
+// pages and listings are kilobytes; a bigger one is broken or hostile (a gzip bomb), and reading it
+// whole would cost gigabytes of memory.
+inline constexpr std::uint64_t kDefaultMaxBodyBytes = 16ull << 20;
 
 struct HttpCall {
     std::string method = "GET";
@@ -35,6 +41,9 @@ struct HttpCall {
     std::function<bool(long status, const std::map<std::string, std::string>& headers)>
         on_response{};
     long buffer_size = 0;  // curl's receive buffer; 0: curl's default (16 KiB)
+    // Cap on the decoded body collected into HttpReply::body (counted after Content-Encoding is
+    // undone); 0: none. Streams read through on_data bound themselves.
+    std::uint64_t max_body_bytes = kDefaultMaxBodyBytes;
 };
 
 struct HttpReply {
@@ -44,8 +53,10 @@ struct HttpReply {
 };
 
 // Any HTTP status is a successful *transfer* (check reply.status). Errors: 502
-// upstream_unreachable (DNS, refused, reset, TLS), 504 upstream_timeout (connect, overall or
-// stall; the message says which), 499 cancelled. Thread-safe.
+// upstream_unreachable (DNS, refused, reset, TLS), 502 upstream_too_large (the body passed
+// max_body_bytes: "upstream answer larger than 16 MiB"), 504 upstream_timeout (connect, overall
+// or stall; the message says which), 499 cancelled, 503 shutting_down (the BlockingPool running
+// the call is stopping). Thread-safe.
 Result<HttpReply> perform(const HttpCall& call);
 
 // scheme://host:port of a URL, lower-cased ("" when it has none). Pure.

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "venom/result.hpp"
 
@@ -22,6 +23,11 @@ struct RuntimeState {
     std::optional<std::string> vllm_model_path;     // the snapshot vLLM serves
     std::optional<std::string> vllm_served_model_name;
 };
+
+// `value` as one double-quoted llm-runtime.env value, in the syntax systemd's EnvironmentFile=
+// reads and the service scripts parse the same way: \ " $ ` are backslash-escaped, anything else
+// (a newline included) stays literal inside the quotes. Pure.
+std::string quote_env_value(std::string_view value);
 
 class RuntimeStateStore {
 public:

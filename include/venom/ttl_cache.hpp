@@ -5,6 +5,7 @@
 // failure is never cached as a success (DESIGN.md convention 6, issue 3 point 3).
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "venom/blocking_pool.hpp"
 #include "venom/clock.hpp"
+#include "venom/logging.hpp"
 #include "venom/result.hpp"
 
 namespace venom {
@@ -33,7 +35,9 @@ public:
         : clock_(clock), ttl_(ttl), pool_(pool) {}
 
     // Calls `done` exactly once: at once on a fresh hit, otherwise from a pool thread after
-    // the refresh (the one in flight for `key`, or a new one running `fetch`). Thread-safe.
+    // the refresh (the one in flight for `key`, or a new one running `fetch`). A `fetch` that
+    // throws is a failed refresh (500 internal_error); a refresh still queued when the pool
+    // stops fails with 503 shutting_down. Thread-safe.
     void get(const std::string& key, Fetch fetch, Done done) {
         std::unique_lock lock(mutex_);
         Entry& entry = entries_[key];
@@ -45,10 +49,11 @@ public:
         entry.waiters.push_back(std::move(done));
         if (entry.waiters.size() > 1) return;  // a refresh is in flight: join it
         lock.unlock();
-        const bool queued = pool_.post([this, key, fetch = std::move(fetch)] {
-            Result<T> fetched = fetch();
-            finish(key, std::move(fetched));
-        });
+        const bool queued =
+            pool_.post([this, key, fetch = std::move(fetch)] { finish(key, guarded(fetch)); },
+                       [this, key] {
+                           finish(key, make_error(503, "shutting_down", "venomd is shutting down"));
+                       });
         if (!queued) finish(key, make_error(503, "busy", "too many upstream requests queued"));
     }
 
@@ -58,6 +63,20 @@ private:
         TimePoint fetched_at{};
         std::vector<Done> waiters;
     };
+
+    // A fetch that throws fails its waiters like any other failure and leaves no refresh in
+    // flight, so the next call fetches again (issue 9, finding 5: the key stayed "in flight"
+    // until restart).
+    static Result<T> guarded(const Fetch& fetch) {
+        try {
+            return fetch();
+        } catch (const std::exception& e) {
+            logger("cache")->error("fetch threw error=\"{}\"", e.what());
+        } catch (...) {
+            logger("cache")->error("fetch threw a non-standard exception");
+        }
+        return make_error(500, "internal_error", "the upstream answer could not be read");
+    }
 
     void finish(const std::string& key, Result<T> fetched) {
         std::vector<Done> waiters;
@@ -76,7 +95,13 @@ private:
             }
             waiters.swap(entry.waiters);
         }
-        for (auto& done : waiters) done(answer);
+        for (auto& done : waiters) {
+            try {
+                done(answer);
+            } catch (const std::exception& e) {  // one waiter must not starve the others
+                logger("cache")->error("waiter threw error=\"{}\"", e.what());
+            }
+        }
     }
 
     const Clock& clock_;

@@ -39,6 +39,8 @@
 #      failed; for status: our process (or the unit) is alive but the health URL does not answer
 #   2  usage: unknown or missing action
 #   3  status only: stopped (no live process of ours, nothing answering)
+#   4  restart only: something this script did not start answers at the health URL; it is left
+#      alone (venomd answers 409 runtime_not_managed)
 #   5  not installed: OLLAMA_BIN not found (or systemctl, when VENOM_SERVICE_MANAGER=systemd)
 #   6  not configured: a malformed setting (service manager, scope, timeout)
 #

@@ -26,6 +26,7 @@ set +m
 readonly SVC_EXIT_FAILURE=1
 readonly SVC_EXIT_USAGE=2
 readonly SVC_EXIT_STOPPED=3
+readonly SVC_EXIT_FOREIGN=4
 readonly SVC_EXIT_NOT_INSTALLED=5
 readonly SVC_EXIT_NOT_CONFIGURED=6
 
@@ -43,14 +44,28 @@ svc_usage() {
 
 # ---- configuration ----------------------------------------------------------------------------
 
+# Keys the env file may set: what venomd writes there and the runtime settings the scripts
+# document. Anything else (PYTHONPATH, LD_PRELOAD, BASH_ENV, PATH, ...) is ignored, so a value
+# that smuggled in a line of its own could not reach the runtime (issue 9, finding 6).
+svc_env_key_allowed() {
+    case $1 in
+        LLM_SERVICE_TYPE | ACTIVE_LLM_SERVER | LLM_MODEL_NAME | LAST_MODEL_[A-Z0-9_]*) return 0 ;;
+        VLLM_[A-Z0-9_]* | OLLAMA_[A-Z0-9_]*) return 0 ;;
+        VENOM_SERVICE_MANAGER | VENOM_SYSTEMD_SCOPE | VENOM_RUNTIME_START_TIMEOUT | \
+            VENOM_RUNTIME_STOP_TIMEOUT) return 0 ;;
+    esac
+    return 1
+}
+
 # Reads KEY="VALUE" / KEY='VALUE' / KEY=VALUE lines (optionally prefixed by `export`) and exports
-# each key that is unset or empty in the process environment, so the process environment wins.
-# The file is parsed rather than sourced: sourcing would override the caller's variables and run
-# whatever the file contains. Values are taken literally between the outer quotes (venomd writes
-# them without escapes); other lines are ignored, and so are names that would change how this
-# script or the programs it runs behave rather than configure them (shell, loader, SVC_*).
+# each allowed key (svc_env_key_allowed) that is unset or empty in the process environment, so
+# the process environment wins. The file is parsed, never sourced or evaluated: sourcing would
+# override the caller's variables and run whatever the file contains. Double-quoted values are
+# read the way systemd's EnvironmentFile= reads them: \" \\ \$ \` stand for the character, other
+# characters (a newline included: the value then continues on the next line) are literal.
+# Single-quoted values are literal; other lines are ignored.
 svc_load_env_file() {
-    local file=$1 line key value
+    local file=$1 line key value rest out ch next i closed
     [[ -f $file ]] || return 0
     [[ -r $file ]] || svc_die "$SVC_EXIT_NOT_CONFIGURED" "cannot read env file $file"
     while IFS= read -r line || [[ -n $line ]]; do
@@ -58,12 +73,40 @@ svc_load_env_file() {
         [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
         key=${BASH_REMATCH[2]}
         value=${BASH_REMATCH[3]}
-        case $key in
-            SVC_* | BASH* | LD_* | ENV | IFS | PATH | PS4 | SHELLOPTS | HOME) continue ;;
-        esac
-        if [[ $value =~ ^\"(.*)\"[[:space:]]*$ || $value =~ ^\'(.*)\'[[:space:]]*$ ]]; then
+        if [[ $value == \"* ]]; then
+            rest=${value:1}
+            out=
+            closed=0
+            while :; do
+                for ((i = 0; i < ${#rest}; i++)); do
+                    ch=${rest:i:1}
+                    if [[ $ch == '\' ]]; then
+                        next=${rest:i+1:1}
+                        case $next in
+                            '"' | '\' | '$' | '`')
+                                out+=$next
+                                ((i += 1))
+                                continue
+                                ;;
+                        esac
+                    elif [[ $ch == '"' ]]; then
+                        closed=1
+                        break
+                    fi
+                    out+=$ch
+                done
+                ((closed)) && break
+                # The quotes continue on the next line: it is part of this value, not a key.
+                IFS= read -r rest || break
+                rest=${rest%$'\r'}
+                out+=$'\n'
+            done
+            ((closed)) || continue # unterminated: nothing of it is used
+            value=$out
+        elif [[ $value =~ ^\'(.*)\'[[:space:]]*$ ]]; then
             value=${BASH_REMATCH[1]}
         fi
+        svc_env_key_allowed "$key" || continue
         if [[ -z ${!key:-} ]]; then
             export "$key=$value"
         fi
@@ -354,6 +397,11 @@ svc_start_local() {
         svc_unlock
         if svc_read_pidfile && svc_is_ours "$SVC_PID" "$SVC_PID_START"; then
             echo "$SVC_NAME: already running (pid $SVC_PID) at $SVC_URL"
+        elif [[ ${SVC_ACTION:-} == restart ]]; then
+            # A restart must load what the env file says; a server this script did not start
+            # cannot be made to, and waiting for it to change would only time out.
+            svc_die "$SVC_EXIT_FOREIGN" "$SVC_NAME at $SVC_URL was not started by this script" \
+                "and is left alone; stop it, or restart it yourself"
         else
             echo "$SVC_NAME: already running at $SVC_URL (not started by this script)"
         fi
@@ -546,6 +594,7 @@ svc_main() {
     SVC_LOG_FILE=$SVC_LOG_DIR/$SVC_NAME.log
     SVC_LOCK_FILE=$SVC_LOG_DIR/$SVC_NAME.lock
     local action=$1
+    SVC_ACTION=$action
     if svc_use_systemd; then
         case $action in
             start | restart) svc_systemd_start_or_restart "$action" ;;

@@ -50,6 +50,8 @@
 #      (vLLM answers only once the model is loaded, so this is also "still loading")
 #   2  usage: unknown or missing action
 #   3  status only: stopped (no live process of ours, nothing answering)
+#   4  restart only: something this script did not start answers at the health URL; it is left
+#      alone (venomd answers 409 runtime_not_managed)
 #   5  not installed: VLLM_BIN not found (or systemctl, when VENOM_SERVICE_MANAGER=systemd)
 #   6  not configured: VLLM_MODEL_PATH missing or not a directory/.gguf file, a malformed
 #      VLLM_ENDPOINT/VLLM_PORT, service manager, scope or timeout

@@ -21,4 +21,11 @@ HttpResponse error_response(int status, std::string code, std::string detail) {
     return error_response(make_error(status, std::move(code), std::move(detail)));
 }
 
+HttpResponse error_response(const Error& error, const std::string& request_id) {
+    return json_response(error.http_status, {{"success", false},
+                                             {"detail", error.message},
+                                             {"code", error.code},
+                                             {"request_id", request_id}});
+}
+
 }  // namespace venom::api

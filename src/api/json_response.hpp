@@ -13,5 +13,7 @@ namespace venom::api {
 HttpResponse json_response(int status, const nlohmann::json& body);
 HttpResponse error_response(const Error& error);
 HttpResponse error_response(int status, std::string code, std::string detail);
+// The same shape plus "request_id", the id the matching log line names (500s, deadlines).
+HttpResponse error_response(const Error& error, const std::string& request_id);
 
 }  // namespace venom::api

@@ -2,6 +2,7 @@
 
 #include "api/handlers.hpp"
 #include "api/json_response.hpp"
+#include "api/pool_task.hpp"
 #include "api/request_body.hpp"
 
 namespace venom::api {
@@ -24,17 +25,15 @@ void install_model(const ApiRequest& request, Services& services, Respond respon
     }
 
     // The provider may ask its upstream for the real size before the quota check: on the pool.
-    const bool queued = services.pool.post([&services, name = *name, provider = *provider,
-                                            runtime = *runtime, filter, respond] {
-        auto operation_id = services.registry.install_model(name, provider, runtime, filter);
-        if (!operation_id) return respond(error_response(operation_id.error()));
-        respond(json_response(202, {{"success", true},
-                                    {"operation_id", *operation_id},
-                                    {"message", "Model installation started: " + name}}));
-    });
-    if (!queued) {
-        respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));
-    }
+    answer_from_pool(
+        services.action_pool, respond,
+        [&services, name = *name, provider = *provider, runtime = *runtime, filter] {
+            auto operation_id = services.registry.install_model(name, provider, runtime, filter);
+            if (!operation_id) return error_response(operation_id.error());
+            return json_response(202, {{"success", true},
+                                       {"operation_id", *operation_id},
+                                       {"message", "Model installation started: " + name}});
+        });
 }
 
 HttpResponse remove_model(const ApiRequest& request, Services& services) {

@@ -2,15 +2,29 @@
 
 #include <openssl/crypto.h>
 
+#include <atomic>
 #include <exception>
 #include <future>
 #include <memory>
 
+#include "api/handler_watchdog.hpp"
 #include "api/json_response.hpp"
+#include "api/request_id.hpp"
 #include "venom/logging.hpp"
 
 namespace venom::api {
 namespace {
+
+// A handler escaped with an exception: 500 with an id that names the log line.
+HttpResponse internal_error(const HttpRequest& request, std::string_view path,
+                            const std::string& what) {
+    const std::string request_id = new_request_id();
+    logger("api")->error("handler threw request_id={} method={} path={} error=\"{}\"", request_id,
+                         request.method, std::string(path), what);
+    return error_response(
+        make_error(500, "internal_error", "Internal error (request_id " + request_id + ")"),
+        request_id);
+}
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
     std::vector<std::string_view> parts;
@@ -90,14 +104,27 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
 }
 
 Router::Router(std::vector<Route> routes, std::optional<std::string> api_token,
-               RequestPolicy policy)
-    : api_token_(std::move(api_token)), policy_(std::move(policy)) {
+               RequestPolicy policy, RouterOptions options)
+    : api_token_(std::move(api_token)),
+      policy_(std::move(policy)),
+      options_(options),
+      watchdog_(std::make_shared<HandlerWatchdog>()) {
     for (auto& route : routes) {
         CompiledRoute compiled;
         for (auto segment : split_path(route.pattern)) compiled.segments.emplace_back(segment);
         compiled.route = std::move(route);
         routes_.push_back(std::move(compiled));
     }
+}
+
+Router::~Router() = default;
+
+void Router::shut_down() {
+    watchdog_->shut_down();
+}
+
+std::size_t Router::waiting() const {
+    return watchdog_->watched();
 }
 
 bool Router::authorized(const HttpRequest& request) const {
@@ -231,16 +258,45 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             if (!value) return respond(error_response(value.error()));
             api.query.emplace(std::move(key.value()), std::move(value.value()));
         }
-        try {
-            if (auto* sync = std::get_if<Handler>(&compiled.route.handler)) {
+        if (auto* sync = std::get_if<Handler>(&compiled.route.handler)) {
+            try {
                 return respond((*sync)(api, services));
+            } catch (const std::exception& e) {
+                return respond(internal_error(request, path, e.what()));
+            } catch (...) {
+                return respond(internal_error(request, path, "non-standard exception"));
             }
-            return std::get<AsyncHandler>(compiled.route.handler)(api, services, respond);
-        } catch (const std::exception& e) {
-            logger("api")->error("handler threw method={} path={} error=\"{}\"", request.method,
-                                 std::string(path), e.what());
-            return respond(error_response(500, "internal_error", "Internal error"));
         }
+        // Once shutdown began, a handler that would wait for a pool is not started at all: its
+        // work would be refused or cancelled, and a 200 "stale" answer would hide why.
+        if (watchdog_->shutting_down()) {
+            return respond(error_response(503, "shutting_down",
+                                          "venomd is shutting down; retry when it is back"));
+        }
+        // The handler's answer, its deadline and shutdown race for one Respond.
+        auto once = std::make_shared<AnswerOnce>(std::move(respond));
+        auto watch_id = std::make_shared<std::atomic<std::uint64_t>>(0);
+        std::shared_ptr<HandlerWatchdog> watchdog = watchdog_;
+        Respond guarded = [once, watch_id, watchdog](HttpResponse response) {
+            if (once->answer(std::move(response))) {
+                if (auto id = watch_id->load()) watchdog->forget(id);
+            }
+        };
+        try {
+            std::get<AsyncHandler>(compiled.route.handler)(api, services, guarded);
+        } catch (const std::exception& e) {
+            return guarded(internal_error(request, path, e.what()));
+        } catch (...) {
+            return guarded(internal_error(request, path, "non-standard exception"));
+        }
+        if (once->answered()) return;  // answered at once (a cache hit, a bad parameter)
+        const auto timeout = compiled.route.deadline == Deadline::runtime_action
+                                 ? options_.runtime_action_timeout
+                                 : options_.handler_timeout;
+        watch_id->store(watchdog->watch(once, timeout));
+        // Answered between the check and watch(): nothing left to watch.
+        if (once->answered()) watchdog->forget(watch_id->load());
+        return;
     }
     if (!allowed.empty()) {
         HttpResponse response = error_response(

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 namespace venom::api {
 
 struct Services;
+class HandlerWatchdog;
 
 // A matched request as handlers see it: decoded path parameters and query values.
 struct ApiRequest {
@@ -43,6 +45,10 @@ enum class Access { open, token };  // token: needs the bearer token when one is
 // a browser sends a cross-site text/plain POST without asking first, never an application/json
 // one.
 enum class Body { none, json };
+// How long an async handler may take before the router answers 504 handler_timeout: `standard`
+// for catalog fetches and probes, `runtime_action` for switches and service start/stop/restart,
+// which may rightly wait for a runtime to start (RouterOptions says how long each is).
+enum class Deadline { standard, runtime_action };
 
 struct Route {
     std::string method;
@@ -50,6 +56,13 @@ struct Route {
     std::variant<Handler, AsyncHandler> handler;
     Access access = Access::token;
     Body body = Body::none;
+    Deadline deadline = Deadline::standard;
+};
+
+struct RouterOptions {
+    std::chrono::milliseconds handler_timeout{std::chrono::seconds(30)};
+    // Default: runtime_action_timeout_seconds + runtime_ready_timeout_seconds.
+    std::chrono::milliseconds runtime_action_timeout{std::chrono::seconds(600)};
 };
 
 // "%2F" -> "/". With `plus_is_space` (query strings) "+" -> " ". Rejects malformed escapes and
@@ -59,20 +72,28 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 class Router {
 public:
     // `api_token`: when set, routes with Access::token need "Authorization: Bearer <token>".
-    // `policy`: the Host and Origin rules (403) and the CORS origins.
+    // `policy`: the Host and Origin rules (403) and the CORS origins. `options`: deadlines.
     Router(std::vector<Route> routes, std::optional<std::string> api_token,
-           RequestPolicy policy = {});
+           RequestPolicy policy = {}, RouterOptions options = {});
+    ~Router();
 
-    // Calls `respond` exactly once (at once, or later for async handlers). `request` must stay
-    // alive until then. Never throws; every failure is an error response in the contract's
-    // shape.
+    // Calls `respond` exactly once (at once, or later for async handlers): the handler's
+    // answer, 500 internal_error (with a request_id) when it throws, 504 handler_timeout when
+    // its deadline passes first, 503 shutting_down after shut_down(). A late answer is dropped.
+    // `request` must stay alive until `respond` is called. Never throws. Thread-safe.
     void dispatch(const HttpRequest& request, Services& services, Respond respond) const;
+
+    // Answers every request still waiting for its handler with 503 shutting_down, and every
+    // later one too, so a shutdown never drops a connection it made wait. Idempotent.
+    void shut_down();
+    // Requests whose async handler has not answered yet. Thread-safe.
+    std::size_t waiting() const;
 
     // dispatch() and wait for the answer (at most `bound`, then 504). For tests and tools;
     // never call it on an I/O thread.
-    HttpResponse dispatch_and_wait(const HttpRequest& request, Services& services,
-                                   std::chrono::milliseconds bound = std::chrono::seconds(30))
-        const;
+    HttpResponse dispatch_and_wait(
+        const HttpRequest& request, Services& services,
+        std::chrono::milliseconds bound = std::chrono::seconds(30)) const;
 
 private:
     struct CompiledRoute {
@@ -86,6 +107,9 @@ private:
     std::vector<CompiledRoute> routes_;
     std::optional<std::string> api_token_;
     RequestPolicy policy_;
+    RouterOptions options_;
+    // Shared with the Respond of every waiting request: a late answer may outlive the router.
+    std::shared_ptr<HandlerWatchdog> watchdog_;
 };
 
 // The route table of the daemon, top to bottom like docs/API.md.

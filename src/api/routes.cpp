@@ -18,8 +18,10 @@ std::vector<Route> api_routes() {
 
         {"POST", "/api/v1/models/registry/install", install_model, Access::token, Body::json},
         {"DELETE", "/api/v1/models/registry/{name}", remove_model, Access::token},
-        {"POST", "/api/v1/models/activate", activate_model, Access::token, Body::json},
-        {"POST", "/api/v1/models/switch", switch_model, Access::token, Body::json},
+        {"POST", "/api/v1/models/activate", activate_model, Access::token, Body::json,
+         Deadline::runtime_action},
+        {"POST", "/api/v1/models/switch", switch_model, Access::token, Body::json,
+         Deadline::runtime_action},
 
         {"GET", "/api/v1/models/operations", list_operations, Access::open},
         {"GET", "/api/v1/models/operations/{operation_id}", get_operation, Access::open},
@@ -28,12 +30,12 @@ std::vector<Route> api_routes() {
         {"GET", "/api/v1/system/llm-servers", list_llm_servers, Access::open},
         {"GET", "/api/v1/system/llm-servers/active", get_active_llm_server, Access::open},
         {"POST", "/api/v1/system/llm-servers/active", set_active_llm_server, Access::token,
-         Body::json},
+         Body::json, Deadline::runtime_action},
         {"POST", "/api/v1/system/llm-servers/{server}/{action}", run_llm_server_action,
-         Access::token},
+         Access::token, Body::none, Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/active", get_active_llm_runtime, Access::open},
         {"POST", "/api/v1/system/llm-runtime/active", set_active_llm_runtime, Access::token,
-         Body::json},
+         Body::json, Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/options", get_llm_runtime_options, Access::open},
     };
 }

@@ -10,6 +10,7 @@
 #include "api/pool_task.hpp"
 #include "api/request_body.hpp"
 #include "api/runtime_payload.hpp"
+#include "venom/runtime_model_id.hpp"
 #include "venom/text.hpp"
 
 namespace venom::api {
@@ -40,6 +41,14 @@ json active_summary(Services& services) {
 HttpResponse switch_answer(const runtime::SwitchReport& report, Services& services) {
     if (report.error) return switch_error_response(report, services);
     return json_response(200, switch_success_json(report, services));
+}
+
+// A model id from the client, checked before it can reach llm-runtime.env (issue 9, finding 6).
+// Absent or empty means "the runtime's default" and is fine.
+std::optional<HttpResponse> bad_model_id(const std::optional<std::string>& model) {
+    if (!model || model->empty()) return std::nullopt;
+    if (auto ok = validate_runtime_model_id(*model); !ok) return error_response(ok.error());
+    return std::nullopt;
 }
 
 // Local runtime with `model`, or a cloud provider: one entry point for the endpoints below.
@@ -179,6 +188,7 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
     if (!server) return respond(error_response(server.error()));
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
+    if (auto bad = bad_model_id(*model)) return respond(std::move(*bad));
     const std::string name = to_lower(trim(*server));
     if (!services.controller.find(name)) {
         return respond(error_response(404, "unknown_server",
@@ -186,7 +196,7 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
                                           "': use 'ollama' or 'vllm' (cloud runtimes: POST "
                                           "/api/v1/system/llm-runtime/active)"));
     }
-    answer_from_pool(services, respond, [&services, name, model = *model] {
+    answer_from_pool(services.action_pool, respond, [&services, name, model = *model] {
         return switch_answer(services.switcher.switch_local(name, model), services);
     });
 }
@@ -208,6 +218,7 @@ void set_active_llm_runtime(const ApiRequest& request, Services& services, Respo
     if (!provider) return respond(error_response(provider.error()));
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
+    if (auto bad = bad_model_id(*model)) return respond(std::move(*bad));
     std::string runtime = to_lower(trim(*provider));
     if (auto cloud = cloud::CloudCatalog::normalize_provider(runtime)) runtime = *cloud;
     if (!is_local(runtime) && runtime != "openai" && runtime != "google") {
@@ -216,13 +227,13 @@ void set_active_llm_runtime(const ApiRequest& request, Services& services, Respo
                                           "': use openai, google (gem, google-gemini), ollama "
                                           "or vllm"));
     }
-    answer_from_pool(services, respond, [&services, runtime, model = *model] {
+    answer_from_pool(services.action_pool, respond, [&services, runtime, model = *model] {
         return switch_answer(switch_to(services, runtime, model), services);
     });
 }
 
 void get_llm_runtime_options(const ApiRequest&, Services& services, Respond respond) {
-    answer_from_pool(services, respond, [&services] {
+    answer_from_pool(services.catalog_pool, respond, [&services] {
         const RuntimeState state = services.runtime_state.current();
         const json payload = runtime_payload(state, services);
         json all_models = json::array();
@@ -256,13 +267,14 @@ void switch_model(const ApiRequest& request, Services& services, Respond respond
     if (!body) return respond(error_response(body.error()));
     auto name = required_string(*body, "name");
     if (!name) return respond(error_response(name.error()));
+    if (auto bad = bad_model_id(*name)) return respond(std::move(*bad));
     const auto runtime = services.runtime_state.current().active_runtime;
     if (!runtime) {
         return respond(error_response(409, "no_active_runtime",
                                       "No runtime is active: choose one with POST "
                                       "/api/v1/system/llm-servers/active"));
     }
-    answer_from_pool(services, respond, [&services, runtime = *runtime, name = *name] {
+    answer_from_pool(services.action_pool, respond, [&services, runtime = *runtime, name = *name] {
         runtime::SwitchReport report = switch_to(services, runtime, name);
         if (report.error) return switch_error_response(report, services);
         json out = switch_success_json(report, services);
@@ -278,6 +290,7 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
     if (!name) return respond(error_response(name.error()));
     auto runtime = required_string(*body, "runtime");
     if (!runtime) return respond(error_response(runtime.error()));
+    if (auto bad = bad_model_id(*name)) return respond(std::move(*bad));
     std::string target = to_lower(trim(*runtime));
     if (auto cloud = cloud::CloudCatalog::normalize_provider(target)) target = *cloud;
     if (!is_local(target) && target != "openai" && target != "google") {
@@ -286,7 +299,7 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
             "Unknown runtime '" + *runtime + "': use ollama, vllm, openai or google"));
     }
     // Loading a model (and restarting vLLM) takes a while: it runs on the pool.
-    answer_from_pool(services, respond, [&services, name = *name, target] {
+    answer_from_pool(services.action_pool, respond, [&services, name = *name, target] {
         runtime::SwitchReport report = switch_to(services, target, name);
         if (report.error) return switch_error_response(report, services);
         json payload = runtime_payload(services.runtime_state.current(), services);

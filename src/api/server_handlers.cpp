@@ -33,7 +33,7 @@ json server_json(const runtime::ServerInfo& server, const runtime::ServerHealth&
 }  // namespace
 
 void list_llm_servers(const ApiRequest&, Services& services, Respond respond) {
-    answer_from_pool(services, respond, [&services] {
+    answer_from_pool(services.catalog_pool, respond, [&services] {
         const auto active = services.runtime_state.current().active_runtime;
         json servers = json::array();
         for (const auto& server : services.controller.servers()) {
@@ -61,9 +61,12 @@ void run_llm_server_action(const ApiRequest& request, Services& services, Respon
         return respond(error_response(409, "runtime_switch_in_progress",
                                       "A runtime switch is in progress; retry when it is done"));
     }
-    answer_from_pool(services, respond, [&services, server, action, info] {
+    answer_from_pool(services.action_pool, respond, [&services, server, action, info] {
         auto result = services.controller.run(server, action);
         if (!result) return error_response(result.error());
+        if (result->not_managed()) {
+            return error_response(runtime::not_managed_error(info->display_name, info->endpoint));
+        }
         const std::string message = result->ok() ? info->display_name + " " + action + " succeeded"
                                                  : info->display_name + " " + action +
                                                        " failed with exit code " +

@@ -35,8 +35,11 @@ struct Services {
     OperationQueue& operations;
     UsageSampler& usage;
     RuntimeStateStore& runtime_state;
-    BlockingPool& pool;      // blocking work a request needs (upstream calls)
-    CatalogCache& catalog;  // catalog, trending and search answers
+    // Separate budgets (issue 9, finding 12): slow catalog fetches must not delay an install's
+    // 202 or a runtime switch.
+    BlockingPool& catalog_pool;  // catalog, trending, search, probes: upstream reads
+    BlockingPool& action_pool;   // installs, switches, service start/stop/restart
+    CatalogCache& catalog;       // catalog, trending and search answers
     runtime::LlmServerController& controller;
     runtime::RuntimeSwitcher& switcher;
     cloud::CloudCatalog& cloud;

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "venom/http_client.hpp"
+#include "venom/json_field_reader.hpp"
 #include "venom/logging.hpp"
+#include "venom/runtime_model_id.hpp"
 #include "venom/text.hpp"
 
 namespace venom::cloud {
@@ -166,7 +168,8 @@ CloudModelList CloudCatalog::fetch_openai() const {
     for (const auto& m : doc["data"]) {
         if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
         const std::string id = m["id"];
-        if (!is_openai_chat_model(id)) continue;
+        // An id that could not be written safely to llm-runtime.env is no model we offer.
+        if (!validate_runtime_model_id(id) || !is_openai_chat_model(id)) continue;
         list.models.push_back({id, id, "openai", {"chat"}, std::nullopt});
     }
     std::sort(list.models.begin(), list.models.end(),
@@ -206,18 +209,29 @@ CloudModelList CloudCatalog::fetch_gemini() const {
             list.error = "Gemini answered HTTP " + std::to_string(reply->status);
             return list;
         }
-        for (const auto& m : doc.value("models", json::array())) {
+        JsonFieldReader reader("Gemini model list");
+        const json* models = reader.array(doc, "models");
+        for (std::size_t i = 0; models && i < models->size() && reader.ok(); ++i) {
+            const json& m = (*models)[i];
+            const std::string at = "models[" + std::to_string(i) + "]";
             if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
-            const auto methods = m.value("supportedGenerationMethods", json::array());
-            if (std::find(methods.begin(), methods.end(), "generateContent") == methods.end()) {
+            const json* methods = reader.array(m, "supportedGenerationMethods", at);
+            if (!methods ||
+                std::find(methods->begin(), methods->end(), "generateContent") == methods->end()) {
                 continue;  // embedding and other non-chat models
             }
             std::string id = m["name"];
             if (starts_with(id, "models/")) id = id.substr(7);
-            std::string display = m.value("displayName", id);
+            if (!validate_runtime_model_id(id)) continue;
+            std::string display = reader.string(m, "displayName", id, at);
             list.models.push_back({id, display, "google", {"chat"}, std::nullopt});
         }
-        page_token = doc.value("nextPageToken", "");
+        page_token = reader.string(doc, "nextPageToken");
+        if (!reader.ok()) {
+            list.models.clear();
+            list.error = reader.error().message;
+            return list;
+        }
         if (page_token.empty()) break;
     }
     list.latency_ms =

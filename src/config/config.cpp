@@ -236,6 +236,11 @@ const std::vector<Setting>& settings() {
         {"", "", "request_workers", int_setting(&Config::request_workers, 1, 64)},
         {"", "", "download_attempts", int_setting(&Config::download_attempts, 1, 20)},
         {"", "", "download_backoff_ms", int_setting(&Config::download_backoff_ms, 1, 600000)},
+        {"", "VENOM_HANDLER_TIMEOUT_SECONDS", "handler_timeout_seconds",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.handler_timeout_seconds = parse_positive(v, s);
+         }},
+        {"", "VENOM_ACTION_WORKERS", "action_workers", int_setting(&Config::action_workers, 1, 64)},
     };
     return table;
 }

@@ -20,9 +20,24 @@ json to_json(const RuntimeState& s) {
             {"vllm_served_model_name", nullable(s.vllm_served_model_name)}};
 }
 
-// Values are quoted so a model name never splits into shell words when a script sources it.
+}  // namespace
+
+std::string quote_env_value(std::string_view value) {
+    std::string out = "\"";
+    for (char c : value) {
+        if (c == '"' || c == '\\' || c == '$' || c == '`') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+namespace {
+
+// Every value double-quoted with quote_env_value, so a model id can never end its line early
+// and add a variable of its own (issue 9, finding 6).
 std::string render_env(const RuntimeState& s) {
-    auto quote = [](const std::string& v) { return "\"" + v + "\""; };
+    auto quote = [](const std::string& v) { return quote_env_value(v); };
     const std::string runtime = s.active_runtime.value_or("");
     const bool cloud = runtime == "openai" || runtime == "google";
     std::ostringstream out;

@@ -21,7 +21,9 @@
 
 namespace venom {
 
-const char* venom_version() { return VENOM_VERSION; }
+const char* venom_version() {
+    return VENOM_VERSION;
+}
 
 struct Daemon::Impl {
     Config config;
@@ -37,8 +39,10 @@ struct Daemon::Impl {
     std::unique_ptr<api::Services> services;
     std::unique_ptr<api::Router> router;
     std::unique_ptr<http::HttpServer> server;
-    // Declared after the server so it is destroyed first: its tasks answer through the server.
-    BlockingPool pool;
+    // Declared after the server and the router so they are destroyed first: their tasks answer
+    // through both.
+    BlockingPool catalog_pool;  // upstream reads for catalog answers and probes
+    BlockingPool action_pool;   // installs, switches and service actions
     api::CatalogCache catalog;
     runtime::LlmServerController controller;
     cloud::CloudCatalog cloud;
@@ -57,11 +61,13 @@ struct Daemon::Impl {
           usage({config.models_dir, std::chrono::seconds(config.usage_interval_seconds)},
                 ports.gpu_probe ? ports.gpu_probe : make_nvidia_smi_probe(run_process_default())),
           runtime_state(config.data_dir),
-          registry(manifest, operations,
-                   QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
-                   [this] { return usage.storage_facts(); }, runtime_state, clock),
-          pool(static_cast<std::size_t>(config.request_workers), 256),
-          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), pool),
+          registry(
+              manifest, operations,
+              QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
+              [this] { return usage.storage_facts(); }, runtime_state, clock),
+          catalog_pool(static_cast<std::size_t>(config.request_workers), 256),
+          action_pool(static_cast<std::size_t>(config.action_workers), 64),
+          catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), catalog_pool),
           controller(controller_options(config), run_process_default(), clock),
           cloud(cloud_options(config), clock),
           switcher(controller, cloud, registry, runtime_state, clock,
@@ -78,8 +84,8 @@ struct Daemon::Impl {
         ollama = std::make_shared<providers::OllamaModelProvider>(
             std::make_shared<providers::OllamaClient>(
                 providers::connectable_ollama_url(config.ollama_host), timeouts),
-            std::make_shared<providers::OllamaLibrary>(config.ollama_library_url, upstream),
-            clock, std::chrono::seconds(config.ollama_inventory_interval_seconds));
+            std::make_shared<providers::OllamaLibrary>(config.ollama_library_url, upstream), clock,
+            std::chrono::seconds(config.ollama_inventory_interval_seconds));
         registry.add_provider(ollama);
 
         providers::HuggingFaceModelProvider::Tuning tuning;
@@ -128,7 +134,9 @@ Daemon::Daemon(Config config) : Daemon(std::move(config), Ports{}) {}
 Daemon::Daemon(Config config, Ports ports)
     : impl_(std::make_unique<Impl>(std::move(config), ports)) {}
 
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+    stop();
+}
 
 Result<void> Daemon::start() {
     Impl& d = *impl_;
@@ -151,13 +159,22 @@ Result<void> Daemon::start() {
     d.operations.start();
     if (d.ollama) d.ollama->start();
 
-    d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state, d.pool,
-                                       d.catalog, d.controller, d.switcher, d.cloud, d.config,
-                                       venom_version(), d.warnings});
+    d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
+                                       d.catalog_pool, d.action_pool, d.catalog, d.controller,
+                                       d.switcher, d.cloud, d.config, venom_version(), d.warnings});
+    api::RouterOptions router_options;
+    router_options.handler_timeout =
+        std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));
+    // A switch may wait for a service script and then for the runtime to answer.
+    router_options.runtime_action_timeout =
+        std::chrono::seconds(d.config.runtime_action_timeout_seconds) +
+        std::chrono::seconds(d.config.runtime_ready_timeout_seconds) +
+        router_options.handler_timeout;
     api::RequestPolicy policy;
     policy.allowed_hosts = d.config.allowed_hosts;
     policy.cors_origins = d.config.cors_origins;
-    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token, policy);
+    d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token,
+                                             std::move(policy), router_options);
     http::ServerOptions options;
     options.host = d.config.host;
     options.port = static_cast<uint16_t>(d.config.port);
@@ -200,24 +217,41 @@ Result<void> Daemon::start() {
     return {};
 }
 
-uint16_t Daemon::port() const { return impl_->server ? impl_->server->port() : 0; }
+uint16_t Daemon::port() const {
+    return impl_->server ? impl_->server->port() : 0;
+}
 
 void Daemon::stop() {
     Impl& d = *impl_;
     if (!d.started || d.stopped) return;
     d.stopped = true;
     logger("daemon")->info("shutting down");
-    d.server->stop();
-    d.pool.stop();
+    // Answer first, then close: every request still waiting for a handler gets 503
+    // shutting_down (not a dropped connection), queued pool work is cancelled instead of run,
+    // and running upstream transfers give up (BlockingPool::current_task_cancelled), so the
+    // process exits within a few seconds rather than after the slowest upstream (issue 9,
+    // finding 12). Operations stay resumable: the queue records them as interrupted.
+    d.router->shut_down();
+    d.catalog_pool.stop();
+    d.action_pool.stop();
+    d.server->stop(std::chrono::seconds(5));
     if (d.ollama) d.ollama->stop();
     d.operations.shutdown();
     d.usage.stop();
     logger("daemon")->info("stopped");
 }
 
-const std::vector<std::string>& Daemon::warnings() const { return impl_->warnings; }
-ModelRegistry& Daemon::registry() { return impl_->registry; }
-OperationQueue& Daemon::operations() { return impl_->operations; }
-UsageSampler& Daemon::usage() { return impl_->usage; }
+const std::vector<std::string>& Daemon::warnings() const {
+    return impl_->warnings;
+}
+ModelRegistry& Daemon::registry() {
+    return impl_->registry;
+}
+OperationQueue& Daemon::operations() {
+    return impl_->operations;
+}
+UsageSampler& Daemon::usage() {
+    return impl_->usage;
+}
 
 }  // namespace venom

@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <cstdio>
 #include <mutex>
 #include <regex>
+
+#include "venom/blocking_pool.hpp"
 
 namespace venom::net {
 namespace {
@@ -18,7 +21,33 @@ struct Transfer {
     steady::time_point last_byte = steady::now();
     bool stalled = false;
     bool aborted = false;
+    bool too_large = false;
+    bool shutting_down = false;
 };
+
+// "16 MiB", "1.5 KiB": the cap as a person reads it.
+std::string human_bytes(std::uint64_t bytes) {
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 3) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(
+        text, sizeof text,
+        value == static_cast<double>(static_cast<std::uint64_t>(value)) ? "%.0f %s" : "%.1f %s",
+        value, units[unit]);
+    return text;
+}
+
+// A stopping pool gives up its transfers, so a shutdown does not wait out an upstream.
+bool shutdown_requested(Transfer& t) {
+    if (!BlockingPool::current_task_cancelled()) return false;
+    t.shutting_down = true;
+    return true;
+}
 
 void global_init() {
     static std::once_flag once;
@@ -29,6 +58,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     auto& t = *static_cast<Transfer*>(user);
     const std::size_t n = size * count;
     t.last_byte = steady::now();
+    if (shutdown_requested(t)) return 0;
     if (t.call.cancelled && t.call.cancelled()) {
         t.aborted = true;
         return 0;
@@ -50,6 +80,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
             return 0;  // makes curl fail with CURLE_WRITE_ERROR
         }
     } else {
+        if (t.call.max_body_bytes > 0 && t.reply.body.size() + n > t.call.max_body_bytes) {
+            t.too_large = true;
+            return 0;
+        }
         t.reply.body.append(data, n);
     }
     return n;
@@ -80,6 +114,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto& t = *static_cast<Transfer*>(user);
+    if (shutdown_requested(t)) return 1;
     if (t.call.cancelled && t.call.cancelled()) {
         t.aborted = true;
         return 1;
@@ -138,6 +173,15 @@ Result<HttpReply> perform(const HttpCall& call) {
 
     if (rc == CURLE_OK) return std::move(t.reply);
     const std::string target = where(call.url);
+    if (t.too_large) {
+        return make_error(
+            502, "upstream_too_large",
+            "upstream answer larger than " + human_bytes(call.max_body_bytes) + " from " + target);
+    }
+    if (t.shutting_down) {
+        return make_error(503, "shutting_down",
+                          "request to " + target + " given up: venomd is shutting down");
+    }
     if (t.aborted) return make_error(499, "cancelled", "request to " + target + " was cancelled");
     if (t.stalled) {
         return make_error(504, "upstream_timeout",

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "venom/http_client.hpp"
+#include "venom/json_field_reader.hpp"
 
 namespace venom::providers {
 namespace {
@@ -35,25 +36,32 @@ double dtype_bytes(const std::string& dtype) {
     return 1;  // I8, U8, F8_E4M3, BOOL, ...
 }
 
-CatalogEntry to_entry(const json& m) {
+// One model of a listing, at `path` ("[3]"); surprises in its fields are recorded in `r`.
+CatalogEntry to_entry(const json& m, JsonFieldReader& r, const std::string& path) {
     CatalogEntry e;
     e.provider = "huggingface";
-    e.model_name = m.value("id", "");
+    e.model_name = r.string(m, "id", "", path);
     e.display_name = e.model_name.substr(e.model_name.rfind('/') + 1);
     e.runtime = "vllm";
-    if (auto t = m.find("tags"); t != m.end() && t->is_array()) {
-        for (const auto& tag : *t) {
+    if (const json* tags = r.array(m, "tags", path)) {
+        for (const auto& tag : *tags) {
             if (tag.is_string()) e.tags.push_back(tag.get<std::string>());
         }
     }
-    if (auto d = m.find("downloads"); d != m.end() && d->is_number()) e.downloads = d->get<int64_t>();
-    if (auto l = m.find("likes"); l != m.end() && l->is_number()) e.likes = l->get<int64_t>();
+    if (auto d = r.integer(m, "downloads", path)) e.downloads = *d;
+    if (auto l = r.integer(m, "likes", path)) e.likes = *l;
     if (auto g = m.find("gated"); g != m.end()) e.gated = *g;
-    if (auto g = m.find("gguf"); g != m.end() && g->contains("totalFileSize")) {
-        e.size_gb = (*g)["totalFileSize"].get<double>() / (1024.0 * 1024 * 1024);
-    } else if (auto s = m.find("safetensors"); s != m.end() && s->contains("parameters")) {
+    const json* gguf = r.object(m, "gguf", path);
+    const json* safetensors = r.object(m, "safetensors", path);
+    if (auto total = gguf ? r.number(*gguf, "totalFileSize", JsonFieldReader::join(path, "gguf"))
+                          : std::nullopt) {
+        e.size_gb = *total / (1024.0 * 1024 * 1024);
+    } else if (const json* params = safetensors
+                                        ? r.object(*safetensors, "parameters",
+                                                   JsonFieldReader::join(path, "safetensors"))
+                                        : nullptr) {
         double bytes = 0;
-        for (auto it = (*s)["parameters"].begin(); it != (*s)["parameters"].end(); ++it) {
+        for (auto it = params->begin(); it != params->end(); ++it) {
             if (it->is_number()) bytes += it->get<double>() * dtype_bytes(it.key());
         }
         if (bytes > 0) e.size_gb = bytes / (1024.0 * 1024 * 1024);
@@ -186,9 +194,13 @@ Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& 
         if (!body) return body.error();
         if (!body->is_array()) return make_error(502, "upstream_error", "Unexpected listing");
         if (p == page) {
-            for (const auto& m : *body) {
+            JsonFieldReader reader("Hub listing");
+            for (std::size_t i = 0; i < body->size(); ++i) {
+                const json& m = (*body)[i];
                 if (entries.size() >= limit) break;
-                if (m.is_object() && m.contains("id")) entries.push_back(to_entry(m));
+                if (!m.is_object() || !m.contains("id")) continue;
+                entries.push_back(to_entry(m, reader, "[" + std::to_string(i) + "]"));
+                if (!reader.ok()) return reader.error();
             }
         }
         url = next;
@@ -208,24 +220,33 @@ Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revisi
         return e;
     }
     HubRepo repo;
-    repo.id = body->value("id", id);
-    repo.sha = body->value("sha", "");
-    if (body->contains("gated")) repo.gated = (*body)["gated"];
+    JsonFieldReader reader("Hub answer for " + id);
+    repo.id = reader.string(*body, "id", id);
+    repo.sha = reader.string(*body, "sha");
+    if (body->is_object() && body->contains("gated")) repo.gated = (*body)["gated"];
+    if (!reader.ok()) return reader.error();
     if (repo.sha.size() != 40) {
         return make_error(502, "upstream_error", "The Hub gave no commit for " + id);
     }
-    for (const auto& s : body->value("siblings", json::array())) {
+    const json* siblings = reader.array(*body, "siblings");
+    for (std::size_t i = 0; siblings && i < siblings->size(); ++i) {
+        const json& s = (*siblings)[i];
+        const std::string at = "siblings[" + std::to_string(i) + "]";
         HubFile f;
-        f.path = s.value("rfilename", "");
-        if (f.path.empty()) continue;
-        f.size = s.value("size", uint64_t{0});
-        f.blob_id = s.value("blobId", "");
-        if (auto lfs = s.find("lfs"); lfs != s.end() && lfs->is_object()) {
-            f.sha256 = lfs->value("sha256", lfs->value("oid", ""));
-            f.size = lfs->value("size", f.size);
+        f.path = reader.string(s, "rfilename", "", at);
+        f.size = reader.unsigned_integer(s, "size", 0, at);
+        f.blob_id = reader.string(s, "blobId", "", at);
+        if (const json* lfs = reader.object(s, "lfs", at)) {
+            const std::string lfs_at = at + ".lfs";
+            const std::string oid = reader.string(*lfs, "oid", "", lfs_at);
+            f.sha256 = reader.string(*lfs, "sha256", oid, lfs_at);
+            f.size = reader.unsigned_integer(*lfs, "size", f.size, lfs_at);
         }
+        if (!reader.ok()) return reader.error();
+        if (f.path.empty()) continue;
         repo.files.push_back(std::move(f));
     }
+    if (!reader.ok()) return reader.error();
     return repo;
 }
 

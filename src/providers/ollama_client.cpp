@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "venom/http_client.hpp"
+#include "venom/json_field_reader.hpp"
 
 namespace venom::providers {
 namespace {
@@ -98,9 +99,11 @@ Result<std::vector<OllamaModel>> OllamaClient::tags() const {
     auto reply = call_json("GET", "/api/tags", nullptr, timeouts_.request);
     if (!reply) return reply.error();
     std::vector<OllamaModel> models;
-    const json& list = (*reply)["models"];
-    if (!list.is_array()) return models;
-    for (const auto& m : list) {
+    JsonFieldReader reader("Ollama /api/tags answer");
+    const json* list = reader.array(*reply, "models");
+    if (!reader.ok()) return reader.error();
+    if (!list) return models;
+    for (const auto& m : *list) {
         OllamaModel model;
         model.name = string_field(m, "name");
         if (model.name.empty()) model.name = string_field(m, "model");
@@ -129,8 +132,11 @@ Result<std::vector<std::string>> OllamaClient::loaded() const {
     auto reply = call_json("GET", "/api/ps", nullptr, timeouts_.request);
     if (!reply) return reply.error();
     std::vector<std::string> names;
-    if (auto it = reply->find("models"); it != reply->end() && it->is_array()) {
-        for (const auto& m : *it) {
+    JsonFieldReader reader("Ollama /api/ps answer");
+    const json* list = reader.array(*reply, "models");
+    if (!reader.ok()) return reader.error();
+    if (list) {
+        for (const auto& m : *list) {
             std::string name = string_field(m, "name");
             if (name.empty()) name = string_field(m, "model");
             if (!name.empty()) names.push_back(name);
@@ -172,6 +178,7 @@ Result<void> OllamaClient::pull(const std::string& name,
     std::string last_status;
     auto last_progress = steady::now();
     bool stalled = false;
+    bool line_too_long = false;
 
     auto handle_line = [&](std::string_view line) {
         if (line.empty()) return;
@@ -204,6 +211,10 @@ Result<void> OllamaClient::pull(const std::string& name,
             handle_line(std::string_view(pending).substr(start, nl - start));
         }
         pending.erase(0, start);
+        if (pending.size() > timeouts_.max_pull_line_bytes) {
+            line_too_long = true;  // one endless line fails at the cap, not at the stall timer
+            return false;
+        }
         return stream_error.empty();  // stop reading after an error line
     };
     call.cancelled = [&] {
@@ -216,6 +227,11 @@ Result<void> OllamaClient::pull(const std::string& name,
     };
 
     auto reply = net::perform(call);
+    if (line_too_long) {
+        return make_error(502, "upstream_too_large",
+                          "Ollama pull of " + name + ": a progress line longer than " +
+                              std::to_string(timeouts_.max_pull_line_bytes / 1024) + " KiB");
+    }
     if (!pending.empty()) handle_line(pending);
     if (!stream_error.empty()) return make_error(502, "upstream_error", stream_error);
     if (stalled) {

@@ -42,6 +42,9 @@ public:
         std::chrono::milliseconds request{30000};
         std::chrono::milliseconds load{300000};  // loading a model into memory
         std::chrono::milliseconds pull_stall{120000};
+        // Not a time but the same kind of bound: one progress line of /api/pull is ~150 bytes;
+        // a line that grows past this is broken or hostile and fails the pull at once.
+        std::size_t max_pull_line_bytes = 1 << 20;
     };
 
     OllamaClient(std::string base_url, Timeouts timeouts);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "venom/blocking_pool.hpp"
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
 #include "venom/text.hpp"
@@ -193,7 +194,11 @@ ServerHealth LlmServerController::wait_for(const std::string& name, bool want_on
     for (;;) {
         ServerHealth health = probe(name);
         const bool online = health.status == "online";
-        if (online == want_online || steady::now() >= deadline) return health;
+        // A stopping pool does not wait out the ready timeout (issue 9, finding 12).
+        if (online == want_online || steady::now() >= deadline ||
+            BlockingPool::current_task_cancelled()) {
+            return health;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }

@@ -44,7 +44,18 @@ struct ActionResult {
     std::string err;  // its stderr, trimmed
     double duration_ms = 0;
     bool ok() const { return exit_code == 0; }
+    // The script's exit code 4 (scripts/llm/*_service.sh headers): something it did not start
+    // answers at the runtime's address, and it left it alone.
+    static constexpr int kExitNotManaged = 4;
+    bool not_managed() const { return exit_code == kExitNotManaged; }
 };
+
+// 409 runtime_not_managed for `server` at `endpoint` (issue 9, finding 14).
+inline Error not_managed_error(const std::string& display_name, const std::string& endpoint) {
+    return make_error(409, "runtime_not_managed",
+                      display_name + " at " + endpoint +
+                          " was not started by venomd; stop it or restart it yourself");
+}
 
 class LlmServerController {
 public:

@@ -238,6 +238,12 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
             const std::string verb = now.status == "offline" ? "start" : "restart";
             auto action = controller_.run(server, verb, env);
             start.finish(action);
+            if (action && action->not_managed()) {
+                // Waiting would not help: the server there is not ours to restart.
+                report.error = not_managed_error(info->display_name, info->endpoint);
+                roll_back(report, before, stopped, target_touched);
+                return report;
+            }
             if (!action || !action->ok()) {
                 std::string why = action ? (action->err.empty() ? action->out : action->err)
                                          : action.error().message;

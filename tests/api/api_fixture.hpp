@@ -23,13 +23,14 @@ protected:
           registry_(manifest_, operations_, QuotaLimits{50, 4}, [this] { return storage_; },
                     runtime_state_, clock_),
           pool_(2, 16),
+          action_pool_(2, 16),
           catalog_(clock_, std::chrono::seconds(1800), pool_),
           controller_(controller_options(dir_.path()), run_process_nowhere(), clock_),
           cloud_({}, clock_),
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
-          services_{registry_, operations_, usage_,      runtime_state_, pool_,
-                    catalog_,  controller_, switcher_,   cloud_,         config_,
-                    "test",    {}},
+          services_{registry_,    operations_, usage_,      runtime_state_, pool_,
+                    action_pool_, catalog_,    controller_, switcher_,      cloud_,
+                    config_,      "test",      {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         operations_.start();
@@ -73,7 +74,8 @@ protected:
     UsageSampler usage_;
     RuntimeStateStore runtime_state_;
     ModelRegistry registry_;
-    BlockingPool pool_;
+    BlockingPool pool_;  // the catalog pool
+    BlockingPool action_pool_;
     api::CatalogCache catalog_;
     runtime::LlmServerController controller_;
     cloud::CloudCatalog cloud_;

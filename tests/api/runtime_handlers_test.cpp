@@ -113,6 +113,29 @@ TEST_F(RuntimeHandlersTest, ActiveRuntimeIsNullUntilOneIsChosenThenCarriesItsHas
     EXPECT_EQ(three["last_models"]["ollama"], "phi3:mini");
 }
 
+// Issue 9, finding 6: a model id ends up in llm-runtime.env; one that could break out of its
+// line is refused before anything is written.
+TEST_F(RuntimeHandlersTest, HostileModelIdsAre400AndTheEnvFileIsUntouched) {
+    ASSERT_TRUE(runtime_state_.set_active("ollama", "llama3:latest").ok());
+    const auto env_file = dir_ / "llm-runtime.env";
+    const std::string before = read(env_file);
+    const json hostile = "gpt-4o\"\nPYTHONPATH=\"/tmp/evil";
+    const std::vector<std::pair<std::string, json>> calls = {
+        {"/api/v1/system/llm-runtime/active", {{"provider", "openai"}, {"model", hostile}}},
+        {"/api/v1/system/llm-servers/active", {{"server_name", "vllm"}, {"model", hostile}}},
+        {"/api/v1/models/activate", {{"name", hostile}, {"runtime", "openai"}}},
+        {"/api/v1/models/switch", {{"name", hostile}}},
+        {"/api/v1/models/activate", {{"name", "gpt-4o $(id)"}, {"runtime", "openai"}}},
+        {"/api/v1/models/activate", {{"name", "-rf"}, {"runtime", "openai"}}},
+    };
+    for (const auto& [target, body] : calls) {
+        auto r = call("POST", target, body.dump());
+        EXPECT_EQ(r.status, 400) << target << " " << r.body;
+        EXPECT_EQ(body_of(r)["code"], "invalid_model_name") << target << " " << r.body;
+    }
+    EXPECT_EQ(read(env_file), before);
+}
+
 TEST_F(RuntimeHandlersTest, ModelSwitchNeedsAnActiveRuntime) {
     auto r = call("POST", "/api/v1/models/switch", R"({"name":"llama3:latest"})");
     EXPECT_EQ(r.status, 409);

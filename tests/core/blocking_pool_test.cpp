@@ -40,13 +40,35 @@ TEST(BlockingPoolTest, RefusesWorkBeyondTheQueueBound) {
     gate.open();
 }
 
-TEST(BlockingPoolTest, StopFinishesQueuedTasksAndRefusesNewOnes) {
-    std::atomic<int> ran{0};
+TEST(BlockingPoolTest, StopCancelsQueuedTasksAndAsksRunningOnesToGiveUp) {
+    // Issue 9, finding 12: a shutdown answers what waits instead of running it, and the task
+    // in flight (an upstream call) sees that it should give up.
     BlockingPool pool(1, 10);
-    for (int i = 0; i < 3; ++i) pool.post([&] { ++ran; });
+    std::atomic<bool> started{false};
+    std::atomic<bool> running_saw_cancel{false};
+    ASSERT_TRUE(pool.post([&] {
+        started = true;
+        running_saw_cancel = testing::eventually(
+            [] { return BlockingPool::current_task_cancelled(); }, std::chrono::seconds(10));
+    }));
+    ASSERT_TRUE(testing::eventually([&] { return started.load(); }));
+    std::atomic<int> ran{0}, cancelled{0};
+    for (int i = 0; i < 3; ++i) pool.post([&] { ++ran; }, [&] { ++cancelled; });
     pool.stop();
-    EXPECT_EQ(ran, 3);
+    EXPECT_TRUE(running_saw_cancel);
+    EXPECT_EQ(ran, 0);
+    EXPECT_EQ(cancelled, 3);
     EXPECT_FALSE(pool.post([] {}));
+    EXPECT_FALSE(BlockingPool::current_task_cancelled());  // not a pool thread
+}
+
+TEST(BlockingPoolTest, ATaskThatThrowsLeavesTheWorkerServing) {
+    BlockingPool pool(1, 10);
+    ASSERT_TRUE(pool.post([] { throw std::runtime_error("type_error"); }));
+    ASSERT_TRUE(pool.post([] { throw 42; }));
+    std::atomic<bool> ran{false};
+    ASSERT_TRUE(pool.post([&] { ran = true; }));
+    EXPECT_TRUE(testing::eventually([&] { return ran.load(); }));
 }
 
 }  // namespace

@@ -87,6 +87,24 @@ TEST_F(RuntimeStateTest, SetActiveWritesRuntimeJsonAndTheEnvFile) {
     EXPECT_EQ(env.at("LAST_MODEL_OLLAMA"), "\"llama3.1:8b\"");
 }
 
+TEST(EnvValueQuotingTest, EscapesWhatSystemdAndTheScriptsTreatSpecially) {
+    EXPECT_EQ(quote_env_value("llama3.1:8b"), "\"llama3.1:8b\"");
+    EXPECT_EQ(quote_env_value("a\"b\\c$(d)`e`\nf"), "\"a\\\"b\\\\c\\$(d)\\`e\\`\nf\"");
+}
+
+// Issue 9, finding 6: the id ended its line and added PYTHONPATH of its own.
+TEST_F(RuntimeStateTest, AModelIdWithQuotesAndANewlineStaysInsideItsQuotedValue) {
+    RuntimeStateStore store(dir_.path());
+    const std::string hostile = "gpt-4o\"\nPYTHONPATH=\"/tmp/evil\" $(id) `id` \\";
+    ASSERT_TRUE(store.set_active("openai", hostile).ok());
+    const std::string text = read_file(env_path());
+    // The value is one double-quoted string, every quote inside escaped: the line after the
+    // newline is still inside LLM_MODEL_NAME's quotes, for systemd and for the scripts.
+    EXPECT_THAT(text, HasSubstr("LLM_MODEL_NAME=\"gpt-4o\\\"\nPYTHONPATH=\\\"/tmp/evil\\\" "
+                                "\\$(id) \\`id\\` \\\\\"\n"));
+    EXPECT_EQ(store.current().active_model, hostile);
+}
+
 TEST_F(RuntimeStateTest, VllmIsALocalServiceToo) {
     RuntimeStateStore store(dir_.path());
     ASSERT_TRUE(store.set_active("vllm", "google/gemma-2b-it").ok());

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <future>
 
+#include "support/eventually.hpp"
 #include "support/gate.hpp"
 
 namespace venom {
@@ -99,6 +100,56 @@ TEST_F(TtlCacheTest, ConcurrentMissesJoinOneRefresh) {
         EXPECT_EQ(f.get().value, std::vector<std::string>{"x"});
     }
     EXPECT_EQ(calls_, 1);
+}
+
+TEST_F(TtlCacheTest, FetchThatThrowsFailsTheWaitersAndTheNextCallFetchesAgain) {
+    // Issue 9, finding 5: a type_error in a fetch left the key "in flight" until restart.
+    std::promise<Cache::Answer> first;
+    auto first_future = first.get_future();
+    cache_.get(
+        "k",
+        [this]() -> Result<std::vector<std::string>> {
+            ++calls_;
+            throw std::runtime_error("type_error: type must be number, but is string");
+        },
+        [&](Cache::Answer a) { first.set_value(std::move(a)); });
+    ASSERT_EQ(first_future.wait_for(10s), std::future_status::ready);
+    auto failed = first_future.get();
+    EXPECT_TRUE(failed.stale);
+    ASSERT_TRUE(failed.error);
+    EXPECT_TRUE(failed.value.empty());
+
+    // The upstream is fixed: the same key fetches again instead of joining a dead refresh.
+    std::promise<Cache::Answer> second;
+    auto second_future = second.get_future();
+    cache_.get("k", ok({"fixed"}), [&](Cache::Answer a) { second.set_value(std::move(a)); });
+    ASSERT_EQ(second_future.wait_for(10s), std::future_status::ready);
+    auto fixed = second_future.get();
+    EXPECT_FALSE(fixed.stale);
+    EXPECT_EQ(fixed.value, std::vector<std::string>{"fixed"});
+    EXPECT_EQ(calls_, 2);
+}
+
+TEST_F(TtlCacheTest, RefreshQueuedWhenThePoolStopsFailsItsWaiters) {
+    BlockingPool pool(1, 4);
+    Cache cache(clock_, std::chrono::seconds(1800), pool);
+    testing::Gate gate;
+    std::atomic<bool> started{false};
+    ASSERT_TRUE(pool.post([&] {
+        started = true;
+        gate.wait([] { return BlockingPool::current_task_cancelled(); });
+    }));
+    ASSERT_TRUE(testing::eventually([&] { return started.load(); }));
+    std::promise<Cache::Answer> answer;
+    auto future = answer.get_future();
+    cache.get("k", ok({"never"}), [&](Cache::Answer a) { answer.set_value(std::move(a)); });
+    pool.stop();
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    auto a = future.get();
+    EXPECT_TRUE(a.stale);
+    ASSERT_TRUE(a.error);
+    EXPECT_NE(a.error->find("shutting down"), std::string::npos);
+    EXPECT_EQ(calls_, 0);
 }
 
 TEST_F(TtlCacheTest, KeysAreIndependent) {

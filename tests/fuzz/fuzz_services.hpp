@@ -27,12 +27,14 @@ public:
               },
               runtime_state_, clock_),
           pool_(1, 4),
+          action_pool_(1, 4),
           catalog_(clock_, std::chrono::seconds(1800), pool_),
           controller_(controller_options(), refuse_processes(), clock_),
           cloud_({}, clock_),
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
-          services_{registry_,   operations_, usage_, runtime_state_, pool_,  catalog_,
-                    controller_, switcher_,   cloud_, config_,        "fuzz", {}} {}
+          services_{registry_,    operations_, usage_,      runtime_state_, pool_,
+                    action_pool_, catalog_,    controller_, switcher_,      cloud_,
+                    config_,      "fuzz",      {}} {}
 
     api::Router router() const {
         std::vector<api::Route> routes = api::api_routes();
@@ -72,6 +74,7 @@ private:
     RuntimeStateStore runtime_state_;
     ModelRegistry registry_;
     BlockingPool pool_;
+    BlockingPool action_pool_;
     api::CatalogCache catalog_;
     runtime::LlmServerController controller_;
     cloud::CloudCatalog cloud_;

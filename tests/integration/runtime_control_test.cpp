@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <future>
@@ -343,6 +345,47 @@ TEST_F(RuntimeControlTest, ModelSwitchRestartsVllmWithTheNewSnapshot) {
     EXPECT_EQ(vllm_models()["data"][0]["root"], other.string());
     json options = daemon_->get("/api/v1/system/llm-runtime/options").json();
     EXPECT_EQ(options["active"]["active_model"], "org/other-chat");
+}
+
+// Issue 9, finding 14: a vLLM that venomd did not start answers on the vLLM port. The script
+// leaves it alone, so activating another model used to wait for the ready timeout; now the
+// script says so (exit 4) and the answer comes at once, with the reason.
+TEST_F(RuntimeControlTest, AVllmNotStartedByVenomdIsReportedAtOnceNotWaitedFor) {
+    const std::string port = std::to_string(vllm_port_);
+    const pid_t foreign = ::fork();
+    ASSERT_GE(foreign, 0);
+    if (foreign == 0) {
+        ::execl(FAKE_LLM_RUNTIME_BINARY, FAKE_LLM_RUNTIME_BINARY, "serve", "/srv/someone-else",
+                "--host", "127.0.0.1", "--port", port.c_str(), "--served-model-name",
+                "someone/else", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    struct Reap {
+        pid_t pid;
+        ~Reap() {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } reap{foreign};
+    ASSERT_TRUE(eventually(
+        [&] { return http_request("GET", "http://127.0.0.1:" + port + "/health").status == 200; }));
+    start_daemon([](Config& c) { c.runtime_ready_timeout_seconds = 300; });
+
+    auto activation = std::async(std::launch::async, [&] {
+        return daemon_->post("/api/v1/models/activate",
+                             json{{"name", kVllmModel}, {"runtime", "vllm"}}.dump());
+    });
+    ASSERT_EQ(activation.wait_for(20s), std::future_status::ready);
+    auto r = activation.get();
+    EXPECT_EQ(r.status, 409) << r.body;
+    ASSERT_NE(r.status, 0) << r.error;
+    EXPECT_EQ(r.json()["code"], "runtime_not_managed");
+    const std::string detail = r.json()["detail"];
+    EXPECT_NE(detail.find("http://127.0.0.1:" + port), std::string::npos) << detail;
+    EXPECT_NE(detail.find("not started by venomd"), std::string::npos) << detail;
+    // Left alone: still serving what it served.
+    EXPECT_TRUE(alive(foreign));
+    EXPECT_EQ(vllm_models()["data"][0]["id"], "someone/else");
 }
 
 TEST_F(RuntimeControlTest, OptionsShowEachRuntimesStatusAndServableModels) {

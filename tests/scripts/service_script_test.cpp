@@ -703,14 +703,65 @@ TEST_F(ServiceScriptTest, EnvFileValuesApplyWhenTheProcessEnvironmentLacksThem) 
     EXPECT_EQ(vllm("stop").exit_code, 0);
 }
 
+// Issue 9, finding 6: a model id with a quote and a newline smuggled a PYTHONPATH line into the
+// env file, and the script exported it into vLLM. The file below is byte for byte what venomd
+// writes for that id now (runtime_state_test checks the writer): the script must read the value
+// back literally and export nothing else, and run nothing of it.
+TEST_F(ServiceScriptTest, AnInjectedLineInAQuotedValueIsNeitherExportedNorRun) {
+    const fs::path model = dir_ / "models" / "snapshot";
+    fs::create_directories(model);
+    const fs::path dump = dir_ / "vllm-env.txt";
+    const fs::path pwned = dir_ / "pwned";
+    // A stand-in for vLLM that records the environment it got and exits.
+    const fs::path bin = dir_ / "env-dumping-vllm";
+    write_file(bin, "#!/bin/sh\nenv -0 > '" + dump.string() + "'\nexit 3\n");
+    fs::permissions(bin, fs::perms::owner_all);
+    const std::string hostile = "gpt-4o\"\nPYTHONPATH=\"/tmp/evil\" $(touch " + pwned.string() +
+                                ") `touch " + pwned.string() + "` \\";
+    std::string quoted = "\"";
+    for (char c : hostile) {
+        if (c == '"' || c == '\\' || c == '$' || c == '`') quoted += '\\';
+        quoted += c;
+    }
+    quoted += "\"";
+    write_file(dir_ / "llm-runtime.env",
+               "# Written by venomd; changes here are overwritten.\n"
+               "LLM_SERVICE_TYPE=\"local\"\n"
+               "ACTIVE_LLM_SERVER=\"vllm\"\n"
+               "LLM_MODEL_NAME=" +
+                   quoted +
+                   "\n"
+                   "VLLM_MODEL_PATH=\"" +
+                   model.string() +
+                   "\"\n"
+                   "PYTHONPATH=\"/tmp/evil-direct\"\n");
+
+    Env env = with({{"VLLM_BIN", bin.string()}});
+    env.erase("PYTHONPATH");
+    env.erase("LLM_MODEL_NAME");
+    const RunResult start = script("vllm", "start", env);
+    EXPECT_NE(start.exit_code, 0) << start;   // the stand-in exits at once
+    std::map<std::string, std::string> seen;  // NUL-separated: values may hold newlines
+    std::istringstream entries(read_file(dump));
+    for (std::string entry; std::getline(entries, entry, '\0');) {
+        seen[entry.substr(0, entry.find('='))] = entry.substr(entry.find('=') + 1);
+    }
+    ASSERT_FALSE(seen.empty()) << start;
+    EXPECT_EQ(seen.count("PYTHONPATH"), 0u);
+    EXPECT_EQ(seen["LLM_MODEL_NAME"], hostile);
+    EXPECT_FALSE(fs::exists(pwned));
+}
+
 TEST_F(ServiceScriptTest, TheProcessEnvironmentBeatsTheEnvFile) {
     const std::uint16_t file_port = free_loopback_port();
     const fs::path env_file = dir_ / "custom.env";
-    write_file(env_file, "OLLAMA_HOST=\"127.0.0.1:" + std::to_string(file_port) +
-                             "\"\nFAKE_OLLAMA_MODELS='qwen2.5:7b'\n");
+    write_file(env_file, "OLLAMA_HOST=\"127.0.0.1:" + std::to_string(file_port) + "\"\n");
 
-    // OLLAMA_HOST comes from the process, FAKE_OLLAMA_MODELS (unset there) from the file.
-    ASSERT_EQ(ollama("start", {{"VENOM_RUNTIME_ENV_FILE", env_file.string()}}).exit_code, 0);
+    // OLLAMA_HOST comes from the process, not the file.
+    ASSERT_EQ(ollama("start", {{"VENOM_RUNTIME_ENV_FILE", env_file.string()},
+                               {"FAKE_OLLAMA_MODELS", "qwen2.5:7b"}})
+                  .exit_code,
+              0);
     EXPECT_THAT(http_get(base_url() + "/api/tags").body, HasSubstr("\"name\":\"qwen2.5:7b\""));
     EXPECT_EQ(http_get("http://127.0.0.1:" + std::to_string(file_port) + "/api/version").status, 0);
     ASSERT_EQ(ollama("stop").exit_code, 0);

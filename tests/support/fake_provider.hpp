@@ -3,6 +3,7 @@
 // can be held at a gate, fail with a chosen error, and report byte progress.
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,6 +34,12 @@ public:
     }
 
     Result<std::vector<CatalogEntry>> list_available(std::size_t) override {
+        if (catalog_hook) return catalog_hook("");
+        return std::vector<CatalogEntry>{};
+    }
+    Result<std::vector<CatalogEntry>> search(const std::string& query, std::size_t,
+                                             std::size_t) override {
+        if (catalog_hook) return catalog_hook(query);
         return std::vector<CatalogEntry>{};
     }
 
@@ -78,6 +85,8 @@ public:
     std::atomic<int> removals{0};
     std::optional<Error> install_error;
     std::optional<Error> remove_error;
+    // Runs for list_available and search when set (a slow or hanging upstream, in tests).
+    std::function<Result<std::vector<CatalogEntry>>(const std::string& query)> catalog_hook;
 
 private:
     std::string name_;
