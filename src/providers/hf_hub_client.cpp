@@ -3,6 +3,7 @@
 #include <cmath>
 #include <regex>
 
+#include "providers/hub_ids.hpp"
 #include "venom/http_client.hpp"
 
 namespace venom::providers {
@@ -211,9 +212,11 @@ Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revisi
     repo.id = body->value("id", id);
     repo.sha = body->value("sha", "");
     if (body->contains("gated")) repo.gated = (*body)["gated"];
-    if (repo.sha.size() != 40) {
+    if (repo.sha.empty()) {
         return make_error(502, "upstream_error", "The Hub gave no commit for " + id);
     }
+    // Every id below becomes a path in the cache: refuse what could leave it (issue 9).
+    if (!is_git_sha1(repo.sha)) return invalid_upstream_id("sha", repo.sha, "model " + id);
     for (const auto& s : body->value("siblings", json::array())) {
         HubFile f;
         f.path = s.value("rfilename", "");
@@ -223,6 +226,15 @@ Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revisi
         if (auto lfs = s.find("lfs"); lfs != s.end() && lfs->is_object()) {
             f.sha256 = lfs->value("sha256", lfs->value("oid", ""));
             f.size = lfs->value("size", f.size);
+        }
+        if (!is_safe_repo_path(f.path)) {
+            return invalid_upstream_id("siblings[].rfilename", f.path, "model " + id);
+        }
+        if (f.sha256 && !is_sha256_hex(*f.sha256)) {
+            return invalid_upstream_id("siblings[].lfs.sha256", *f.sha256, "model " + id);
+        }
+        if (!f.sha256 && !is_git_sha1(f.blob_id)) {
+            return invalid_upstream_id("siblings[].blobId", f.blob_id, "model " + id);
         }
         repo.files.push_back(std::move(f));
     }
