@@ -139,8 +139,8 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
         }
         const uint64_t freed = cache_.clean_repo(*folder, clean);
         trim_partials();
-        std::error_code ec;
-        set_leftovers(id, fs::exists(*folder, ec));
+        // DELETE on the failed install answers with a clean-up, even when nothing is left.
+        set_leftovers(id, true);
         logger("huggingface")
             ->info("install failed model={} resumable={} freed={} error=\"{}\"", model, resumable,
                    freed, e.message);

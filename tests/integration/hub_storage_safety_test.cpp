@@ -347,7 +347,8 @@ TEST_F(HubStorageSafetyTest, AnEntryWhoseFilesAreGoneIsShownBrokenAndCanBeReinst
     ASSERT_EQ(daemon_->wait_finished(again.json()["operation_id"], 30s)["status"], "completed");
     health = daemon_->get("/api/v1/health").json();
     EXPECT_FALSE(health.contains("warnings")) << health.dump();
-    for (const auto& m : daemon_->get("/api/v1/models").json()["models"]) {
+    const json after = daemon_->get("/api/v1/models").json();
+    for (const auto& m : after["models"]) {
         if (m["name"] == "org/lost") EXPECT_EQ(m["status"], "installed") << m.dump();
     }
 }
