@@ -155,6 +155,9 @@ bool HubCache::snapshot_complete(const fs::path& repo, const std::string& commit
     auto snap = snapshot(repo, commit);
     std::error_code ec;
     if (!snap || !fs::is_directory(*snap, ec)) return false;
+    // publish() writes refs/main last: without it HF's tools do not find the snapshot (a kill
+    // while a reinstall was publishing).
+    if (!fs::exists(repo / "refs" / "main", ec)) return false;
     for (const auto& p : paths) {
         auto file = safe_join(*snap, p);
         if (!file || !fs::exists(*file, ec)) return false;  // follows the link to its blob

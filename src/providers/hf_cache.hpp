@@ -77,7 +77,8 @@ public:
     Result<void> remove(const std::filesystem::path& repo, const std::string& commit,
                         const std::vector<std::string>& paths) const;
 
-    // True when every one of `paths` in snapshots/<commit> exists and leads to a blob.
+    // True when every one of `paths` in snapshots/<commit> exists and leads to a blob, and
+    // refs/main exists.
     bool snapshot_complete(const std::filesystem::path& repo, const std::string& commit,
                            const std::vector<std::string>& paths) const;
 

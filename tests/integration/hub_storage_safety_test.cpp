@@ -144,6 +144,15 @@ TEST_F(HubStorageSafetyTest, ACommitIdThatClimbsOutOfTheCacheFailsTheInstall) {
     repo.sha = climbing(40);
     ASSERT_EQ(repo.sha.size(), 40u);
     hub_.add_repo(repo);
+    // Every blob is already in the cache (an earlier install, or HF's tools), so nothing needs
+    // downloading (curl would squash the "../" of a resolve URL) and the install goes straight
+    // to linking snapshots/<sha>.
+    const fs::path blobs = repo_dir("models--org--evil-sha") / "blobs";
+    fs::create_directories(blobs);
+    for (const auto& file : repo.files) {
+        std::ofstream(blobs / hub_.file_etag("org/evil-sha", file.path), std::ios::binary)
+            << file.content;
+    }
     start();
     expect_install_fails_naming("org/evil-sha", "sha");
     expect_nothing_outside();
