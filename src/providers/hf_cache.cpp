@@ -223,14 +223,18 @@ uint64_t HubCache::clean_repo(const fs::path& repo, const CleanOptions& options)
         if (fs::remove(path, e)) freed += bytes;
     }
 
-    bool any_link = false;
-    linked_etags(repo, &any_link);
-    bool any_blob = false;
+    // Only an empty shell goes: a snapshot may hold plain files (copied in, not linked).
+    bool any_file = false;
+    for (auto it = fs::recursive_directory_iterator(repo / "snapshots", ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (!it->is_directory(e) || it->is_symlink(e)) any_file = true;
+    }
     for (const auto& entry : fs::directory_iterator(repo / "blobs", ec)) {
         (void)entry;
-        any_blob = true;
+        any_file = true;
     }
-    if (!any_link && !any_blob) fs::remove_all(repo, ec);
+    if (!any_file) fs::remove_all(repo, ec);
     return freed;
 }
 
