@@ -33,6 +33,11 @@ public:
     ModelRegistry(ManifestStore& manifest, OperationQueue& operations, QuotaLimits quota,
                   StorageSource storage, RuntimeStateStore& runtime_state, const Clock& clock);
 
+    // Called on the operation worker when an install has written its files, before its
+    // reservation is released, so the storage figures count them at once. Call before serving.
+    void set_storage_refresh(std::function<void()> refresh) {
+        storage_refresh_ = std::move(refresh);
+    }
     // Registers a provider under provider->name(). Call before serving.
     void add_provider(std::shared_ptr<ModelProvider> provider);
     // The registered providers, in name order.
@@ -101,6 +106,7 @@ private:
     std::map<std::string, std::shared_ptr<ModelProvider>> providers_;
     std::set<std::string> activating_;     // runtimes with an activation in progress
     std::set<std::string> files_missing_;  // guarded by mutex_
+    std::function<void()> storage_refresh_;
     // Install reservations (bytes by reservation id); the quota check and the reservation happen
     // under one lock so two installs cannot both pass on the same free space.
     // Shared with the queued work, which may outlive the registry at shutdown.

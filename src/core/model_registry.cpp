@@ -112,7 +112,9 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
                  held](OperationContext& context) -> Result<std::string> {
         context.set_message("Installing " + name);
         auto installed = provider->install_planned(name, target_runtime, filter, plan, context);
-        held->release();  // the bytes are on disk now, or will not be
+        // The bytes are on disk now (counted before the reservation goes), or will not be.
+        if (installed && storage_refresh_) storage_refresh_();
+        held->release();
         if (!installed) return installed.error();
         if (auto recorded = manifest_.upsert(std::move(installed.value())); !recorded) {
             return recorded.error();

@@ -66,6 +66,7 @@ struct Daemon::Impl {
           switcher(controller, cloud, registry, runtime_state, clock,
                    {std::chrono::seconds(config.runtime_ready_timeout_seconds),
                     std::chrono::seconds(config.runtime_action_timeout_seconds)}) {
+        registry.set_storage_refresh([this] { usage.refresh_storage(); });
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
             return;

@@ -271,6 +271,22 @@ TEST_F(HubStorageSafetyTest, ASecondInstallCountsWhatTheFirstHasReserved) {
     EXPECT_EQ(op["status"], "completed") << op.dump();
 }
 
+// Finding 10: a finished install counts at once, not at the next background sample.
+TEST_F(HubStorageSafetyTest, AFinishedInstallCountsForTheNextOneAtOnce) {
+    constexpr std::size_t kWeights = 600 * 1024;
+    hub_.add_repo(FakeHubRepo::transformers("org/done", kWeights));
+    hub_.add_repo(FakeHubRepo::transformers("org/next", kWeights));
+    start([](Config& c) {
+        c.max_storage_gb = 1.0 / 1024;
+        c.usage_interval_seconds = 3600;  // no background sample during the test
+    });
+    auto first = post_install("org/done");
+    ASSERT_EQ(first.status, 202) << first.body;
+    ASSERT_EQ(daemon_->wait_finished(first.json()["operation_id"], 30s)["status"], "completed");
+    auto second = post_install("org/next");
+    EXPECT_EQ(second.status, 507) << second.body;
+}
+
 // Finding 11: a failure that will not pass by retrying leaves nothing of the install.
 TEST_F(HubStorageSafetyTest, AFailedInstallLeavesNoBlobsBehind) {
     hub_.add_repo(FakeHubRepo::transformers("org/gone", 256 * 1024));
