@@ -31,6 +31,10 @@ struct Config {
     std::vector<std::string> cors_origins;
     double max_storage_gb = 50.0;
     double default_model_size_gb = 4.0;
+    // Partial downloads kept for a resume after a failure that may pass (network, cancel):
+    // deleted once older than this, or oldest first beyond partial_max_gb (issue 9, finding 11).
+    int partial_max_age_hours = 24;
+    double partial_max_gb = 20.0;
     int catalog_ttl_seconds = 1800;
 
     std::string ollama_host = "http://127.0.0.1:11434";

@@ -87,6 +87,12 @@ public:
     // is not empty and the provider has no files to filter.
     struct InstallPlan {
         std::optional<double> size_gb;  // nullopt: unknown, DEFAULT_MODEL_SIZE_GB is assumed
+        // The exact bytes the install will write, when known (reserved in the quota until the
+        // install ends).
+        std::optional<uint64_t> bytes;
+        // What the provider decided to fetch (e.g. the Hub commit and files with their sizes),
+        // handed back to install_planned() so the install fetches what the quota check saw.
+        nlohmann::json detail;
     };
     virtual Result<InstallPlan> plan_install(const std::string& name, const std::string& runtime,
                                              const InstallFilter& filter) {
@@ -101,9 +107,46 @@ public:
     virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,
                                           const InstallFilter& filter,
                                           OperationContext& context) = 0;
+    // Installs what `plan` (from plan_install() with the same arguments) describes, and not
+    // what a second look at the upstream might show: the quota was checked on that plan, so a
+    // file that grows past its planned size fails the install (issue 9, finding 10). The
+    // default asks install(), for providers whose plan has no detail.
+    virtual Result<ModelMetadata> install_planned(const std::string& name,
+                                                  const std::string& runtime,
+                                                  const InstallFilter& filter,
+                                                  const InstallPlan& plan,
+                                                  OperationContext& context) {
+        (void)plan;
+        return install(name, runtime, filter, context);
+    }
+    // False when `model` is recorded as installed but its files are gone (a kill -9 between
+    // deleting them and writing the manifest). BLOCKING (disk). Providers whose files live in
+    // their upstream (Ollama) answer true without asking it.
+    virtual bool files_present(const ModelMetadata& model) const {
+        (void)model;
+        return true;
+    }
+    // At start, before serving: deletes what failed or interrupted installs left behind, given
+    // what the manifest records. BLOCKING (disk).
+    virtual void collect_garbage(const std::vector<ModelMetadata>& installed) { (void)installed; }
+    // Whether a failed install of `name` left files behind that remove_leftovers() deletes.
+    // No I/O. Thread-safe.
+    virtual bool has_leftovers(const std::string& name) const {
+        (void)name;
+        return false;
+    }
+    // Deletes what a failed install of `name` left; `installed` is the manifest, whose files
+    // stay. BLOCKING.
+    virtual Result<void> remove_leftovers(const std::string& name,
+                                          const std::vector<ModelMetadata>& installed,
+                                          OperationContext& context) {
+        (void)name, (void)installed, (void)context;
+        return {};
+    }
     // Deletes what install() created and none of `others` (the rest of the manifest) still
     // uses: two quants of one Hub repository share its config and tokenizer files.
-    virtual Result<void> remove(const ModelMetadata& model, const std::vector<ModelMetadata>& others,
+    virtual Result<void> remove(const ModelMetadata& model,
+                                const std::vector<ModelMetadata>& others,
                                 OperationContext& context) = 0;
     // Capabilities as the upstream describes them.
     virtual Result<ModelCapabilities> capabilities(const std::string& name) = 0;

@@ -33,6 +33,11 @@ public:
     ModelRegistry(ManifestStore& manifest, OperationQueue& operations, QuotaLimits quota,
                   StorageSource storage, RuntimeStateStore& runtime_state, const Clock& clock);
 
+    // Called on the operation worker when an install has written its files, before its
+    // reservation is released, so the storage figures count them at once. Call before serving.
+    void set_storage_refresh(std::function<void()> refresh) {
+        storage_refresh_ = std::move(refresh);
+    }
     // Registers a provider under provider->name(). Call before serving.
     void add_provider(std::shared_ptr<ModelProvider> provider);
     // The registered providers, in name order.
@@ -66,8 +71,22 @@ public:
     // From the manifest; 400 invalid name, 404 model_not_found.
     Result<ModelCapabilities> get_model_capabilities(const std::string& name) const;
 
-    // Ok when `additional_gb` more fits MAX_STORAGE_GB and the free disk; 507 otherwise.
+    // Ok when `additional_gb` more fits MAX_STORAGE_GB and the free disk, counting what
+    // installs in progress have reserved; 507 otherwise.
     Result<void> check_storage_quota(double additional_gb) const;
+    // Bytes reserved by installs in progress (their plans), released when they end.
+    uint64_t reserved_bytes() const;
+
+    // At start, before serving. BLOCKING (disk): checks every manifest entry's files
+    // (providers that keep files here) and remembers the entries whose files are gone; returns
+    // one warning per such entry for /health.
+    std::vector<std::string> check_installed_files();
+    // Lets every provider delete what failed or interrupted installs left. BLOCKING (disk).
+    void collect_garbage();
+    // Entries recorded as installed whose files are missing (kill -9 during a removal): shown
+    // with status "broken", and a reinstall may replace them. No I/O.
+    bool files_missing(const std::string& name) const;
+    std::vector<std::string> models_with_missing_files() const;
 
     // Makes `name` the active model of `runtime` (loading it, unloading the others), records
     // it in runtime.json and imports it into the manifest when the upstream has it but the
@@ -85,7 +104,19 @@ private:
     const Clock& clock_;
     mutable std::mutex mutex_;  // guards providers_ and activating_
     std::map<std::string, std::shared_ptr<ModelProvider>> providers_;
-    std::set<std::string> activating_;  // runtimes with an activation in progress
+    std::set<std::string> activating_;     // runtimes with an activation in progress
+    std::set<std::string> files_missing_;  // guarded by mutex_
+    std::function<void()> storage_refresh_;
+    // Install reservations (bytes by reservation id); the quota check and the reservation happen
+    // under one lock so two installs cannot both pass on the same free space.
+    // Shared with the queued work, which may outlive the registry at shutdown.
+    struct Reservations {
+        std::mutex mutex;
+        std::map<uint64_t, uint64_t> bytes;  // by reservation id
+        uint64_t next = 1;
+    };
+    std::shared_ptr<Reservations> reservations_ = std::make_shared<Reservations>();
+    Result<void> check_storage_quota_locked(double additional_gb) const;
 };
 
 }  // namespace venom

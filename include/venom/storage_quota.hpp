@@ -19,6 +19,9 @@ struct QuotaLimits {
 struct StorageFacts {
     uint64_t models_dir_bytes = 0;  // everything under the models directory
     uint64_t fs_free_bytes = 0;     // free space available to the daemon on that filesystem
+    // Bytes that installs already running will still write (their plans, reserved until they
+    // end): counted as used and as not free, so two installs cannot both take the last space.
+    uint64_t reserved_bytes = 0;
 };
 
 // Ok when `additional_gb` more fits both limits; otherwise 507 storage_quota_exceeded with a

@@ -57,6 +57,9 @@ public:
     // Takes one sample now on the calling thread (at start-up without the GPU probe, which
     // may take a while; and by tests).
     void sample_now(bool with_gpu = true);
+    // Measures only the models directory and its filesystem now, on the calling thread (an
+    // operation worker after an install, so the next quota check sees the new files).
+    void refresh_storage();
     // Starts the background thread: a full sample at once, then one every interval.
     void start();
     void stop();

@@ -19,17 +19,20 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
     json providers = json::object();
     auto add = [&](const ModelMetadata& m, const char* source) {
         const bool active = runtime.active_model == m.name && runtime.active_runtime == m.runtime;
+        // Recorded as installed but its files are gone (kill -9 during a removal).
+        const bool missing = services.registry.files_missing(m.name);
         json entry = {
             {"name", m.name},
             {"display_name", m.display_name},
             {"provider", m.provider},
             {"runtime", m.runtime},
             {"size_gb", nullable(m.size_gb)},
-            {"status", m.status},
+            {"status", missing ? std::string("broken") : m.status},
             {"active", active},
             {"source", source},
             {"installed_at", nullable(m.installed_at)},
         };
+        if (missing) entry["files_missing"] = true;
         if (!providers.contains(m.provider)) providers[m.provider] = json::array();
         providers[m.provider].push_back(entry);
         models.push_back(std::move(entry));
@@ -49,8 +52,9 @@ HttpResponse get_model_capabilities(const ApiRequest& request, Services& service
     const std::string& name = request.param("name");
     auto caps = services.registry.get_model_capabilities(name);
     if (!caps) return error_response(caps.error());
-    return json_response(200,
-                         {{"success", true}, {"model_name", name}, {"capabilities", to_json(*caps)}});
+    json body = {{"success", true}, {"model_name", name}, {"capabilities", to_json(*caps)}};
+    if (services.registry.files_missing(name)) body["files_missing"] = true;
+    return json_response(200, body);
 }
 
 HttpResponse get_models_usage(const ApiRequest&, Services& services) {

@@ -185,6 +185,12 @@ const std::vector<Setting>& settings() {
          [](Config& c, const std::string& v, const std::string& s) {
              c.default_model_size_gb = parse_positive(v, s);
          }},
+        {"", "VENOM_PARTIAL_MAX_AGE_HOURS", "partial_max_age_hours",
+         int_setting(&Config::partial_max_age_hours, 0, 24 * 365)},
+        {"", "VENOM_PARTIAL_MAX_GB", "partial_max_gb",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.partial_max_gb = parse_positive(v, s);
+         }},
         {"", "VENOM_CATALOG_TTL_SECONDS", "catalog_ttl_seconds",
          int_setting(&Config::catalog_ttl_seconds, 0, 7 * 24 * 3600)},
         {"", "OLLAMA_HOST", "ollama_host",

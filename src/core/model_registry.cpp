@@ -77,7 +77,7 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
     if (auto valid = (*provider)->validate_install(name, target_runtime); !valid) {
         return valid.error();
     }
-    if (manifest_.find(name)) {
+    if (manifest_.find(name) && !files_missing(name)) {
         return make_error(409, "already_installed", "Model " + name + " is already installed");
     }
     if (auto busy = operations_.unfinished_operation_for(name)) {
@@ -86,24 +86,48 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
     }
     auto plan = (*provider)->plan_install(name, target_runtime, filter);
     if (!plan) return plan.error();
-    if (auto fits = check_storage_quota(plan->size_gb.value_or(quota_.default_model_size_gb));
-        !fits) {
-        return fits.error();
+    const double size_gb = plan->size_gb.value_or(quota_.default_model_size_gb);
+    // Check and reserve at once: the bytes stay reserved until the install ends, so the next
+    // install's check counts them (issue 9, finding 10).
+    struct Reservation {
+        std::shared_ptr<Reservations> table;
+        uint64_t id = 0;
+        void release() {
+            std::lock_guard lock(table->mutex);
+            table->bytes.erase(id);
+        }
+        ~Reservation() { release(); }
+    };
+    auto held = std::make_shared<Reservation>();
+    held->table = reservations_;
+    {
+        std::lock_guard lock(reservations_->mutex);
+        if (auto fits = check_storage_quota_locked(size_gb); !fits) return fits.error();
+        held->id = reservations_->next++;
+        reservations_->bytes[held->id] =
+            plan->bytes.value_or(static_cast<uint64_t>(size_gb * kBytesPerGb));
     }
 
-    auto work = [this, name, target_runtime, filter,
-                 provider = *provider](OperationContext& context) -> Result<std::string> {
+    auto work = [this, name, target_runtime, filter, plan = *plan, provider = *provider,
+                 held](OperationContext& context) -> Result<std::string> {
         context.set_message("Installing " + name);
-        auto installed = provider->install(name, target_runtime, filter, context);
+        auto installed = provider->install_planned(name, target_runtime, filter, plan, context);
+        // The bytes are on disk now (counted before the reservation goes), or will not be.
+        if (installed && storage_refresh_) storage_refresh_();
+        held->release();
         if (!installed) return installed.error();
         if (auto recorded = manifest_.upsert(std::move(installed.value())); !recorded) {
             return recorded.error();
         }
+        {
+            std::lock_guard lock(mutex_);
+            files_missing_.erase(name);
+        }
         return "Model " + name + " installed";
     };
-    return operations_.submit({name, provider_name, target_runtime, OperationType::install,
-                               "Queued: install " + name},
-                              std::move(work));
+    return operations_.submit(
+        {name, provider_name, target_runtime, OperationType::install, "Queued: install " + name},
+        std::move(work));
 }
 
 Result<std::string> ModelRegistry::remove_model(const std::string& name) {
@@ -116,6 +140,20 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
         }
     }
     if (!model) {
+        // A failed install leaves no entry but may leave files: DELETE cleans them.
+        for (const auto& provider : providers()) {
+            if (!provider->has_leftovers(name)) continue;
+            auto work = [this, name, provider](OperationContext& context) -> Result<std::string> {
+                if (auto removed = provider->remove_leftovers(name, manifest_.models(), context);
+                    !removed) {
+                    return removed.error();
+                }
+                return "Removed what a failed install of " + name + " left";
+            };
+            return operations_.submit({name, provider->name(), provider->default_runtime(),
+                                       OperationType::remove, "Queued: clean up " + name},
+                                      std::move(work));
+        }
         return make_error(404, "model_not_found", "Model " + name + " is not installed");
     }
     auto provider = find_provider(model->provider);
@@ -138,11 +176,15 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
         // The entry goes only after the files are gone, so a failed removal still shows it.
         auto forgotten = manifest_.remove(model.name);
         if (!forgotten && forgotten.error().http_status != 404) return forgotten.error();
+        {
+            std::lock_guard lock(mutex_);
+            files_missing_.erase(model.name);
+        }
         return "Model " + model.name + " removed";
     };
-    return operations_.submit({name, model->provider, model->runtime, OperationType::remove,
-                               "Queued: remove " + name},
-                              std::move(work));
+    return operations_.submit(
+        {name, model->provider, model->runtime, OperationType::remove, "Queued: remove " + name},
+        std::move(work));
 }
 
 std::optional<Operation> ModelRegistry::get_operation_status(const std::string& id) const {
@@ -159,7 +201,53 @@ Result<ModelCapabilities> ModelRegistry::get_model_capabilities(const std::strin
 }
 
 Result<void> ModelRegistry::check_storage_quota(double additional_gb) const {
-    return venom::check_storage_quota(quota_, storage_(), additional_gb);
+    std::lock_guard lock(reservations_->mutex);
+    return check_storage_quota_locked(additional_gb);
+}
+
+Result<void> ModelRegistry::check_storage_quota_locked(double additional_gb) const {
+    StorageFacts facts = storage_();
+    for (const auto& [id, bytes] : reservations_->bytes) facts.reserved_bytes += bytes;
+    return venom::check_storage_quota(quota_, facts, additional_gb);
+}
+
+uint64_t ModelRegistry::reserved_bytes() const {
+    std::lock_guard lock(reservations_->mutex);
+    uint64_t total = 0;
+    for (const auto& [id, bytes] : reservations_->bytes) total += bytes;
+    return total;
+}
+
+std::vector<std::string> ModelRegistry::check_installed_files() {
+    std::vector<std::string> warnings;
+    std::set<std::string> missing;
+    for (const auto& model : manifest_.models()) {
+        auto provider = find_provider(model.provider);
+        if (!provider || (*provider)->files_present(model)) continue;
+        missing.insert(model.name);
+        warnings.push_back("Model " + model.name +
+                           " is in the manifest but its files are missing; reinstall or remove "
+                           "it");
+        logger("registry")->warn("files missing model={}", model.name);
+    }
+    std::lock_guard lock(mutex_);
+    files_missing_ = std::move(missing);
+    return warnings;
+}
+
+void ModelRegistry::collect_garbage() {
+    const auto installed = manifest_.models();
+    for (const auto& provider : providers()) provider->collect_garbage(installed);
+}
+
+bool ModelRegistry::files_missing(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    return files_missing_.count(name) > 0;
+}
+
+std::vector<std::string> ModelRegistry::models_with_missing_files() const {
+    std::lock_guard lock(mutex_);
+    return {files_missing_.begin(), files_missing_.end()};
 }
 
 Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name,

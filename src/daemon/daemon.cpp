@@ -73,6 +73,7 @@ struct Daemon::Impl {
           switcher(controller, cloud, registry, runtime_state, clock,
                    {std::chrono::seconds(config.runtime_ready_timeout_seconds),
                     std::chrono::seconds(config.runtime_action_timeout_seconds)}) {
+        registry.set_storage_refresh([this] { usage.refresh_storage(); });
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
             return;
@@ -92,6 +93,8 @@ struct Daemon::Impl {
         tuning.max_attempts = config.download_attempts;
         tuning.first_backoff = std::chrono::milliseconds(config.download_backoff_ms);
         tuning.stall_timeout = std::chrono::seconds(config.pull_stall_timeout_seconds);
+        tuning.partial_max_age = std::chrono::hours(config.partial_max_age_hours);
+        tuning.partial_max_bytes = static_cast<uint64_t>(config.partial_max_gb * kBytesPerGb);
         registry.add_provider(std::make_shared<providers::HuggingFaceModelProvider>(
             std::make_shared<providers::HubClient>(config.hf_endpoint, config.hf_token, upstream),
             config.models_dir, clock, tuning));
@@ -152,6 +155,10 @@ Result<void> Daemon::start() {
     if (manifest_report.warning) d.warnings.push_back(*manifest_report.warning);
     if (auto warning = d.operations.load_history()) d.warnings.push_back(*warning);
     if (auto warning = d.runtime_state.load()) d.warnings.push_back(*warning);
+    // What a failed install or a kill -9 left: partial files past their age, half-made
+    // snapshots; then entries whose files are gone are marked (shown by /health and /models).
+    d.registry.collect_garbage();
+    d.registry.check_installed_files();
     for (const auto& w : d.warnings) logger("daemon")->warn("{}", w);
 
     d.usage.sample_now(false);  // storage figures for the quota before the first request

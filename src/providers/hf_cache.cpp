@@ -1,12 +1,72 @@
 #include "providers/hf_cache.hpp"
 
-#include <set>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <algorithm>
+
+#include "providers/hub_ids.hpp"
 #include "venom/durable_file.hpp"
 #include "venom/model_name.hpp"
 
 namespace venom::providers {
 namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kIncomplete = ".incomplete";
+
+bool ends_with(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The etags every snapshot of `repo` links to, and whether any link is left.
+std::set<std::string> linked_etags(const fs::path& repo, bool* any_link = nullptr) {
+    std::set<std::string> used;
+    std::error_code ec;
+    if (any_link) *any_link = false;
+    for (auto it = fs::recursive_directory_iterator(repo / "snapshots", ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_symlink(ec)) continue;
+        if (any_link) *any_link = true;
+        used.insert(fs::read_symlink(it->path(), ec).filename().string());
+    }
+    return used;
+}
+
+uint64_t size_of(const fs::path& p) {
+    std::error_code ec;
+    const auto n = fs::file_size(p, ec);
+    return ec ? 0 : static_cast<uint64_t>(n);
+}
+
+}  // namespace
+
+Result<fs::path> safe_join(const fs::path& base, std::string_view relative) {
+    if (!is_safe_repo_path(relative)) {
+        return make_error(400, "unsafe_path",
+                          "Refusing a path that could leave " + base.filename().string() + ": \"" +
+                              std::string(relative.substr(0, 200)) + "\"");
+    }
+    return path_inside(base, relative);
+}
+
+std::optional<BlobLock> BlobLock::try_acquire(const fs::path& lock_file) {
+    std::error_code ec;
+    fs::create_directories(lock_file.parent_path(), ec);
+    const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return std::nullopt;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    return BlobLock(fd);
+}
+
+BlobLock::~BlobLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
 
 HubCache::HubCache(fs::path models_dir) : root_(models_dir / "huggingface" / "hub") {}
 
@@ -21,21 +81,34 @@ Result<fs::path> HubCache::repo_folder(const std::string& repo_id) const {
     return *inside;
 }
 
-fs::path HubCache::blob(const fs::path& repo, const std::string& etag) const {
-    return repo / "blobs" / etag;
+Result<fs::path> HubCache::blob(const fs::path& repo, const std::string& etag) const {
+    if (!is_git_sha1(etag) && !is_sha256_hex(etag)) {
+        return make_error(400, "unsafe_path", "Not a blob id: \"" + etag.substr(0, 100) + "\"");
+    }
+    return safe_join(repo / "blobs", etag);
 }
 
-fs::path HubCache::snapshot(const fs::path& repo, const std::string& commit) const {
-    return repo / "snapshots" / commit;
+Result<fs::path> HubCache::snapshot(const fs::path& repo, const std::string& commit) const {
+    if (!is_git_sha1(commit)) {
+        return make_error(400, "unsafe_path", "Not a commit id: \"" + commit.substr(0, 100) + "\"");
+    }
+    return safe_join(repo / "snapshots", commit);
+}
+
+fs::path HubCache::lock_file(const fs::path& repo, const std::string& etag) const {
+    return root_ / ".locks" / repo.filename() / (etag + ".lock");
 }
 
 Result<void> HubCache::publish(const fs::path& repo, const std::string& commit,
                                const std::vector<Published>& files) const {
-    const fs::path snap = snapshot(repo, commit);
+    auto snap = snapshot(repo, commit);
+    if (!snap) return snap.error();
     std::error_code ec;
     for (const auto& f : files) {
-        auto link = path_inside(snap, f.path);
+        auto link = safe_join(*snap, f.path);
         if (!link) return link.error();
+        auto blob_path = blob(repo, f.etag);
+        if (!blob_path) return blob_path.error();
         fs::create_directories(link->parent_path(), ec);
         // ../../blobs/<etag>, one more ../ per directory level of the file in the repo.
         fs::path target = "../../blobs";
@@ -58,19 +131,14 @@ Result<void> HubCache::publish(const fs::path& repo, const std::string& commit,
 Result<void> HubCache::remove(const fs::path& repo, const std::string& commit,
                               const std::vector<std::string>& paths) const {
     std::error_code ec;
-    const fs::path snap = snapshot(repo, commit);
-    for (const auto& p : paths) {
-        if (auto link = path_inside(snap, p)) fs::remove(*link, ec);
+    if (auto snap = snapshot(repo, commit)) {
+        for (const auto& p : paths) {
+            if (auto link = safe_join(*snap, p)) fs::remove(*link, ec);
+        }
     }
     // What is still linked from any snapshot keeps its blob.
-    std::set<std::string> used;
     bool any_left = false;
-    for (auto it = fs::recursive_directory_iterator(repo / "snapshots", ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_symlink(ec)) continue;
-        any_left = true;
-        used.insert(fs::read_symlink(it->path(), ec).filename().string());
-    }
+    const std::set<std::string> used = linked_etags(repo, &any_left);
     if (!any_left) {
         fs::remove_all(repo, ec);
         if (ec) return make_error(500, "storage_error", "cannot remove " + repo.string());
@@ -80,6 +148,137 @@ Result<void> HubCache::remove(const fs::path& repo, const std::string& commit,
         if (!used.count(entry.path().filename().string())) fs::remove(entry.path(), ec);
     }
     return {};
+}
+
+bool HubCache::snapshot_complete(const fs::path& repo, const std::string& commit,
+                                 const std::vector<std::string>& paths) const {
+    auto snap = snapshot(repo, commit);
+    std::error_code ec;
+    if (!snap || !fs::is_directory(*snap, ec)) return false;
+    // publish() writes refs/main last: without it HF's tools do not find the snapshot (a kill
+    // while a reinstall was publishing).
+    if (!fs::exists(repo / "refs" / "main", ec)) return false;
+    for (const auto& p : paths) {
+        auto file = safe_join(*snap, p);
+        if (!file || !fs::exists(*file, ec)) return false;  // follows the link to its blob
+    }
+    return true;
+}
+
+uint64_t HubCache::clean_repo(const fs::path& repo, const CleanOptions& options) const {
+    std::error_code ec;
+    uint64_t freed = 0;
+    const auto now = fs::file_time_type::clock::now();
+
+    // Snapshots of installs nobody recorded that stopped half-way: a link without its blob.
+    std::set<std::string> dropped;  // etags those snapshots linked
+    if (options.known_commits) {
+        for (const auto& entry : fs::directory_iterator(repo / "snapshots", ec)) {
+            const std::string commit = entry.path().filename().string();
+            if (options.known_commits->count(commit)) continue;
+            bool broken = false;
+            std::set<std::string> targets;
+            std::error_code walk;
+            for (auto it = fs::recursive_directory_iterator(entry.path(), walk);
+                 !walk && it != fs::recursive_directory_iterator(); it.increment(walk)) {
+                std::error_code e;
+                if (!it->is_symlink(e)) continue;
+                targets.insert(fs::read_symlink(it->path(), e).filename().string());
+                if (!fs::exists(it->path(), e)) broken = true;
+            }
+            if (!broken) continue;
+            fs::remove_all(entry.path(), ec);
+            dropped.insert(targets.begin(), targets.end());
+        }
+    }
+
+    const std::set<std::string> used = linked_etags(repo);
+    std::vector<fs::path> blobs;
+    for (const auto& entry : fs::directory_iterator(repo / "blobs", ec)) {
+        blobs.push_back(entry.path());
+    }
+    for (const auto& path : blobs) {
+        const std::string name = path.filename().string();
+        std::error_code e;
+        if (ends_with(name, kIncomplete)) {
+            const std::string etag = name.substr(0, name.size() - kIncomplete.size());
+            if (options.partial_age) {
+                const auto modified = fs::last_write_time(path, e);
+                if (e || now - modified < *options.partial_age) continue;
+            }
+            auto lock = BlobLock::try_acquire(lock_file(repo, etag));
+            if (!lock) continue;  // being written by someone
+            const uint64_t bytes = size_of(path);
+            if (fs::remove(path, e)) freed += bytes;
+            continue;
+        }
+        if (used.count(name)) continue;
+        if (!options.every_unlinked_blob && !options.unlinked_blobs.count(name) &&
+            !dropped.count(name)) {
+            continue;
+        }
+        auto lock = BlobLock::try_acquire(lock_file(repo, name));
+        if (!lock) continue;
+        const uint64_t bytes = size_of(path);
+        if (fs::remove(path, e)) freed += bytes;
+    }
+
+    // Only an empty shell goes: a snapshot may hold plain files (copied in, not linked).
+    bool any_file = false;
+    for (auto it = fs::recursive_directory_iterator(repo / "snapshots", ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (!it->is_directory(e) || it->is_symlink(e)) any_file = true;
+    }
+    for (const auto& entry : fs::directory_iterator(repo / "blobs", ec)) {
+        (void)entry;
+        any_file = true;
+    }
+    if (!any_file) fs::remove_all(repo, ec);
+    return freed;
+}
+
+std::vector<HubCache::Partial> HubCache::partials_in(const fs::path& repo) const {
+    std::vector<Partial> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(repo / "blobs", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!ends_with(name, kIncomplete)) continue;
+        std::error_code e;
+        Partial p{entry.path(), repo, size_of(entry.path()), fs::last_write_time(entry.path(), e)};
+        if (!e) out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::vector<HubCache::Partial> HubCache::partials() const {
+    std::vector<Partial> out;
+    for (const auto& repo : repo_folders()) {
+        auto in = partials_in(repo);
+        out.insert(out.end(), in.begin(), in.end());
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Partial& a, const Partial& b) { return a.modified < b.modified; });
+    return out;
+}
+
+uint64_t HubCache::delete_partial(const Partial& partial) const {
+    const std::string name = partial.path.filename().string();
+    const std::string etag = name.substr(0, name.size() - kIncomplete.size());
+    auto lock = BlobLock::try_acquire(lock_file(partial.repo, etag));
+    if (!lock) return 0;
+    std::error_code ec;
+    return fs::remove(partial.path, ec) ? partial.bytes : 0;
+}
+
+std::vector<fs::path> HubCache::repo_folders() const {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root_, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("models--", 0) == 0 && entry.is_directory(ec)) out.push_back(entry.path());
+    }
+    return out;
 }
 
 }  // namespace venom::providers

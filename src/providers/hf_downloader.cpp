@@ -5,12 +5,13 @@
 #include <unistd.h>
 
 #include <condition_variable>
-#include <deque>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "providers/hf_cache.hpp"
 #include "providers/hf_hub_client.hpp"
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
@@ -131,7 +132,9 @@ bool hash_existing(int fd, uint64_t bytes, Hasher& hasher) {
     return true;
 }
 
-bool transient(long status) { return status == 408 || status == 429 || status >= 500; }
+bool transient(long status) {
+    return status == 408 || status == 429 || status >= 500;
+}
 
 std::string absolute(const std::string& location, const std::string& current) {
     if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
@@ -142,10 +145,36 @@ std::string absolute(const std::string& location, const std::string& current) {
 
 Result<void> download_blob(const BlobDownload& target, const DownloadOptions& options) {
     std::error_code ec;
-    if (fs::exists(target.blob, ec) && fs::file_size(target.blob, ec) == target.size) return {};
+    const std::string name = target.blob.filename().string();
+    // HF's tools take the same lock while they write a blob: wait for them rather than write
+    // the same .incomplete file at once; a cancel ends the wait.
+    std::optional<BlobLock> lock;
+    if (!target.lock_file.empty()) {
+        for (;;) {
+            lock = BlobLock::try_acquire(target.lock_file);
+            if (lock) break;
+            if (options.cancelled && options.cancelled()) {
+                return make_error(499, "cancelled", "download cancelled");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    // A blob already in the cache is adopted only when its bytes hash to what the Hub lists: the
+    // size alone would adopt any file that happens to have it (issue 9, finding 3).
+    if (fs::is_regular_file(target.blob, ec) && fs::file_size(target.blob, ec) == target.size) {
+        int existing = ::open(target.blob.c_str(), O_RDONLY | O_CLOEXEC);
+        if (existing >= 0) {
+            Hasher check(target);
+            const bool read = hash_existing(existing, target.size, check);
+            ::close(existing);
+            if (read && check.hex() == check.expected()) return {};
+        }
+        logger("huggingface")
+            ->warn("blob={} in the cache does not match its hash: fetching it", name);
+    }
+    if (fs::exists(fs::symlink_status(target.blob, ec))) fs::remove(target.blob, ec);
     fs::create_directories(target.blob.parent_path(), ec);
     const fs::path incomplete = fs::path(target.blob.string() + ".incomplete");
-    const std::string name = target.blob.filename().string();
 
     int fd = ::open(incomplete.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -176,15 +205,15 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
         }
         if (offset == target.size && target.size > 0) break;  // all bytes are here
         std::string url = target.url;
-        bool too_long = false;    // more bytes than the Hub lists: not this file
+        bool too_long = false;  // more bytes than the Hub lists: not this file
         bool disk_error = false;
         long status = 0;
         Result<net::HttpReply> reply = make_error(502, "upstream_error", "no request made");
         for (int hop = 0; hop < 6; ++hop) {
             net::HttpCall call;
             call.url = url;
-            call.headers = options.headers_for ? options.headers_for(url)
-                                               : std::vector<std::string>{};
+            call.headers =
+                options.headers_for ? options.headers_for(url) : std::vector<std::string>{};
             call.headers.push_back("Accept-Encoding: identity");
             if (offset > 0) call.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
             call.follow_redirects = false;  // the CDN must not get the Authorization header
@@ -244,8 +273,9 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
         if (too_long) {
             ::unlink(incomplete.c_str());
             return make_error(502, "checksum_mismatch",
-                              name + ": the server sent more bytes than the Hub lists; nothing "
-                                     "was kept");
+                              name +
+                                  ": the server sent more bytes than the Hub lists; nothing "
+                                  "was kept");
         }
         if (options.cancelled && options.cancelled()) {
             return make_error(499, "cancelled", "download cancelled");
@@ -262,23 +292,24 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
                 continue;
             }
             if (s != 200 && s != 206) {
-                Error e = hub_error(s, reply->headers, reply->body, options.what,
-                                    options.have_token);
+                Error e =
+                    hub_error(s, reply->headers, reply->body, options.what, options.have_token);
                 if (!transient(s)) return e;
                 last = e;
             } else if (offset == target.size) {
                 break;
             } else {
-                last = make_error(502, "upstream_error",
-                                  "download of " + name + " ended early at " +
-                                      std::to_string(offset) + " of " +
-                                      std::to_string(target.size) + " bytes");
+                last =
+                    make_error(502, "upstream_error",
+                               "download of " + name + " ended early at " + std::to_string(offset) +
+                                   " of " + std::to_string(target.size) + " bytes");
             }
         } else {
             last = reply.error();
         }
-        logger("huggingface")->warn("download retry blob={} attempt={} at={} error=\"{}\"", name,
-                                    attempt, offset, last.message);
+        logger("huggingface")
+            ->warn("download retry blob={} attempt={} at={} error=\"{}\"", name, attempt, offset,
+                   last.message);
         // Back-off between attempts, cut short by a cancel.
         const auto until = std::chrono::steady_clock::now() + backoff;
         while (std::chrono::steady_clock::now() < until &&
@@ -299,7 +330,8 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
     }
     if (::fsync(fd) != 0) return make_error(500, "storage_error", "fsync failed");
     if (::rename(incomplete.c_str(), target.blob.c_str()) != 0) {
-        return make_error(500, "storage_error", "rename failed: " + std::string(std::strerror(errno)));
+        return make_error(500, "storage_error",
+                          "rename failed: " + std::string(std::strerror(errno)));
     }
     int dir = ::open(target.blob.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {

@@ -22,6 +22,7 @@ struct BlobDownload {
     uint64_t size = 0;                  // from the Hub
     std::optional<std::string> sha256;  // LFS files
     std::string git_sha1;               // other files: the git blob id
+    std::filesystem::path lock_file;    // HF's lock for this blob; empty: none taken
 };
 
 struct DownloadOptions {
@@ -39,7 +40,8 @@ struct DownloadOptions {
 };
 
 // Blocking; workers only. Ok when blobs/<etag> holds the verified content (also when it was
-// already there). Errors: 499 cancelled (the .incomplete file is kept for a resume), 502
+// already there: an existing blob is hashed before it is trusted, and fetched again when it
+// does not match). Errors: 499 cancelled (the .incomplete file is kept for a resume), 502
 // checksum_mismatch (nothing kept), hub errors for 401/403/404, 502/504 after the attempts.
 Result<void> download_blob(const BlobDownload& target, const DownloadOptions& options);
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <regex>
 
+#include "providers/hub_ids.hpp"
 #include "venom/http_client.hpp"
 #include "venom/json_field_reader.hpp"
 
@@ -88,14 +89,15 @@ Error hub_error(long status, const std::map<std::string, std::string>& headers,
     }
     if (code == "GatedRepo" || ((status == 401 || status == 403) && code.empty() &&
                                 message.find("gated") != std::string::npos)) {
-        return have_token
-                   ? make_error(403, "gated_repo",
-                                what + " is gated and this HF_TOKEN has no access: accept its "
-                                       "terms on the Hub, or use a token with access to gated "
-                                       "repositories")
-                   : make_error(401, "gated_repo",
-                                what + " is gated: set HF_TOKEN to a token of an account that "
-                                       "accepted its terms on the Hub");
+        return have_token ? make_error(403, "gated_repo",
+                                       what +
+                                           " is gated and this HF_TOKEN has no access: accept its "
+                                           "terms on the Hub, or use a token with access to gated "
+                                           "repositories")
+                          : make_error(401, "gated_repo",
+                                       what +
+                                           " is gated: set HF_TOKEN to a token of an account that "
+                                           "accepted its terms on the Hub");
     }
     if (status == 404 || code == "RepoNotFound" || code == "EntryNotFound" ||
         code == "RevisionNotFound") {
@@ -166,8 +168,8 @@ Result<json> HubClient::get_json(const std::string& url, std::string* next_page)
 Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& search,
                                                   std::size_t limit, std::size_t page) const {
     auto query = [&](const char* sort_key) {
-        std::string url = endpoint_ + "/api/models?sort=" + sort_key + "&direction=-1&limit=" +
-                          std::to_string(limit);
+        std::string url = endpoint_ + "/api/models?sort=" + sort_key +
+                          "&direction=-1&limit=" + std::to_string(limit);
         if (search.empty()) {
             url += "&filter=text-generation";
         } else {
@@ -209,9 +211,9 @@ Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& 
 }
 
 Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revision) const {
-    auto body = get_json(endpoint_ + "/api/models/" + id + "/revision/" +
-                             net::url_encode(revision) + "?blobs=true",
-                         nullptr);
+    auto body = get_json(
+        endpoint_ + "/api/models/" + id + "/revision/" + net::url_encode(revision) + "?blobs=true",
+        nullptr);
     if (!body) {
         Error e = body.error();
         if (e.message.find(endpoint_) != std::string::npos) {
@@ -225,9 +227,11 @@ Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revisi
     repo.sha = reader.string(*body, "sha");
     if (body->is_object() && body->contains("gated")) repo.gated = (*body)["gated"];
     if (!reader.ok()) return reader.error();
-    if (repo.sha.size() != 40) {
+    if (repo.sha.empty()) {
         return make_error(502, "upstream_error", "The Hub gave no commit for " + id);
     }
+    // Every id below becomes a path in the cache: refuse what could leave it (issue 9).
+    if (!is_git_sha1(repo.sha)) return invalid_upstream_id("sha", repo.sha, "model " + id);
     const json* siblings = reader.array(*body, "siblings");
     for (std::size_t i = 0; siblings && i < siblings->size(); ++i) {
         const json& s = (*siblings)[i];
@@ -244,6 +248,15 @@ Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revisi
         }
         if (!reader.ok()) return reader.error();
         if (f.path.empty()) continue;
+        if (!is_safe_repo_path(f.path)) {
+            return invalid_upstream_id(at + ".rfilename", f.path, "model " + id);
+        }
+        if (f.sha256 && !is_sha256_hex(*f.sha256)) {
+            return invalid_upstream_id(at + ".lfs.sha256", *f.sha256, "model " + id);
+        }
+        if (!f.sha256 && !is_git_sha1(f.blob_id)) {
+            return invalid_upstream_id(at + ".blobId", f.blob_id, "model " + id);
+        }
         repo.files.push_back(std::move(f));
     }
     if (!reader.ok()) return reader.error();

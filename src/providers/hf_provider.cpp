@@ -7,6 +7,7 @@
 
 #include "providers/hf_capabilities.hpp"
 #include "providers/hf_file_selection.hpp"
+#include "providers/hub_ids.hpp"
 #include "venom/logging.hpp"
 #include "venom/storage_quota.hpp"
 
@@ -43,7 +44,8 @@ Result<void> HuggingFaceModelProvider::validate_install(const std::string& model
     if (!std::regex_match(model, repo_id)) {
         return make_error(400, "invalid_model_name",
                           "Hugging Face models are named org/model (a GGUF quant may follow as "
-                          "org/model:Q4_K_M); '" + model + "' is not");
+                          "org/model:Q4_K_M); '" +
+                              model + "' is not");
     }
     return {};
 }
@@ -55,7 +57,20 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     if (!repo) return repo.error();
     auto selection = select_files(repo->files, quant, filter);
     if (!selection) return selection.error();
-    return InstallPlan{static_cast<double>(selection->total_bytes) / kBytesPerGb};
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : selection->files) {
+        nlohmann::json file = {{"path", f.path}, {"size", f.size}, {"blob_id", f.blob_id}};
+        if (f.sha256) file["sha256"] = *f.sha256;
+        files.push_back(std::move(file));
+    }
+    InstallPlan plan;
+    plan.size_gb = static_cast<double>(selection->total_bytes) / kBytesPerGb;
+    plan.bytes = selection->total_bytes;
+    plan.detail = {{"sha", repo->sha},
+                   {"main_weight", selection->main_weight},
+                   {"total_bytes", selection->total_bytes},
+                   {"files", std::move(files)}};
+    return plan;
 }
 
 Result<std::vector<CatalogEntry>> HuggingFaceModelProvider::list_available(std::size_t limit) {
@@ -76,31 +91,86 @@ Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model
                                                         const std::string& runtime,
                                                         const InstallFilter& filter,
                                                         OperationContext& context) {
+    context.set_message("resolving " + split_quant(model).first);
+    auto plan = plan_install(model, runtime, filter);
+    if (!plan) return plan.error();
+    return install_planned(model, runtime, filter, *plan, context);
+}
+
+Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::string& model,
+                                                                const std::string& runtime,
+                                                                const InstallFilter& filter,
+                                                                const InstallPlan& plan,
+                                                                OperationContext& context) {
+    if (!plan.detail.is_object() || !plan.detail.contains("files")) {
+        return install(model, runtime, filter, context);
+    }
     auto [id, quant] = split_quant(model);
-    context.set_message("resolving " + id);
-    auto repo = hub_->repo(id);
-    if (!repo) return repo.error();
-    auto selection = select_files(repo->files, quant, filter);
-    if (!selection) return selection.error();
     auto folder = cache_.repo_folder(id);
     if (!folder) return folder.error();
+    // The plan the quota check passed, not a second listing that could say something else.
+    const std::string sha = plan.detail.value("sha", "");
+    const std::string main_weight = plan.detail.value("main_weight", "");
+    const uint64_t total = plan.detail.value("total_bytes", uint64_t{0});
+    std::vector<HubFile> files;
+    for (const auto& f : plan.detail["files"]) {
+        HubFile file;
+        file.path = f.value("path", "");
+        file.size = f.value("size", uint64_t{0});
+        file.blob_id = f.value("blob_id", "");
+        if (f.contains("sha256")) file.sha256 = f["sha256"].get<std::string>();
+        files.push_back(std::move(file));
+    }
+    if (!cache_.snapshot(*folder, sha)) {
+        return invalid_upstream_id("sha", sha, "model " + id);
+    }
+
+    // Blobs this install brings into the cache: a failure that will not be resumed deletes them.
+    std::set<std::string> created;
+    auto fail = [&](Error e) -> Error {
+        const bool resumable =
+            e.code == "cancelled" || (e.code != "checksum_mismatch" && e.code != "storage_error" &&
+                                      (e.http_status == 429 || e.http_status >= 502));
+        HubCache::CleanOptions clean;
+        if (resumable) {
+            clean.partial_age = tuning_.partial_max_age;  // kept for a resume, within bounds
+        } else {
+            clean.unlinked_blobs = created;
+        }
+        const uint64_t freed = cache_.clean_repo(*folder, clean);
+        trim_partials();
+        // DELETE on the failed install answers with a clean-up, even when nothing is left.
+        set_leftovers(id, true);
+        logger("huggingface")
+            ->info("install failed model={} resumable={} freed={} error=\"{}\"", model, resumable,
+                   freed, e.message);
+        return e;
+    };
 
     // Every blob is downloaded and verified before anything is published in snapshots/.
     uint64_t done_before = 0;
     std::vector<HubCache::Published> published;
     std::string main_sha;
-    const auto& files = selection->files;
     for (std::size_t i = 0; i < files.size(); ++i) {
         const HubFile& file = files[i];
         context.set_message("downloading " + file.path + " (" + std::to_string(i + 1) + " of " +
                             std::to_string(files.size()) + ")");
-        BlobDownload target{hub_->resolve_url(id, repo->sha, file.path),
-                            cache_.blob(*folder, file.etag()), file.size, file.sha256,
-                            file.blob_id};
+        auto blob = cache_.blob(*folder, file.etag());
+        if (!blob) return fail(invalid_upstream_id("blob id", file.etag(), "model " + id));
+        if (!safe_join(fs::path("snapshot"), file.path)) {
+            return fail(invalid_upstream_id("rfilename", file.path, "model " + id));
+        }
+        std::error_code ec;
+        if (!fs::exists(*blob, ec)) created.insert(file.etag());
+        BlobDownload target{
+            hub_->resolve_url(id, sha, file.path), *blob, file.size, file.sha256, file.blob_id,
+            cache_.lock_file(*folder, file.etag())};
         DownloadOptions options;
-        options.headers_for = [this](const std::string& url) { return hub_->auth_headers_for(url); };
+        options.headers_for = [this](const std::string& url) {
+            return hub_->auth_headers_for(url);
+        };
         options.on_bytes = [&](uint64_t file_done) {
-            context.set_bytes(done_before + file_done, selection->total_bytes);
+            context.set_bytes(done_before + file_done, total);
         };
         options.cancelled = [&] { return context.cancelled(); };
         options.max_attempts = tuning_.max_attempts;
@@ -112,35 +182,35 @@ Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model
         if (!downloaded) {
             Error e = downloaded.error();
             e.message = file.path + ": " + e.message;
-            return e;
+            return fail(e);
         }
         done_before += file.size;
-        context.set_bytes(done_before, selection->total_bytes);
+        context.set_bytes(done_before, total);
         published.push_back({file.path, file.etag()});
-        if (file.path == selection->main_weight) main_sha = file.etag();
+        if (file.path == main_weight) main_sha = file.etag();
     }
-    context.set_message("publishing snapshot " + repo->sha.substr(0, 12));
-    if (auto ok = cache_.publish(*folder, repo->sha, published); !ok) return ok.error();
+    context.set_message("publishing snapshot " + sha.substr(0, 12));
+    if (auto ok = cache_.publish(*folder, sha, published); !ok) return fail(ok.error());
+    set_leftovers(id, false);
 
-    const fs::path snapshot = fs::absolute(cache_.snapshot(*folder, repo->sha));
+    const fs::path snapshot = fs::absolute(*cache_.snapshot(*folder, sha));
     ModelMetadata meta;
     meta.name = model;
     meta.provider = "huggingface";
     meta.display_name = id.substr(id.find('/') + 1);
-    meta.size_gb = gb(selection->total_bytes);
+    meta.size_gb = gb(total);
     meta.status = "installed";
-    meta.capabilities = capabilities_from_snapshot(snapshot, selection->main_weight);
+    meta.capabilities = capabilities_from_snapshot(snapshot, main_weight);
     meta.local_path = snapshot.string();
     meta.sha256 = main_sha;
     meta.installed_at = format_rfc3339(clock_.now());
     meta.runtime = runtime;
-    meta.extra["revision"] = repo->sha;
-    meta.extra["main_weight"] = selection->main_weight;
+    meta.extra["revision"] = sha;
+    meta.extra["main_weight"] = main_weight;
     nlohmann::json paths = nlohmann::json::array();
     for (const auto& f : files) paths.push_back(f.path);
     meta.extra["files"] = paths;
-    logger("huggingface")->info("installed model={} revision={} bytes={}", model, repo->sha,
-                                selection->total_bytes);
+    logger("huggingface")->info("installed model={} revision={} bytes={}", model, sha, total);
     return meta;
 }
 
@@ -190,9 +260,10 @@ Result<ModelMetadata> HuggingFaceModelProvider::activate(const std::string& mode
     std::ifstream ref(*folder / "refs" / "main");
     std::string commit;
     ref >> commit;
-    const fs::path snapshot = cache_.snapshot(*folder, commit);
+    auto snapshot_path = cache_.snapshot(*folder, commit);
+    const fs::path snapshot = snapshot_path ? *snapshot_path : fs::path();
     std::error_code ec;
-    if (commit.empty() || !fs::is_directory(snapshot, ec)) {
+    if (!snapshot_path || !fs::is_directory(snapshot, ec)) {
         return make_error(400, "model_not_available",
                           "Model " + model + " is not installed; install it first");
     }
@@ -209,6 +280,113 @@ Result<ModelMetadata> HuggingFaceModelProvider::activate(const std::string& mode
     }
     meta.capabilities = capabilities_from_snapshot(snapshot, weight);
     return meta;
+}
+
+bool HuggingFaceModelProvider::files_present(const ModelMetadata& model) const {
+    auto folder = cache_.repo_folder(split_quant(model.name).first);
+    if (!folder) return false;
+    const std::string revision = model.extra.value("revision", "");
+    std::vector<std::string> paths;
+    for (const auto& p : model.extra.value("files", nlohmann::json::array())) {
+        if (p.is_string()) paths.push_back(p.get<std::string>());
+    }
+    std::error_code ec;
+    if (revision.empty()) {  // an entry from before file lists: its folder at least
+        return model.local_path ? fs::exists(*model.local_path, ec) : fs::exists(*folder, ec);
+    }
+    return cache_.snapshot_complete(*folder, revision, paths);
+}
+
+namespace {
+
+// "models--org--name" -> "org/name" (the first "--" after the prefix separates org and name).
+std::string repo_id_of(const fs::path& folder) {
+    std::string name = folder.filename().string().substr(std::string("models--").size());
+    const auto sep = name.find("--");
+    if (sep != std::string::npos) name.replace(sep, 2, "/");
+    return name;
+}
+
+}  // namespace
+
+void HuggingFaceModelProvider::collect_garbage(const std::vector<ModelMetadata>& installed) {
+    uint64_t freed = 0;
+    for (const auto& folder : cache_.repo_folders()) {
+        const std::string id = repo_id_of(folder);
+        std::set<std::string> known;
+        for (const auto& m : installed) {
+            if (m.provider == "huggingface" && split_quant(m.name).first == id) {
+                known.insert(m.extra.value("revision", ""));
+            }
+        }
+        HubCache::CleanOptions clean;
+        clean.partial_age = tuning_.partial_max_age;
+        clean.known_commits = known;
+        freed += cache_.clean_repo(folder, clean);
+    }
+    trim_partials();
+    for (const auto& folder : cache_.repo_folders()) {
+        // What is left of a repo the manifest does not know, other than complete snapshots
+        // (e.g. kept partial files), is a failed install DELETE may clean.
+        const std::string id = repo_id_of(folder);
+        const bool recorded = std::any_of(installed.begin(), installed.end(), [&](const auto& m) {
+            return m.provider == "huggingface" && split_quant(m.name).first == id;
+        });
+        if (!recorded && !cache_.partials_in(folder).empty()) set_leftovers(id, true);
+    }
+    if (freed > 0) logger("huggingface")->info("start-up cleanup freed={}", freed);
+}
+
+void HuggingFaceModelProvider::trim_partials() {
+    const auto now = fs::file_time_type::clock::now();
+    auto partials = cache_.partials();
+    uint64_t total = 0;
+    for (const auto& p : partials) total += p.bytes;
+    for (const auto& p : partials) {  // oldest first
+        if (now - p.modified < tuning_.partial_max_age && total <= tuning_.partial_max_bytes) {
+            break;
+        }
+        total -= cache_.delete_partial(p);
+    }
+}
+
+void HuggingFaceModelProvider::set_leftovers(const std::string& repo_id, bool present) {
+    std::lock_guard lock(leftovers_mutex_);
+    if (present) {
+        leftovers_.insert(repo_id);
+    } else {
+        leftovers_.erase(repo_id);
+    }
+}
+
+bool HuggingFaceModelProvider::has_leftovers(const std::string& name) const {
+    std::lock_guard lock(leftovers_mutex_);
+    return leftovers_.count(split_quant(name).first) > 0;
+}
+
+Result<void> HuggingFaceModelProvider::remove_leftovers(const std::string& name,
+                                                        const std::vector<ModelMetadata>& installed,
+                                                        OperationContext& context) {
+    const std::string id = split_quant(name).first;
+    auto folder = cache_.repo_folder(id);
+    if (!folder) return folder.error();
+    context.set_message("deleting what a failed install of " + name + " left");
+    std::set<std::string> known;
+    for (const auto& m : installed) {
+        if (m.provider == "huggingface" && split_quant(m.name).first == id) {
+            known.insert(m.extra.value("revision", ""));
+        }
+    }
+    HubCache::CleanOptions clean;
+    clean.known_commits = known;
+    clean.every_unlinked_blob = known.empty();
+    const uint64_t freed = cache_.clean_repo(*folder, clean);
+    std::error_code ec;
+    set_leftovers(id, !known.empty()
+                          ? false
+                          : fs::exists(*folder, ec) && !cache_.partials_in(*folder).empty());
+    logger("huggingface")->info("removed leftovers model={} freed={}", name, freed);
+    return {};
 }
 
 }  // namespace venom::providers

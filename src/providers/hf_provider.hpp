@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "providers/hf_cache.hpp"
@@ -20,6 +22,11 @@ public:
         int max_attempts = 5;
         std::chrono::milliseconds first_backoff{1000};
         std::chrono::milliseconds stall_timeout{60000};
+        // Partial (.incomplete) files kept for a resume after a failure that may pass (network,
+        // cancel): deleted once older than this, or oldest first when all of them exceed
+        // partial_max_bytes. Other failures delete them at once.
+        std::chrono::seconds partial_max_age{24 * 3600};
+        uint64_t partial_max_bytes = 20ull << 30;
     };
 
     HuggingFaceModelProvider(std::shared_ptr<HubClient> hub, std::filesystem::path models_dir,
@@ -37,16 +44,31 @@ public:
                                              std::size_t page) override;
     Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
                                   const InstallFilter& filter, OperationContext& context) override;
+    Result<ModelMetadata> install_planned(const std::string& model, const std::string& runtime,
+                                          const InstallFilter& filter, const InstallPlan& plan,
+                                          OperationContext& context) override;
+    bool files_present(const ModelMetadata& model) const override;
+    void collect_garbage(const std::vector<ModelMetadata>& installed) override;
+    bool has_leftovers(const std::string& name) const override;
+    Result<void> remove_leftovers(const std::string& name,
+                                  const std::vector<ModelMetadata>& installed,
+                                  OperationContext& context) override;
     Result<void> remove(const ModelMetadata& model, const std::vector<ModelMetadata>& others,
                         OperationContext& context) override;
     Result<ModelCapabilities> capabilities(const std::string& model) override;
     Result<ModelMetadata> activate(const std::string& model) override;
 
 private:
+    // Deletes .incomplete files past the age, then the oldest until the rest fit the bound.
+    void trim_partials();
+    void set_leftovers(const std::string& repo_id, bool present);
+
     std::shared_ptr<HubClient> hub_;
     HubCache cache_;
     const Clock& clock_;
     Tuning tuning_;
+    mutable std::mutex leftovers_mutex_;
+    std::set<std::string> leftovers_;  // repo ids with files of a failed install on disk
 };
 
 // "org/model:Q4_K_M" -> {"org/model", "Q4_K_M"}. Pure.

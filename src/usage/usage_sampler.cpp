@@ -127,6 +127,18 @@ void UsageSampler::sample_now(bool with_gpu) {
     latest_ = s;
 }
 
+void UsageSampler::refresh_storage() {
+    const uint64_t bytes = directory_bytes(options_.models_dir);
+    struct statvfs vfs {};
+    const bool have_fs = ::statvfs(options_.models_dir.c_str(), &vfs) == 0;
+    std::lock_guard lock(mutex_);
+    latest_.models_dir_bytes = bytes;
+    if (have_fs) {
+        latest_.fs_total_bytes = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+        latest_.fs_free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    }
+}
+
 void UsageSampler::start() { task_.start(); }
 
 void UsageSampler::stop() { task_.stop(); }

@@ -81,3 +81,29 @@ TEST(StorageQuotaTest, SizesAreGibibytes) {
 
 }  // namespace
 }  // namespace venom
+
+namespace venom {
+namespace {
+
+// Issue 9, finding 10: what running installs reserved counts as used and as not free.
+TEST(StorageQuotaReservationTest, ReservedBytesCountAgainstTheQuotaAndTheFreeSpace) {
+    const QuotaLimits limits{1.0, 0.1};
+    const uint64_t gb = static_cast<uint64_t>(kBytesPerGb);
+    StorageFacts facts{0, 10 * gb};
+    EXPECT_TRUE(check_storage_quota(limits, facts, 0.6).ok());
+    facts.reserved_bytes = gb / 2;
+    auto refused = check_storage_quota(limits, facts, 0.6);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().http_status, 507);
+    EXPECT_EQ(refused.error().code, "storage_quota_exceeded");
+    EXPECT_NE(refused.error().message.find("in progress"), std::string::npos);
+
+    const QuotaLimits roomy{100.0, 0.1};
+    StorageFacts disk{0, gb, gb / 2};
+    auto no_space = check_storage_quota(roomy, disk, 0.6);
+    ASSERT_FALSE(no_space.ok());
+    EXPECT_EQ(no_space.error().code, "insufficient_disk_space");
+}
+
+}  // namespace
+}  // namespace venom

@@ -1122,6 +1122,11 @@ public:
         rejected_sorts_.insert(std::move(sort));
     }
 
+    void set_listing_patch(std::string repo_id, FakeHub::ListingPatch patch) {
+        std::lock_guard lock(mutex_);
+        listing_patches_[std::move(repo_id)] = std::move(patch);
+    }
+
     void set_tree_page_size(std::size_t entries) {
         if (entries == 0) throw std::invalid_argument("FakeHub::set_tree_page_size: 0");
         std::lock_guard lock(mutex_);
@@ -1790,7 +1795,13 @@ private:
                      "siblings",    "spaces",       "createdAt",
                      "safetensors", "gguf",         "usedStorage"};
         }
-        return json_response(200, project_locked(repo, names, true, flag_of(params, "blobs")));
+        ordered_json body = project_locked(repo, names, true, flag_of(params, "blobs"));
+        const int served = ++listings_served_[repo.meta.id];
+        if (const auto patch = listing_patches_.find(repo.meta.id);
+            patch != listing_patches_.end()) {
+            patch->second(body, served);
+        }
+        return json_response(200, body);
     }
 
     FakeResponse tree_locked(const StoredRepo& repo, const FakeRequest& request,
@@ -1977,6 +1988,8 @@ private:
     std::set<std::pair<std::string, std::string>> grants_;  // (repo id, token)
     std::set<std::string> rejected_sorts_;                  // guarded by mutex_
     std::size_t tree_page_size_ = 1000;                     // guarded by mutex_
+    std::map<std::string, FakeHub::ListingPatch> listing_patches_;  // guarded by mutex_
+    mutable std::map<std::string, int> listings_served_;            // guarded by mutex_
     std::vector<QueuedFault> faults_;                       // in queue order
     std::map<std::string, std::uint64_t> cdn_bytes_;        // by sha256
     std::map<std::string, std::uint64_t> file_bytes_;       // by counter_key()
@@ -2044,6 +2057,10 @@ void FakeHub::grant_access(std::string repo_id, std::string token) {
 
 void FakeHub::reject_sort(std::string sort) {
     state_->reject_sort(std::move(sort));
+}
+
+void FakeHub::set_listing_patch(std::string repo_id, ListingPatch patch) {
+    state_->set_listing_patch(std::move(repo_id), std::move(patch));
 }
 
 void FakeHub::set_tree_page_size(std::size_t entries) {

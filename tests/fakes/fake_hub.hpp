@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -180,6 +181,12 @@ public:
     // /api/models?sort=<sort> answers 400 {"error": …} from now on, as the Hub has done for
     // sort keys it stopped supporting.
     void reject_sort(std::string sort);
+    // Lets a test make the Hub lie in its model info (/api/models/{id}[/revision/{rev}]):
+    // `patch` edits the JSON about to be sent, told how many info answers this repo has had
+    // (1 for the first), so a listing can change between two calls. Downloads still serve the
+    // real files, and a `sha` set on the FakeHubRepo itself is accepted as a revision.
+    using ListingPatch = std::function<void(nlohmann::ordered_json& info, int answer_number)>;
+    void set_listing_patch(std::string repo_id, ListingPatch patch);
     // Entries per page of the tree endpoint (default 1000) before it paginates with Link.
     void set_tree_page_size(std::size_t entries);
 

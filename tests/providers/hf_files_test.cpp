@@ -205,15 +205,17 @@ TEST(HubCacheTest, PublishLinksAndRemoveKeepsSharedBlobs) {
     EXPECT_EQ(repo->filename(), "models--org--model");
     const std::string commit(40, 'c');
     fs::create_directories(*repo / "blobs");
-    for (const char* etag : {"e1", "e2", "e3"}) std::ofstream(cache.blob(*repo, etag)) << etag;
-    ASSERT_TRUE(cache.publish(*repo, commit, {{"config.json", "e1"}, {"a.gguf", "e2"}}).ok());
-    ASSERT_TRUE(cache.publish(*repo, commit, {{"config.json", "e1"}, {"b.gguf", "e3"}}).ok());
-    const fs::path snap = cache.snapshot(*repo, commit);
-    EXPECT_EQ(fs::read_symlink(snap / "a.gguf"), fs::path("../../blobs/e2"));
+    // Blob ids are hashes: the cache refuses anything else as a file name.
+    const std::string e1(40, '1'), e2(40, '2'), e3(64, '3');
+    for (const auto& etag : {e1, e2, e3}) std::ofstream(*cache.blob(*repo, etag)) << etag;
+    ASSERT_TRUE(cache.publish(*repo, commit, {{"config.json", e1}, {"a.gguf", e2}}).ok());
+    ASSERT_TRUE(cache.publish(*repo, commit, {{"config.json", e1}, {"b.gguf", e3}}).ok());
+    const fs::path snap = *cache.snapshot(*repo, commit);
+    EXPECT_EQ(fs::read_symlink(snap / "a.gguf"), fs::path("../../blobs/" + e2));
     std::ifstream linked(snap / "a.gguf");
     std::string content;
     linked >> content;
-    EXPECT_EQ(content, "e2");
+    EXPECT_EQ(content, e2);
     std::ifstream ref(*repo / "refs" / "main");
     std::string main;
     ref >> main;
@@ -222,8 +224,8 @@ TEST(HubCacheTest, PublishLinksAndRemoveKeepsSharedBlobs) {
     // Removing one quant (the provider leaves out the config the other install lists) keeps
     // what the other still links.
     ASSERT_TRUE(cache.remove(*repo, commit, {"a.gguf"}).ok());
-    EXPECT_FALSE(fs::exists(cache.blob(*repo, "e2")));
-    EXPECT_TRUE(fs::exists(cache.blob(*repo, "e1")));
+    EXPECT_FALSE(fs::exists(*cache.blob(*repo, e2)));
+    EXPECT_TRUE(fs::exists(*cache.blob(*repo, e1)));
     EXPECT_TRUE(fs::exists(snap / "b.gguf"));
     ASSERT_TRUE(cache.remove(*repo, commit, {"config.json", "b.gguf"}).ok());
     EXPECT_FALSE(fs::exists(*repo));
