@@ -54,7 +54,8 @@ std::string CloudCatalog::key_variable(const std::string& provider) {
 }
 
 std::string CloudCatalog::endpoint(const std::string& provider) const {
-    return strip_trailing_slashes(provider == "openai" ? options_.openai_base_url : options_.gemini_base_url);
+    return strip_trailing_slashes(provider == "openai" ? options_.openai_base_url
+                                                       : options_.gemini_base_url);
 }
 
 bool CloudCatalog::has_key(const std::string& provider) const {
@@ -160,18 +161,12 @@ CloudModelList CloudCatalog::fetch_openai() const {
         list.error = "OpenAI answered HTTP " + std::to_string(reply->status);
         return list;
     }
-    auto doc = json::parse(reply->body, nullptr, false);
-    if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) {
-        list.error = "OpenAI's model list is not the expected JSON";
+    auto models = parse_openai_models(json::parse(reply->body, nullptr, false));
+    if (!models) {
+        list.error = models.error().message;
         return list;
     }
-    for (const auto& m : doc["data"]) {
-        if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
-        const std::string id = m["id"];
-        // An id that could not be written safely to llm-runtime.env is no model we offer.
-        if (!validate_runtime_model_id(id) || !is_openai_chat_model(id)) continue;
-        list.models.push_back({id, id, "openai", {"chat"}, std::nullopt});
-    }
+    list.models = std::move(models.value());
     std::sort(list.models.begin(), list.models.end(),
               [](const CloudModel& a, const CloudModel& b) { return a.id < b.id; });
     list.source = "live";
@@ -209,29 +204,13 @@ CloudModelList CloudCatalog::fetch_gemini() const {
             list.error = "Gemini answered HTTP " + std::to_string(reply->status);
             return list;
         }
-        JsonFieldReader reader("Gemini model list");
-        const json* models = reader.array(doc, "models");
-        for (std::size_t i = 0; models && i < models->size() && reader.ok(); ++i) {
-            const json& m = (*models)[i];
-            const std::string at = "models[" + std::to_string(i) + "]";
-            if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
-            const json* methods = reader.array(m, "supportedGenerationMethods", at);
-            if (!methods ||
-                std::find(methods->begin(), methods->end(), "generateContent") == methods->end()) {
-                continue;  // embedding and other non-chat models
-            }
-            std::string id = m["name"];
-            if (starts_with(id, "models/")) id = id.substr(7);
-            if (!validate_runtime_model_id(id)) continue;
-            std::string display = reader.string(m, "displayName", id, at);
-            list.models.push_back({id, display, "google", {"chat"}, std::nullopt});
-        }
-        page_token = reader.string(doc, "nextPageToken");
-        if (!reader.ok()) {
+        auto models = parse_gemini_models(doc, &page_token);
+        if (!models) {
             list.models.clear();
-            list.error = reader.error().message;
+            list.error = models.error().message;
             return list;
         }
+        for (auto& m : models.value()) list.models.push_back(std::move(m));
         if (page_token.empty()) break;
     }
     list.latency_ms =
@@ -278,6 +257,47 @@ Result<CloudModel> CloudCatalog::resolve(const std::string& provider_name,
                       "Model '" + model + "' is not in " + *provider + "'s " +
                           (list.source == "live" ? "model list" : "built-in model list") +
                           " (e.g. " + known + ")");
+}
+
+Result<std::vector<CloudModel>> parse_openai_models(const json& doc) {
+    if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array()) {
+        return make_error(502, "bad_upstream_response",
+                          "OpenAI's model list is not the expected JSON");
+    }
+    std::vector<CloudModel> models;
+    for (const auto& m : doc["data"]) {
+        if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
+        const std::string id = m["id"];
+        // An id that could not be written safely to llm-runtime.env is no model we offer.
+        if (!validate_runtime_model_id(id) || !is_openai_chat_model(id)) continue;
+        models.push_back({id, id, "openai", {"chat"}, std::nullopt});
+    }
+    return models;
+}
+
+Result<std::vector<CloudModel>> parse_gemini_models(const json& doc, std::string* next_page_token) {
+    JsonFieldReader reader("Gemini model list");
+    std::vector<CloudModel> list;
+    const json* models = reader.array(doc, "models");
+    for (std::size_t i = 0; models && i < models->size() && reader.ok(); ++i) {
+        const json& m = (*models)[i];
+        const std::string at = "models[" + std::to_string(i) + "]";
+        if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
+        const json* methods = reader.array(m, "supportedGenerationMethods", at);
+        if (!methods ||
+            std::find(methods->begin(), methods->end(), "generateContent") == methods->end()) {
+            continue;  // embedding and other non-chat models
+        }
+        std::string id = m["name"];
+        if (starts_with(id, "models/")) id = id.substr(7);
+        if (!validate_runtime_model_id(id)) continue;
+        std::string display = reader.string(m, "displayName", id, at);
+        list.push_back({id, display, "google", {"chat"}, std::nullopt});
+    }
+    std::string token = reader.string(doc, "nextPageToken");
+    if (!reader.ok()) return reader.error();
+    if (next_page_token) *next_page_token = std::move(token);
+    return list;
 }
 
 }  // namespace venom::cloud

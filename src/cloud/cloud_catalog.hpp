@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,5 +83,12 @@ private:
     };
     std::map<std::string, Entry> cache_;
 };
+
+// The providers' model lists read without a network, for the catalog and the fuzzers: chat
+// models whose ids are safe to write to llm-runtime.env. 502 naming what is wrong when the
+// shape is not the provider's. parse_gemini_models also gives the next page's token.
+Result<std::vector<CloudModel>> parse_openai_models(const nlohmann::json& doc);
+Result<std::vector<CloudModel>> parse_gemini_models(const nlohmann::json& doc,
+                                                    std::string* next_page_token);
 
 }  // namespace venom::cloud

@@ -194,18 +194,23 @@ Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& 
             continue;
         }
         if (!body) return body.error();
-        if (!body->is_array()) return make_error(502, "upstream_error", "Unexpected listing");
-        if (p == page) {
-            JsonFieldReader reader("Hub listing");
-            for (std::size_t i = 0; i < body->size(); ++i) {
-                const json& m = (*body)[i];
-                if (entries.size() >= limit) break;
-                if (!m.is_object() || !m.contains("id")) continue;
-                entries.push_back(to_entry(m, reader, "[" + std::to_string(i) + "]"));
-                if (!reader.ok()) return reader.error();
-            }
-        }
+        auto listed = parse_hub_listing(*body, limit);
+        if (!listed) return listed.error();
+        if (p == page) entries = std::move(listed.value());
         url = next;
+    }
+    return entries;
+}
+
+Result<std::vector<CatalogEntry>> parse_hub_listing(const json& body, std::size_t limit) {
+    if (!body.is_array()) return make_error(502, "upstream_error", "Unexpected listing");
+    std::vector<CatalogEntry> entries;
+    JsonFieldReader reader("Hub listing");
+    for (std::size_t i = 0; i < body.size() && entries.size() < limit; ++i) {
+        const json& m = body[i];
+        if (!m.is_object() || !m.contains("id")) continue;
+        entries.push_back(to_entry(m, reader, "[" + std::to_string(i) + "]"));
+        if (!reader.ok()) return reader.error();
     }
     return entries;
 }
@@ -221,6 +226,11 @@ Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revisi
         }
         return e;
     }
+    return parse_hub_repo(*body, id);
+}
+
+Result<HubRepo> parse_hub_repo(const json& answer, const std::string& id) {
+    const json* body = &answer;
     HubRepo repo;
     JsonFieldReader reader("Hub answer for " + id);
     repo.id = reader.string(*body, "id", id);

@@ -64,9 +64,14 @@ private:
     std::chrono::milliseconds timeout_;
 };
 
+// The Hub's JSON read without a network, for the client and the fuzzers. Both answer 502
+// naming the field when the shape is not what the Hub sends, and parse_hub_repo refuses every
+// id that could not safely become a path in the cache (hub_ids.hpp).
+Result<std::vector<CatalogEntry>> parse_hub_listing(const nlohmann::json& body, std::size_t limit);
+Result<HubRepo> parse_hub_repo(const nlohmann::json& body, const std::string& id);
+
 // Maps a Hub error answer to what a person must do. `status` 401/403/404/429/5xx.
 Error hub_error(long status, const std::map<std::string, std::string>& headers,
                 const std::string& body, const std::string& what, bool have_token);
-
 
 }  // namespace venom::providers

@@ -105,7 +105,8 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     if (!plan.detail.is_object() || !plan.detail.contains("files")) {
         return install(model, runtime, filter, context);
     }
-    auto [id, quant] = split_quant(model);
+    // Not a structured binding: the failure lambda below captures it (C++20 forbids that).
+    const std::string id = split_quant(model).first;
     auto folder = cache_.repo_folder(id);
     if (!folder) return folder.error();
     // The plan the quota check passed, not a second listing that could say something else.

@@ -39,8 +39,8 @@ Error upstream_error(long status, const std::string& body) {
 
 std::string connectable_ollama_url(const std::string& normalized_host) {
     std::string url = normalized_host;
-    for (auto [any, loopback] : {std::pair{"://0.0.0.0:", "://127.0.0.1:"},
-                                 std::pair{"://[::]:", "://[::1]:"}}) {
+    for (auto [any, loopback] :
+         {std::pair{"://0.0.0.0:", "://127.0.0.1:"}, std::pair{"://[::]:", "://[::1]:"}}) {
         if (auto pos = url.find(any); pos != std::string::npos) {
             url.replace(pos, std::string(any).size(), loopback);
         }
@@ -98,9 +98,13 @@ Result<json> OllamaClient::call_json(const std::string& method, const std::strin
 Result<std::vector<OllamaModel>> OllamaClient::tags() const {
     auto reply = call_json("GET", "/api/tags", nullptr, timeouts_.request);
     if (!reply) return reply.error();
+    return parse_ollama_tags(*reply);
+}
+
+Result<std::vector<OllamaModel>> parse_ollama_tags(const json& answer) {
     std::vector<OllamaModel> models;
     JsonFieldReader reader("Ollama /api/tags answer");
-    const json* list = reader.array(*reply, "models");
+    const json* list = reader.array(answer, "models");
     if (!reader.ok()) return reader.error();
     if (!list) return models;
     for (const auto& m : *list) {
@@ -131,9 +135,13 @@ Result<json> OllamaClient::show(const std::string& name) const {
 Result<std::vector<std::string>> OllamaClient::loaded() const {
     auto reply = call_json("GET", "/api/ps", nullptr, timeouts_.request);
     if (!reply) return reply.error();
+    return parse_ollama_ps(*reply);
+}
+
+Result<std::vector<std::string>> parse_ollama_ps(const json& answer) {
     std::vector<std::string> names;
     JsonFieldReader reader("Ollama /api/ps answer");
-    const json* list = reader.array(*reply, "models");
+    const json* list = reader.array(answer, "models");
     if (!reader.ok()) return reader.error();
     if (list) {
         for (const auto& m : *list) {
@@ -171,7 +179,7 @@ Result<void> OllamaClient::pull(const std::string& name,
                                 const std::function<void(const PullProgress&)>& on_progress,
                                 const std::function<bool()>& cancelled) const {
     using steady = std::chrono::steady_clock;
-    std::string pending;      // bytes of a line not yet complete
+    std::string pending;       // bytes of a line not yet complete
     std::string stream_error;  // an {"error":...} line
     bool succeeded = false;
     uint64_t last_completed = 0;

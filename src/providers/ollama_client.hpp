@@ -25,7 +25,7 @@ struct OllamaModel {
 };
 
 struct PullProgress {
-    std::string status;                // "pulling manifest", "pulling 6a0746a1ec1a", ...
+    std::string status;                 // "pulling manifest", "pulling 6a0746a1ec1a", ...
     std::optional<std::string> digest;  // with "sha256:"
     std::optional<uint64_t> total;
     std::optional<uint64_t> completed;  // omitted by Ollama when zero
@@ -80,5 +80,8 @@ private:
 
 // Parses one pull progress line; nullopt when it is not a JSON object. Pure.
 std::optional<PullProgress> parse_pull_line(std::string_view line, std::string* error_text);
+// /api/tags and /api/ps answers; 502 naming the field when the shape is not Ollama's. Pure.
+Result<std::vector<OllamaModel>> parse_ollama_tags(const nlohmann::json& answer);
+Result<std::vector<std::string>> parse_ollama_ps(const nlohmann::json& answer);
 
 }  // namespace venom::providers
