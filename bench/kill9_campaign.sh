@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A longer kill -9 campaign than CI runs: the real venomd binary against the fake Hub, killed at
-# seeded pseudo-random moments while it installs and removes models, restarted and checked
-# after every round (tests/integration/kill9_campaign_test.cpp).
+# seeded pseudo-random moments while it installs and removes models and switches cloud models,
+# restarted and checked after every round (tests/integration/kill9_campaign_test.cpp).
 #   bench/kill9_campaign.sh [build-dir] [rounds] [seed]
 set -euo pipefail
 build=${1:-build}

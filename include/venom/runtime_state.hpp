@@ -33,8 +33,10 @@ class RuntimeStateStore {
 public:
     explicit RuntimeStateStore(std::filesystem::path data_dir);
 
-    // Reads runtime.json (missing: empty state). Returns a warning when the file is damaged;
-    // the state then starts empty and the file is left as it is for a person to inspect.
+    // Reads runtime.json (missing: empty state) and renders llm-runtime.env again when it
+    // disagrees (a crash between the two writes). Returns a warning when the file is damaged
+    // (the state then starts empty and the file is left as it is for a person to inspect) or the
+    // env file cannot be rewritten.
     std::optional<std::string> load();
 
     // Thread-safe snapshot, no I/O.

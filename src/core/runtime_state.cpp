@@ -85,10 +85,23 @@ std::optional<std::string> RuntimeStateStore::load() {
         return "runtime state " + json_path_.string() + " is damaged (" + e.what() +
                "); starting with no active runtime";
     }
+    // runtime.json is written before llm-runtime.env (commit()), so a kill -9 between the two
+    // leaves the env file one switch behind, and systemd or the scripts would start a runtime
+    // with another model than the one venomd reports. Render it again from the truth.
+    const std::string env = render_env(loaded);
+    std::ifstream env_in(env_path_);
+    std::stringstream env_text;
+    env_text << env_in.rdbuf();
+    std::optional<std::string> warning;
+    if (env_text.str() != env) {
+        if (auto ok = write_file_durably(env_path_, env); !ok) {
+            warning = "cannot rewrite " + env_path_.string() + ": " + ok.error().message;
+        }
+    }
     std::lock_guard lock(mutex_);
     state_ = std::move(loaded);
     ++version_;
-    return std::nullopt;
+    return warning;
 }
 
 RuntimeState RuntimeStateStore::current() const {

@@ -1,18 +1,22 @@
-// kill -9 of the real venomd binary while it installs and removes models from a fake Hub, then
-// a restart (issue 9, finding 15 and "Kept so by CI"). After every restart: the manifest parses,
-// every entry listed installed has its files or is shown broken, no operation is left running,
-// and nothing outside the data dir was touched. VENOM_KILL9_ROUNDS sets the rounds (default 10,
-// bench/kill9_campaign.sh runs more); VENOM_KILL9_SEED the seed.
+// kill -9 of the real venomd binary while it installs and removes models from a fake Hub and
+// switches between cloud models of a fake OpenAI, then a restart (issue 9, finding 15 and "Kept
+// so by CI"). After every restart: the manifest parses, every entry listed installed has its
+// files or is shown broken, no operation is left running, runtime.json parses and
+// llm-runtime.env names the model it names, and nothing outside the data dir was touched.
+// VENOM_KILL9_ROUNDS sets the rounds (default 10, bench/kill9_campaign.sh runs more);
+// VENOM_KILL9_SEED the seed.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <random>
 #include <sstream>
 
 #include "fakes/fake_hub.hpp"
+#include "fakes/fake_openai.hpp"
 #include "integration/daemon_harness.hpp"
 #include "support/eventually.hpp"
 
@@ -64,7 +68,10 @@ protected:
         auto child = std::make_unique<ChildDaemon>(
             std::vector<std::string>{"--port", "0", "--data-dir", data_.string(), "--config",
                                      config_.string()},
-            std::map<std::string, std::string>{{"HF_ENDPOINT", hub_.base_url()}});
+            std::map<std::string, std::string>{
+                {"HF_ENDPOINT", hub_.base_url()},
+                {"OPENAI_BASE_URL", openai_.api_url()},
+                {"OPENAI_API_KEY", std::string(FakeOpenAi::kDefaultApiKey)}});
         port_ = child->wait_for_port();
         return child;
     }
@@ -115,6 +122,20 @@ protected:
         for (const auto& op : operations["operations"]) {
             EXPECT_NE(op["status"], "in_progress") << op.dump();
         }
+        const fs::path runtime = data_ / "runtime.json";
+        if (fs::exists(runtime)) {
+            const json state = json::parse(read_file(runtime), nullptr, false);
+            ASSERT_FALSE(state.is_discarded()) << read_file(runtime);
+            if (state["active_model"].is_string()) {
+                const std::string env = read_file(data_ / "llm-runtime.env");
+                const std::string line =
+                    "LLM_MODEL_NAME=\"" + state["active_model"].get<std::string>() + "\"\n";
+                EXPECT_NE(env.find(line), std::string::npos)
+                    << "llm-runtime.env disagrees with runtime.json:\n"
+                    << env << state.dump();
+                ++seen["switched"];
+            }
+        }
         EXPECT_EQ(read_file(sentinel_ / "keep.txt"), "untouched");
         std::set<std::string> top;
         for (const auto& entry : fs::directory_iterator(dir_.path())) {
@@ -128,17 +149,18 @@ protected:
     fs::path sentinel_ = dir_ / "sentinel";
     fs::path config_ = dir_ / "config.json";
     FakeHub hub_;
+    FakeOpenAi openai_;
     int port_ = 0;
+    std::map<std::string, int> seen;  // states found after restarts, to show what was covered
 };
 
-TEST_F(Kill9Campaign, InstallsAndRemovalsSurviveKillNineAtRandomMoments) {
+TEST_F(Kill9Campaign, InstallsRemovalsAndSwitchesSurviveKillNineAtRandomMoments) {
     const int rounds = env_int("VENOM_KILL9_ROUNDS", 10);
     const auto seed = static_cast<unsigned>(env_int("VENOM_KILL9_SEED", 9));
     std::mt19937 random(seed);
     std::uniform_int_distribution<int> delay_ms(0, 400);
     RecordProperty("seed", static_cast<int>(seed));
 
-    std::map<std::string, int> seen;  // states found after restarts, to show what was covered
     for (int round = 0; round < rounds; ++round) {
         auto child = launch();
         ASSERT_GT(port_, 0) << child->output();
@@ -167,9 +189,17 @@ TEST_F(Kill9Campaign, InstallsAndRemovalsSurviveKillNineAtRandomMoments) {
                              {"Content-Type: application/json"});
             }
         }
+        // A switch in flight too: the kill may land between runtime.json and llm-runtime.env.
+        const char* model = round % 2 ? "gpt-4o" : "gpt-4o-mini";
+        auto switching = std::async(std::launch::async, [this, model] {
+            return http_request("POST", url("/api/v1/system/llm-runtime/active"),
+                                json{{"provider", "openai"}, {"model", model}}.dump(),
+                                {"Content-Type: application/json"});
+        });
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));  // the kill
         child->signal(SIGKILL);
         child->wait_exit(5s);
+        switching.wait();  // answered, or cut off by the kill
     }
     auto child = launch();
     ASSERT_GT(port_, 0) << child->output();
