@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "venom/blocking_pool.hpp"
 #include "venom/logging.hpp"
 #include "venom/model_name.hpp"
 #include "venom/text.hpp"
@@ -302,6 +303,16 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
     const bool target_was_active = before.active_runtime == target;
     if (target == "vllm" && target_touched) {
         (void)state_.set_vllm_target(before.vllm_model_path, before.vllm_served_model_name);
+    }
+    if (BlockingPool::current_task_cancelled()) {
+        // venomd is shutting down and its waits gave up: starting or stopping runtimes now would
+        // hold the exit for minutes (a script may take runtime_action_timeout_seconds) and race
+        // systemd's stop timeout. runtime.json still names what was active before the switch.
+        StepTimer step(report, "rollback");
+        step.finish(false, "skipped: venomd is shutting down");
+        logger("runtime")->warn("switch interrupted by shutdown runtime={} model={}", target,
+                                report.model);
+        return;
     }
     if (target_touched) {
         StepTimer step(report, "rollback_" + target);
