@@ -49,6 +49,8 @@ svc_usage() {
 # that smuggled in a line of its own could not reach the runtime (issue 9, finding 6).
 svc_env_key_allowed() {
     case $1 in
+        # The binary to execute never comes from a file venomd writes model ids into.
+        *_BIN) return 1 ;;
         LLM_SERVICE_TYPE | ACTIVE_LLM_SERVER | LLM_MODEL_NAME | LAST_MODEL_[A-Z0-9_]*) return 0 ;;
         VLLM_[A-Z0-9_]* | OLLAMA_[A-Z0-9_]*) return 0 ;;
         VENOM_SERVICE_MANAGER | VENOM_SYSTEMD_SCOPE | VENOM_RUNTIME_START_TIMEOUT | \

@@ -682,6 +682,22 @@ TEST_F(ServiceScriptTest, VllmWithoutAUsableModelPathExitsWith6) {
 // ---- the env file ------------------------------------------------------------------------------
 
 // What venomd writes when a vLLM model is activated is enough to start it.
+// The env file holds model ids from clients and upstreams; the binary a script runs must never
+// come from it (review of issue 9, finding 6).
+TEST_F(ServiceScriptTest, TheEnvFileCannotChooseTheBinary) {
+    Env env = base_env();
+    std::istringstream path(env.at("PATH"));
+    for (std::string dir; std::getline(path, dir, ':');) {
+        if (fs::exists(fs::path(dir) / "ollama")) GTEST_SKIP() << "a real ollama is in " << dir;
+    }
+    env.erase("OLLAMA_BIN");
+    write_file(dir_ / "llm-runtime.env", "OLLAMA_BIN=\"" + kFakeRuntime + "\"\n");
+    const RunResult start = script("ollama", "start", env);
+    EXPECT_EQ(start.exit_code, 5) << start;
+    EXPECT_THAT(start.err, HasSubstr("OLLAMA_BIN 'ollama' not found"));
+    EXPECT_TRUE(live_servers().empty());
+}
+
 TEST_F(ServiceScriptTest, EnvFileValuesApplyWhenTheProcessEnvironmentLacksThem) {
     const fs::path model = dir_ / "models" / "snapshot";
     fs::create_directories(model);
