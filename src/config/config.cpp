@@ -37,8 +37,8 @@ int64_t parse_int(const std::string& v, const std::string& source, int64_t lo, i
     }
     if (used != v.size()) bad(source, v, "is not a whole number");
     if (n < lo || n > hi) {
-        throw ConfigError(source + ": '" + v + "' must be between " + std::to_string(lo) +
-                          " and " + std::to_string(hi));
+        throw ConfigError(source + ": '" + v + "' must be between " + std::to_string(lo) + " and " +
+                          std::to_string(hi));
     }
     return n;
 }
@@ -90,15 +90,13 @@ auto int_setting(T Config::*field, int64_t lo, int64_t hi) {
 }
 
 auto url_setting(std::string Config::*field) {
-    return [=](Config& c, const std::string& v, const std::string& s) {
-        c.*field = parse_url(v, s);
-    };
+    return
+        [=](Config& c, const std::string& v, const std::string& s) { c.*field = parse_url(v, s); };
 }
 
 auto text_setting(std::string Config::*field) {
-    return [=](Config& c, const std::string& v, const std::string& s) {
-        c.*field = non_empty(v, s);
-    };
+    return
+        [=](Config& c, const std::string& v, const std::string& s) { c.*field = non_empty(v, s); };
 }
 
 // "a, b,c" -> {"a", "b", "c"}; empty items dropped.
@@ -153,8 +151,8 @@ const std::vector<Setting>& settings() {
          }},
         {"--log-level", "VENOM_LOG_LEVEL", "log_level",
          [](Config& c, const std::string& v, const std::string& s) {
-             c.log_level = parse_one_of(v, s, {"trace", "debug", "info", "warn", "error",
-                                               "critical", "off"});
+             c.log_level =
+                 parse_one_of(v, s, {"trace", "debug", "info", "warn", "error", "critical", "off"});
          }},
         {"", "VENOM_MODELS_DIR", "models_dir",
          [](Config& c, const std::string& v, const std::string& s) {
@@ -244,7 +242,10 @@ const std::vector<Setting>& settings() {
         {"", "", "download_backoff_ms", int_setting(&Config::download_backoff_ms, 1, 600000)},
         {"", "VENOM_HANDLER_TIMEOUT_SECONDS", "handler_timeout_seconds",
          [](Config& c, const std::string& v, const std::string& s) {
-             c.handler_timeout_seconds = parse_positive(v, s);
+             // Bounded: a deadline is a time point, and 1e10 s would overflow the clock.
+             const double seconds = parse_positive(v, s);
+             if (seconds > 86400) bad(s, v, "must be at most 86400 seconds");
+             c.handler_timeout_seconds = seconds;
          }},
         {"", "VENOM_ACTION_WORKERS", "action_workers", int_setting(&Config::action_workers, 1, 64)},
     };
@@ -427,8 +428,9 @@ Options (flag beats environment beats config file beats default):
 Environment only: VENOM_MODELS_DIR, VENOM_API_TOKEN, MAX_STORAGE_GB, DEFAULT_MODEL_SIZE_GB,
 VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN, VLLM_ENDPOINT,
 OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
-OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR, VENOM_ALLOWED_HOSTS, VENOM_CORS_ORIGINS.
-See docs/CONFIGURATION.md.
+OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR, VENOM_ALLOWED_HOSTS, VENOM_CORS_ORIGINS,
+VENOM_HANDLER_TIMEOUT_SECONDS, VENOM_ACTION_WORKERS, VENOM_PARTIAL_MAX_AGE_HOURS,
+VENOM_PARTIAL_MAX_GB. See docs/CONFIGURATION.md.
 )";
 }
 

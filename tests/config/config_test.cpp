@@ -263,7 +263,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{{}, {{"VENOM_CORS_ORIGINS", "*"}}, "VENOM_CORS_ORIGINS"},
         BadValue{{}, {{"VENOM_CORS_ORIGINS", "http://panel.lan/app"}}, "VENOM_CORS_ORIGINS"},
         BadValue{{}, {{"VENOM_CORS_ORIGINS", "panel.lan"}}, "VENOM_CORS_ORIGINS"},
-        BadValue{{}, {{"VENOM_INSECURE_BIND", "maybe"}}, "VENOM_INSECURE_BIND"}));
+        BadValue{{}, {{"VENOM_INSECURE_BIND", "maybe"}}, "VENOM_INSECURE_BIND"},
+        // 1e10 s would overflow the deadline's time point and answer 504 at once.
+        BadValue{{}, {{"VENOM_HANDLER_TIMEOUT_SECONDS", "1e10"}}, "VENOM_HANDLER_TIMEOUT_SECONDS"},
+        BadValue{{}, {{"VENOM_HANDLER_TIMEOUT_SECONDS", "0"}}, "VENOM_HANDLER_TIMEOUT_SECONDS"}));
 
 // Anyone who can reach a non-loopback address could change models: without a token that is
 // refused at start, naming the setting that fixes it, unless explicitly accepted.
