@@ -25,7 +25,7 @@ protected:
     Router make() {
         RouterOptions options;
         options.handler_timeout = 100ms;
-        options.runtime_action_timeout = 2s;
+        options.runtime_action_timeout = 60s;
         return Router(
             {
                 {"GET", "/throws",
@@ -111,10 +111,9 @@ TEST_F(HandlerDeadlineTest, LateAnswerAfterTheDeadlineIsDroppedSoRespondRunsOnce
     ASSERT_TRUE(testing::eventually([&] { return answers->size() == 1; }));
     EXPECT_EQ(answers->got[0].status, 504);
     release_.open();
-    // The pool task finishes and answers; that answer must not reach the connection.
-    std::atomic<bool> drained{false};
-    ASSERT_TRUE(pool_.post([&] { drained = true; }));
-    ASSERT_TRUE(testing::eventually([&] { return drained.load(); }));
+    // The pool task finishes and answers; that answer must not reach the connection. stop()
+    // joins the workers, so the late answer has certainly been given when it returns.
+    pool_.stop();
     EXPECT_EQ(answers->size(), 1u);
 }
 
@@ -123,7 +122,7 @@ TEST_F(HandlerDeadlineTest, RuntimeActionsGetTheLongerDeadline) {
     auto slow = dispatch(router, "POST", "/switch");
     auto quick = dispatch(router, "GET", "/never");
     ASSERT_TRUE(testing::eventually([&] { return quick->size() == 1; }));
-    EXPECT_EQ(slow->size(), 0u);  // 100 ms passed for /never; /switch has 2 s
+    EXPECT_EQ(slow->size(), 0u);  // 100 ms passed for /never; /switch has 60 s
     release_.open();
     ASSERT_TRUE(testing::eventually([&] { return slow->size() == 1; }));
     EXPECT_EQ(slow->got[0].status, 200);

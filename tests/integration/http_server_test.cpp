@@ -167,7 +167,9 @@ TEST(HttpServerTest, TrailerFieldOf64KiBClosesTheConnectionAndTheServerLives) {
     // into a reset that drops the answer, so only its status is checked when it arrives.
     std::string answer = client.read_all();
     EXPECT_TRUE(client.closed());
-    if (!answer.empty()) EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    if (!answer.empty()) {
+        EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    }
     EXPECT_EQ(daemon.get("/api/v1/health").status, 200);
 }
 
@@ -196,7 +198,9 @@ TEST(HttpServerTest, HugeChunkExtensionIs431AndCloses) {
         std::string(40 * 1024, 'e'));
     std::string answer = client.read_all();
     EXPECT_TRUE(client.closed());
-    if (!answer.empty()) EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    if (!answer.empty()) {
+        EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
+    }
     EXPECT_EQ(daemon.get("/api/v1/health").status, 200);
 }
 

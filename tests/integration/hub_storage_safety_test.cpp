@@ -374,7 +374,9 @@ TEST_F(HubStorageSafetyTest, AnEntryWhoseFilesAreGoneIsShownBrokenAndCanBeReinst
     EXPECT_FALSE(health.contains("warnings")) << health.dump();
     const json after = daemon_->get("/api/v1/models").json();
     for (const auto& m : after["models"]) {
-        if (m["name"] == "org/lost") EXPECT_EQ(m["status"], "installed") << m.dump();
+        if (m["name"] == "org/lost") {
+            EXPECT_EQ(m["status"], "installed") << m.dump();
+        }
     }
 }
 

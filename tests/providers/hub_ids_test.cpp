@@ -33,7 +33,7 @@ TEST(HubIdsTest, RepoPathsStayRelativeWithoutDotDotOrControlCharacters) {
                            "weird..name.bin", "dir.d/..x"}) {
         EXPECT_TRUE(is_safe_repo_path(ok)) << ok;
     }
-    for (const std::string bad :
+    for (const std::string& bad :
          {std::string(), std::string("/etc/passwd"), std::string("../x"), std::string("a/../../x"),
           std::string("a/.."), std::string("./a"), std::string("a//b"), std::string("a/"),
           std::string("a\\..\\b"), std::string("a\nb"), std::string("a\0b", 3),
