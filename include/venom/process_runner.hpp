@@ -29,7 +29,8 @@ struct ProcessOutput {
 };
 
 // Runs the command with stdin from /dev/null. Kills it (SIGKILL) at the deadline and returns
-// 504 process_timeout; 502 process_failed when it cannot be started. The deadline covers
+// 504 process_timeout; 502 process_failed when it cannot be started; 503 shutting_down, killed,
+// when it runs for a BlockingPool task that the pool cancels. The deadline covers
 // reading its output and its exit. Blocking: call from a worker thread, never an I/O thread.
 // Thread-safe.
 Result<ProcessOutput> run_process(const ProcessSpec& spec);

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <map>
 
+#include "venom/blocking_pool.hpp"
+
 extern char** environ;
 
 namespace venom {
@@ -103,6 +105,10 @@ Result<ProcessOutput> run_process(const ProcessSpec& spec) {
     ProcessOutput output;
     const auto deadline = clock::now() + spec.timeout;
     bool timed_out = false;
+    // A script run for a pool task that the pool cancels (venomd is shutting down) is not waited
+    // for up to its deadline: it is killed, so SIGTERM ends venomd in seconds, not minutes.
+    bool cancelled = false;
+    constexpr std::chrono::milliseconds kCancelCheck{100};
     char buf[4096];
     // Both streams are drained together: a child blocked writing one full pipe while we wait
     // on the other would never finish.
@@ -115,10 +121,15 @@ Result<ProcessOutput> run_process(const ProcessSpec& spec) {
             timed_out = true;
             break;
         }
-        int ready = ::poll(fds, 2, static_cast<int>(left.count()));
+        if (BlockingPool::current_task_cancelled()) {
+            cancelled = true;
+            break;
+        }
+        int ready = ::poll(fds, 2, static_cast<int>(std::min(left, kCancelCheck).count()));
         if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) {
-            timed_out = ready == 0;
+        if (ready == 0) continue;  // look at the deadline and the cancel flag again
+        if (ready < 0) {
+            timed_out = false;
             break;
         }
         for (int i = 0; i < 2; ++i) {
@@ -139,17 +150,24 @@ Result<ProcessOutput> run_process(const ProcessSpec& spec) {
     }
     // A child may close its output and keep running: the deadline covers its exit too.
     int status = 0;
-    if (timed_out) ::kill(pid, SIGKILL);
+    if (timed_out || cancelled) ::kill(pid, SIGKILL);
     for (;;) {
-        pid_t done = ::waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+        pid_t done = ::waitpid(pid, &status, timed_out || cancelled ? 0 : WNOHANG);
         if (done == pid || (done < 0 && errno != EINTR)) break;
         if (done != 0) continue;  // EINTR
         if (clock::now() >= deadline) {
             timed_out = true;
             ::kill(pid, SIGKILL);
+        } else if (BlockingPool::current_task_cancelled()) {
+            cancelled = true;
+            ::kill(pid, SIGKILL);
         } else {
             ::poll(nullptr, 0, 5);  // nothing to wait on but the child's exit: look again soon
         }
+    }
+    if (cancelled) {
+        return make_error(503, "shutting_down",
+                          spec.argv[0] + " was stopped: venomd is shutting down");
     }
     if (timed_out) {
         return make_error(504, "process_timeout",

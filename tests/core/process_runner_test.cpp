@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 #include <sstream>
+
+#include "venom/blocking_pool.hpp"
 
 namespace venom {
 namespace {
@@ -122,6 +125,25 @@ TEST(ProcessRunnerTest, ChildStartsWithOnlyStdioAndNoBlockedOrIgnoredSignals) {
     std::vector<int> fds;
     for (std::string name; names >> name;) fds.push_back(std::stoi(name));
     EXPECT_EQ(fds, (std::vector<int>{0, 1, 2, 3})) << listing->out;
+}
+
+// Issue 9, finding 12: a service script running when venomd stops was waited for up to its
+// deadline (runtime_action_timeout_seconds, 300 s), holding SIGTERM for minutes. A pool that
+// stops cancels its running task, and the runner kills the script instead of waiting.
+TEST(ProcessRunnerTest, AScriptOfACancelledPoolTaskIsStoppedNotWaitedFor) {
+    std::promise<Result<ProcessOutput>> result;
+    std::promise<void> started;
+    BlockingPool pool(1, 4);
+    ASSERT_TRUE(pool.post([&] {
+        started.set_value();
+        result.set_value(
+            run_process(ProcessSpec{{"sleep", "30"}, std::chrono::seconds(60), {}, {}}));
+    }));
+    started.get_future().wait();
+    pool.stop();  // joins: returns once the task gave up; the sleep would end on its own, 0
+    const Result<ProcessOutput> r = result.get_future().get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "shutting_down");
 }
 
 }  // namespace
