@@ -3,6 +3,7 @@
 // requests read; every change is written durably before it becomes visible.
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,6 +41,13 @@ public:
     Result<void> upsert(ModelMetadata model);
     // Remove by name (404 model_not_found when absent), then write durably. Thread-safe.
     Result<void> remove(const std::string& name);
+
+    // Gives every entry the name `rename` returns for it, merging entries that end up with one
+    // name (the entry already spelled that way wins, else the first), then writes durably once
+    // when anything changed. Returns how many entries were renamed; on a write
+    // error nothing changes (500 storage_error). Thread-safe.
+    Result<std::size_t> rename_models(
+        const std::function<std::string(const ModelMetadata&)>& rename);
 
     const std::filesystem::path& path() const { return path_; }
 

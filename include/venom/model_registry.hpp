@@ -81,6 +81,10 @@ public:
     // (providers that keep files here) and remembers the entries whose files are gone; returns
     // one warning per such entry for /health.
     std::vector<std::string> check_installed_files();
+    // At start, before serving: renames manifest entries to the spelling their provider uses
+    // (canonical_name), merging entries that become one, e.g. "library/qwen3" and "qwen3" of an
+    // older manifest into "qwen3:latest". BLOCKING (disk write when anything changed).
+    Result<std::size_t> normalise_recorded_names();
     // Lets every provider delete what failed or interrupted installs left. BLOCKING (disk).
     void collect_garbage();
     // Entries recorded as installed whose files are missing (kill -9 during a removal): shown
@@ -96,6 +100,12 @@ public:
     Result<ModelMetadata> activate_model(const std::string& name, const std::string& runtime);
 
 private:
+    // Whether `name`, as a client wrote it, designates `model`: the recorded spelling, or the
+    // one its provider normalises `name` to.
+    bool designates(const std::string& name, const ModelMetadata& model) const;
+    // The manifest entry `name` designates.
+    std::optional<ModelMetadata> find_recorded(const std::string& name) const;
+
     ManifestStore& manifest_;
     OperationQueue& operations_;
     QuotaLimits quota_;

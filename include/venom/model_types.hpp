@@ -17,6 +17,10 @@ struct ModelCapabilities {
     std::optional<std::string> prompt_template;
     int64_t max_context_length = 4096;
     std::optional<std::string> quantization;
+    // What the upstream says the model can do, in its words and order (Ollama's /api/show
+    // "capabilities": completion, tools, vision, thinking, embedding, insert, ...); omitted from
+    // the wire form when empty.
+    std::vector<std::string> features;
     // Per-parameter generation schema; kept as JSON because the panel reads it as-is and
     // it is omitted from the wire form when empty.
     nlohmann::json generation_schema;

@@ -33,6 +33,8 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
             {"installed_at", nullable(m.installed_at)},
         };
         if (missing) entry["files_missing"] = true;
+        // Ollama cloud stubs: listed, but their weights are at this host, not here.
+        if (auto it = m.extra.find("remote_host"); it != m.extra.end()) entry["remote_host"] = *it;
         if (!providers.contains(m.provider)) providers[m.provider] = json::array();
         providers[m.provider].push_back(entry);
         models.push_back(std::move(entry));

@@ -115,6 +115,32 @@ Result<void> ManifestStore::remove(const std::string& name) {
     return commit(std::move(next));
 }
 
+Result<std::size_t> ManifestStore::rename_models(
+    const std::function<std::string(const ModelMetadata&)>& rename) {
+    std::lock_guard write_lock(write_mutex_);
+    std::vector<ModelMetadata> next;
+    std::size_t changed = 0;
+    for (ModelMetadata m : models()) {
+        const std::string name = rename(m);
+        const bool already = name == m.name;
+        if (!already) {
+            ++changed;
+            if (m.display_name == m.name) m.display_name = name;
+            m.name = name;
+        }
+        auto it = std::find_if(next.begin(), next.end(),
+                               [&](const ModelMetadata& x) { return x.name == name; });
+        if (it == next.end()) {
+            next.push_back(std::move(m));
+        } else if (already) {
+            *it = std::move(m);
+        }
+    }
+    if (changed == 0) return std::size_t{0};
+    if (auto written = commit(std::move(next)); !written) return written.error();
+    return changed;
+}
+
 std::string ManifestStore::serialize(const std::vector<ModelMetadata>& models) const {
     json doc = {{"models", json::array()}, {"updated_at", format_rfc3339(clock_.now())}};
     for (const auto& m : models) doc["models"].push_back(to_json(m));

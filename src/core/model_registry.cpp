@@ -130,13 +130,39 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
         std::move(work));
 }
 
+bool ModelRegistry::designates(const std::string& name, const ModelMetadata& model) const {
+    if (model.name == name) return true;
+    auto provider = find_provider(model.provider);
+    return provider && (*provider)->canonical_name(name) == model.name;
+}
+
+std::optional<ModelMetadata> ModelRegistry::find_recorded(const std::string& name) const {
+    if (auto exact = manifest_.find(name)) return exact;
+    for (const auto& provider : providers()) {
+        auto model = manifest_.find(provider->canonical_name(name));
+        if (model && model->provider == provider->name()) return model;
+    }
+    return std::nullopt;
+}
+
+Result<std::size_t> ModelRegistry::normalise_recorded_names() {
+    auto renamed = manifest_.rename_models([this](const ModelMetadata& m) {
+        auto provider = find_provider(m.provider);
+        return provider ? (*provider)->canonical_name(m.name) : m.name;
+    });
+    if (renamed && *renamed > 0) {
+        logger("registry")->info("manifest names normalised renamed={}", *renamed);
+    }
+    return renamed;
+}
+
 Result<std::string> ModelRegistry::remove_model(const std::string& name) {
     if (auto valid = validate_model_name(name); !valid) return valid.error();
-    auto model = manifest_.find(name);
+    auto model = find_recorded(name);
     if (!model) {
         // A model the upstream has but the manifest does not can be removed too.
         for (auto& unrecorded : list_unrecorded()) {
-            if (unrecorded.name == name) model = std::move(unrecorded);
+            if (designates(name, unrecorded)) model = std::move(unrecorded);
         }
     }
     if (!model) {
@@ -159,7 +185,8 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
     auto provider = find_provider(model->provider);
     if (!provider) return provider.error();
     const RuntimeState runtime = runtime_state_.current();
-    if (runtime.active_model == model->name && runtime.active_runtime == model->runtime) {
+    if (runtime.active_runtime == model->runtime && runtime.active_model &&
+        designates(*runtime.active_model, *model)) {
         return make_error(409, "model_active",
                           "Model " + name + " is the active model of runtime " + model->runtime +
                               "; activate another model first");
@@ -182,9 +209,10 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
         }
         return "Model " + model.name + " removed";
     };
-    return operations_.submit(
-        {name, model->provider, model->runtime, OperationType::remove, "Queued: remove " + name},
-        std::move(work));
+    const std::string recorded = model->name;
+    return operations_.submit({recorded, model->provider, model->runtime, OperationType::remove,
+                               "Queued: remove " + recorded},
+                              std::move(work));
 }
 
 std::optional<Operation> ModelRegistry::get_operation_status(const std::string& id) const {
@@ -193,7 +221,7 @@ std::optional<Operation> ModelRegistry::get_operation_status(const std::string& 
 
 Result<ModelCapabilities> ModelRegistry::get_model_capabilities(const std::string& name) const {
     if (auto valid = validate_model_name(name); !valid) return valid.error();
-    auto model = manifest_.find(name);
+    auto model = find_recorded(name);
     if (!model) {
         return make_error(404, "model_not_found", "Model " + name + " is not in the manifest");
     }

@@ -49,6 +49,7 @@ json to_json(const ModelCapabilities& caps) {
         {"max_context_length", caps.max_context_length},
         {"quantization", nullable(caps.quantization)},
     };
+    if (!caps.features.empty()) j["features"] = caps.features;
     if (caps.generation_schema.is_object() && !caps.generation_schema.empty()) {
         j["generation_schema"] = caps.generation_schema;
     }
@@ -65,6 +66,7 @@ ModelCapabilities capabilities_from_json(const json& j) {
     caps.prompt_template = optional_field<std::string>(j, "prompt_template");
     caps.max_context_length = field_or(j, "max_context_length", caps.max_context_length);
     caps.quantization = optional_field<std::string>(j, "quantization");
+    caps.features = field_or(j, "features", caps.features);
     if (auto it = j.find("generation_schema"); it != j.end() && it->is_object()) {
         caps.generation_schema = *it;
     }

@@ -155,6 +155,10 @@ Result<void> Daemon::start() {
     if (manifest_report.warning) d.warnings.push_back(*manifest_report.warning);
     if (auto warning = d.operations.load_history()) d.warnings.push_back(*warning);
     if (auto warning = d.runtime_state.load()) d.warnings.push_back(*warning);
+    // Entries written before names were normalised (issue 10) take the spelling providers use.
+    if (auto renamed = d.registry.normalise_recorded_names(); !renamed) {
+        d.warnings.push_back(renamed.error().message);
+    }
     // What a failed install or a kill -9 left: partial files past their age, half-made
     // snapshots; then entries whose files are gone are marked (shown by /health and /models).
     d.registry.collect_garbage();

@@ -36,8 +36,12 @@ ModelCapabilities capabilities_from_show(const json& show) {
         chat_template = t->get<std::string>();
         if (!chat_template.empty()) caps.prompt_template = chat_template;
     }
+    // ollama/ollama types/model/capability.go: completion, tools, insert, vision, embedding,
+    // thinking, ... kept as reported; "tools" is what function calling means.
     if (auto c = show.find("capabilities"); c != show.end() && c->is_array()) {
         for (const auto& item : *c) {
+            if (!item.is_string()) continue;
+            caps.features.push_back(item.get<std::string>());
             if (item == "tools") caps.supports_function_calling = true;
         }
     }

@@ -1,6 +1,7 @@
 #include "providers/ollama_client.hpp"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include "venom/http_client.hpp"
@@ -28,6 +29,18 @@ std::string error_text(const std::string& body, long status) {
         return parsed["error"].get<std::string>();
     }
     return "Ollama answered HTTP " + std::to_string(status);
+}
+
+// server/images.go PullModel: a manifest the registry does not have comes back as
+// os.ErrNotExist ("pull model manifest: file does not exist") in an error line of a 200 stream
+// (real Ollama never answers 404 there); other stream errors are Ollama's or the registry's.
+Error pull_stream_error(const std::string& name, const std::string& text) {
+    if (text.find("file does not exist") != std::string::npos) {
+        return make_error(404, "model_not_found",
+                          "Model " + name + " is not in the Ollama registry (Ollama: " + text +
+                              ")");
+    }
+    return make_error(502, "upstream_error", text);
 }
 
 Error upstream_error(long status, const std::string& body) {
@@ -116,6 +129,13 @@ Result<std::vector<OllamaModel>> parse_ollama_tags(const json& answer) {
             model.size = it->get<uint64_t>();
         }
         model.digest = strip_sha(string_field(m, "digest"));
+        model.remote_host = string_field(m, "remote_host");
+        model.remote_model = string_field(m, "remote_model");
+        if (auto it = m.find("capabilities"); it != m.end() && it->is_array()) {
+            for (const auto& c : *it) {
+                if (c.is_string()) model.capabilities.push_back(c.get<std::string>());
+            }
+        }
         if (auto it = m.find("details"); it != m.end() && it->is_object()) {
             model.family = string_field(*it, "family");
             model.parameter_size = string_field(*it, "parameter_size");
@@ -185,6 +205,8 @@ Result<void> OllamaClient::pull(const std::string& name,
     uint64_t last_completed = 0;
     std::string last_status;
     auto last_progress = steady::now();
+    std::map<std::string, uint64_t> layer_totals;  // by digest
+    bool verifying = false;
     bool stalled = false;
     bool line_too_long = false;
 
@@ -193,6 +215,8 @@ Result<void> OllamaClient::pull(const std::string& name,
         auto progress = parse_pull_line(line, &stream_error);
         if (!progress) return;
         if (progress->status == "success") succeeded = true;
+        if (progress->digest && progress->total) layer_totals[*progress->digest] = *progress->total;
+        verifying = progress->status == "verifying sha256 digest";
         // Progress is bytes moving or a new phase; the same line repeated is not progress.
         const uint64_t completed = progress->completed.value_or(0);
         if (completed != last_completed || progress->status != last_status) {
@@ -210,7 +234,7 @@ Result<void> OllamaClient::pull(const std::string& name,
     call.body = json{{"model", name}, {"stream", true}}.dump();
     call.connect_timeout = timeouts_.connect;
     call.timeout = std::chrono::milliseconds(0);  // a pull may rightly take hours
-    call.stall_timeout = timeouts_.pull_stall;
+    call.stall_timeout = std::chrono::milliseconds(0);  // judged below, phase by phase
     call.on_data = [&](std::string_view piece) {
         pending.append(piece);
         std::size_t start = 0;
@@ -225,9 +249,19 @@ Result<void> OllamaClient::pull(const std::string& name,
         }
         return stream_error.empty();  // stop reading after an error line
     };
+    // The silence a phase may rightly have: hashing the pulled bytes, or pull_stall.
+    auto allowed_silence = [&] {
+        if (!verifying || timeouts_.verify_bytes_per_second == 0) return timeouts_.pull_stall;
+        uint64_t bytes = 0;
+        for (const auto& [digest, total] : layer_totals) bytes += total;
+        return timeouts_.pull_stall +
+               std::chrono::milliseconds(bytes / timeouts_.verify_bytes_per_second * 1000 +
+                                         bytes % timeouts_.verify_bytes_per_second * 1000 /
+                                             timeouts_.verify_bytes_per_second);
+    };
     call.cancelled = [&] {
         if (cancelled && cancelled()) return true;
-        if (steady::now() - last_progress > timeouts_.pull_stall) {
+        if (steady::now() - last_progress > allowed_silence()) {
             stalled = true;
             return true;
         }
@@ -241,11 +275,13 @@ Result<void> OllamaClient::pull(const std::string& name,
                               std::to_string(timeouts_.max_pull_line_bytes / 1024) + " KiB");
     }
     if (!pending.empty()) handle_line(pending);
-    if (!stream_error.empty()) return make_error(502, "upstream_error", stream_error);
+    if (!stream_error.empty()) return pull_stream_error(name, stream_error);
     if (stalled) {
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(allowed_silence());
         return make_error(504, "upstream_timeout",
                           "pull of " + name + " stalled: no progress for " +
-                              std::to_string(timeouts_.pull_stall.count() / 1000) + " s");
+                              std::to_string(waited.count()) + " ms" +
+                              (verifying ? " while Ollama verified the sha256 digests" : ""));
     }
     if (!reply) return reply.error();
     if (reply->status < 200 || reply->status >= 300) {

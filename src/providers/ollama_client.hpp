@@ -22,6 +22,11 @@ struct OllamaModel {
     std::string parameter_size;
     std::string quantization_level;
     std::string format;
+    // A cloud stub (ollama/ollama api/types.go ListModelResponse RemoteHost/RemoteModel): its
+    // weights live at remote_host, nothing is installed here.
+    std::string remote_host;
+    std::string remote_model;
+    std::vector<std::string> capabilities;  // newer servers list them in /api/tags too
 };
 
 struct PullProgress {
@@ -42,6 +47,10 @@ public:
         std::chrono::milliseconds request{30000};
         std::chrono::milliseconds load{300000};  // loading a model into memory
         std::chrono::milliseconds pull_stall{120000};
+        // After "verifying sha256 digest" Ollama sends nothing until it has hashed every new
+        // blob (server/images.go PullModel), minutes for a 40 GB model. In that phase the stall
+        // bound is pull_stall plus the pulled bytes at this rate (a slow disk's read speed).
+        std::uint64_t verify_bytes_per_second = 50ull * 1000 * 1000;
         // Not a time but the same kind of bound: one progress line of /api/pull is ~150 bytes;
         // a line that grows past this is broken or hostile and fails the pull at once.
         std::size_t max_pull_line_bytes = 1 << 20;
@@ -63,8 +72,9 @@ public:
     // DELETE /api/delete with a JSON body; 404 model_not_found.
     Result<void> remove(const std::string& name) const;
     // POST /api/pull, streaming. Calls `on_progress` for every line; fails with the stream's
-    // own error text, when the stream ends without "success", on HTTP errors, when no progress
-    // is seen for pull_stall, and with 499 when `cancelled` turns true.
+    // own error text (404 model_not_found when the registry has no such manifest), when the
+    // stream ends without "success", on HTTP errors, when no progress is seen for pull_stall
+    // (longer while Ollama verifies, see Timeouts), and with 499 when `cancelled` turns true.
     Result<void> pull(const std::string& name,
                       const std::function<void(const PullProgress&)>& on_progress,
                       const std::function<bool()>& cancelled) const;

@@ -7,6 +7,7 @@
 #include "providers/ollama_capabilities.hpp"
 #include "providers/ollama_library.hpp"
 #include "venom/logging.hpp"
+#include "venom/ollama_name.hpp"
 #include "venom/storage_quota.hpp"
 #include "venom/text.hpp"
 
@@ -21,6 +22,10 @@ std::string phase_message(const PullProgress& p, std::size_t layer, std::size_t 
                      p.status.rfind("downloading ", 0) == 0)) {
         return "downloading " + p.status.substr(p.status.find(' ') + 1) + " (layer " +
                std::to_string(layer) + " of " + std::to_string(layers) + ")";
+    }
+    if (p.status == "verifying sha256 digest") {
+        // Silent for minutes on a big model (server/images.go PullModel hashes every new blob).
+        return p.status + ": Ollama is hashing the downloaded layers, which takes a while";
     }
     return p.status;
 }
@@ -52,11 +57,10 @@ void OllamaModelProvider::refresh_inventory() {
 }
 
 std::string OllamaModelProvider::canonical_name(const std::string& model) const {
-    // Ollama stores "llama3" as "llama3:latest"; recording the same spelling keeps the manifest
-    // and Ollama's own list from showing one model twice.
-    const std::size_t last_segment = model.rfind('/') == std::string::npos ? 0 : model.rfind('/');
-    if (model.find(':', last_segment) == std::string::npos) return model + ":latest";
-    return model;
+    // Recorded as Ollama lists it, so the manifest and Ollama's own list never show one model
+    // twice; a name that does not parse is left for validate_install() to refuse.
+    auto shown = ollama_display_name(model);
+    return shown ? *shown : model;
 }
 
 Result<void> OllamaModelProvider::validate_install(const std::string& model,
@@ -65,23 +69,7 @@ Result<void> OllamaModelProvider::validate_install(const std::string& model,
         return make_error(400, "invalid_runtime",
                           "Ollama models run on runtime 'ollama', not '" + runtime + "'");
     }
-    const auto slashes = std::count(model.begin(), model.end(), '/');
-    const bool hub_form = model.rfind("hf.co/", 0) == 0 || model.rfind("huggingface.co/", 0) == 0;
-    if (slashes > 1 && !(hub_form && slashes == 2)) {
-        return make_error(400, "invalid_model_name",
-                          "Ollama names are model[:tag], namespace/model[:tag] or "
-                          "hf.co/org/repo[:tag]; '" + model + "' is none of these");
-    }
-    if (hub_form && slashes != 2) {
-        return make_error(400, "invalid_model_name", "hf.co names are hf.co/org/repo[:tag]");
-    }
-    const std::size_t colon = model.find(':');
-    if (colon != std::string::npos &&
-        (model.find(':', colon + 1) != std::string::npos || colon + 1 == model.size() ||
-         model.find('/', colon) != std::string::npos)) {
-        return make_error(400, "invalid_model_name",
-                          "An Ollama tag is one ':' followed by the tag, at the end of the name");
-    }
+    if (auto shown = ollama_display_name(model); !shown) return shown.error();
     return {};
 }
 
@@ -103,7 +91,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
     auto models = client_->tags();
     if (!models) return models.error();
     auto it = std::find_if(models->begin(), models->end(), [&](const OllamaModel& m) {
-        return to_lower(m.name) == to_lower(model) || to_lower(m.name) == to_lower(canonical_name(model));
+        return same_ollama_name(m.name, model);
     });
     if (it == models->end()) {
         return make_error(400, "model_not_available",
@@ -111,11 +99,25 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
                               "; install it first");
     }
     const std::string name = it->name;
+    auto show = client_->show(name);
+    if (show) {
+        // Ollama can only chat with models whose capabilities include "completion" (server/
+        // routes.go GenerateHandler answers 400 "does not support generate" otherwise).
+        ModelCapabilities caps = capabilities_from_show(*show);
+        const auto& f = caps.features;
+        if (!f.empty() && std::find(f.begin(), f.end(), "completion") == f.end()) {
+            std::string listed;
+            for (const auto& c : f) listed += (listed.empty() ? "" : ", ") + c;
+            return make_error(400, "model_not_chat_capable",
+                              "Model " + name + " cannot be activated: Ollama reports it can do " +
+                                  listed + ", not completion (an embedding model cannot chat)");
+        }
+    }
     if (auto loaded = client_->load(name); !loaded) return loaded.error();
     // One active model at a time: the others give their memory back.
     if (auto loaded = client_->loaded(); loaded) {
         for (const auto& other : *loaded) {
-            if (to_lower(other) == to_lower(name)) continue;
+            if (same_ollama_name(other, name)) continue;
             if (auto unloaded = client_->unload(other); !unloaded) {
                 logger("ollama")->warn("unload failed model={} error=\"{}\"", other,
                                        unloaded.error().message);
@@ -123,7 +125,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
         }
     }
     ModelMetadata meta = to_metadata(*it);
-    if (auto show = client_->show(name)) meta.capabilities = capabilities_from_show(*show);
+    if (show) meta.capabilities = capabilities_from_show(*show);
     {
         std::lock_guard lock(mutex_);
         inventory_ = std::move(models.value());
@@ -176,7 +178,7 @@ Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
     {
         std::lock_guard lock(mutex_);
         auto it = std::find_if(inventory_.begin(), inventory_.end(), [&](const OllamaModel& m) {
-            return to_lower(m.name) == to_lower(model);
+            return same_ollama_name(m.name, model);
         });
         if (it != inventory_.end()) meta = to_metadata(*it);
     }
@@ -185,7 +187,6 @@ Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
     meta.runtime = runtime;
     if (meta.display_name.empty()) meta.display_name = model;
     meta.capabilities = capabilities_from_show(*show);
-    meta.status = "installed";
     meta.installed_at = format_rfc3339(clock_.now());
     return meta;
 }
@@ -197,7 +198,7 @@ Result<void> OllamaModelProvider::remove(const ModelMetadata& model,
     context.set_message("unloading " + model.name);
     if (auto loaded = client_->loaded(); loaded) {
         for (const auto& name : *loaded) {
-            if (to_lower(name) != to_lower(model.name)) continue;
+            if (!same_ollama_name(name, model.name)) continue;
             if (auto unloaded = client_->unload(name); !unloaded) return unloaded.error();
         }
     } else {
@@ -228,15 +229,24 @@ std::vector<ModelMetadata> OllamaModelProvider::known_models() const {
 
 ModelMetadata OllamaModelProvider::to_metadata(const OllamaModel& m) const {
     ModelMetadata meta;
-    meta.name = m.name;
+    meta.name = canonical_name(m.name);
     meta.provider = "ollama";
-    meta.display_name = m.name;
+    meta.display_name = meta.name;
     meta.size_gb = round2(static_cast<double>(m.size) / kBytesPerGb);
     meta.status = "installed";
     meta.runtime = "ollama";
     if (!m.digest.empty()) meta.sha256 = m.digest;
     if (!m.quantization_level.empty() && m.quantization_level != "unknown") {
         meta.capabilities.quantization = m.quantization_level;
+    }
+    meta.capabilities.features = m.capabilities;
+    if (!m.remote_host.empty()) {
+        // A cloud stub (api/types.go ListModelResponse RemoteHost): its size is a few hundred
+        // bytes of manifest and its weights are at remote_host, so it is no local install.
+        meta.status = "remote";
+        meta.size_gb.reset();
+        meta.extra["remote_host"] = m.remote_host;
+        if (!m.remote_model.empty()) meta.extra["remote_model"] = m.remote_model;
     }
     return meta;
 }

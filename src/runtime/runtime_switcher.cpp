@@ -6,6 +6,7 @@
 #include "venom/blocking_pool.hpp"
 #include "venom/logging.hpp"
 #include "venom/model_name.hpp"
+#include "venom/ollama_name.hpp"
 #include "venom/text.hpp"
 
 namespace venom::runtime {
@@ -55,15 +56,7 @@ std::string joined(const std::vector<std::string>& items) {
 }  // namespace
 
 bool same_ollama_model(const std::string& a, const std::string& b) {
-    auto canonical = [](const std::string& name) {
-        std::string n = to_lower(name);
-        const auto slash = n.rfind('/');
-        if (n.find(':', slash == std::string::npos ? 0 : slash) == std::string::npos) {
-            n += ":latest";
-        }
-        return n;
-    };
-    return canonical(a) == canonical(b);
+    return same_ollama_name(a, b);
 }
 
 class RuntimeSwitcher::GateHold {

@@ -98,7 +98,7 @@ private:
     std::atomic<std::uint64_t> version_{0};
 };
 
-// Ollama names "llama3" and "llama3:latest" are the same model; compared case-insensitively.
+// Whether two names are one Ollama model (venom/ollama_name.hpp same_ollama_name).
 bool same_ollama_model(const std::string& a, const std::string& b);
 
 }  // namespace venom::runtime

@@ -181,5 +181,38 @@ TEST(ManifestStoreTest, UpsertReplacesByName) {
     EXPECT_EQ(store.find(m.name)->size_gb, 5.0);
 }
 
+TEST(ManifestStoreTest, RenameMergesEntriesThatBecomeOneAndWritesOnce) {
+    testing::TempDir dir;
+    FakeClock clock;
+    ManifestStore store(dir / "manifest.json", clock);
+    auto entry = [](std::string name, std::string installed_at) {
+        ModelMetadata m;
+        m.name = name;
+        m.display_name = name;
+        m.provider = "ollama";
+        m.runtime = "ollama";
+        m.installed_at = installed_at;
+        return m;
+    };
+    ASSERT_TRUE(store.upsert(entry("library/qwen3", "2026-01-01T00:00:00Z")).ok());
+    ASSERT_TRUE(store.upsert(entry("qwen3:latest", "2026-02-02T00:00:00Z")).ok());
+    ASSERT_TRUE(store.upsert(entry("qwen3", "2026-03-03T00:00:00Z")).ok());
+    ASSERT_TRUE(store.upsert(gemma()).ok());
+    auto renamed = store.rename_models([](const ModelMetadata& m) {
+        return m.provider == "ollama" ? std::string("qwen3:latest") : m.name;
+    });
+    ASSERT_TRUE(renamed.ok());
+    EXPECT_EQ(*renamed, 2u);
+    ASSERT_EQ(store.size(), 2u);
+    // The entry already spelled the new way is the one kept.
+    EXPECT_EQ(store.find("qwen3:latest")->installed_at, "2026-02-02T00:00:00Z");
+    EXPECT_TRUE(store.find("google/gemma-2b-it"));
+
+    ManifestStore reloaded(dir / "manifest.json", clock);
+    reloaded.load();
+    EXPECT_EQ(reloaded.size(), 2u);
+    EXPECT_EQ(*store.rename_models([](const ModelMetadata& m) { return m.name; }), 0u);
+}
+
 }  // namespace
 }  // namespace venom

@@ -46,6 +46,19 @@ std::string with_default_tag(std::string_view name) {
     return out;
 }
 
+// The name Ollama lists for `name` (types/model/name.go ParseName, then DisplayShortest): the
+// default host is dropped, then the default namespace when no other host is left, then
+// ":latest" is added. Case is kept.
+std::string shortest_name(std::string_view name) {
+    std::string out(name);
+    auto drop = [&](std::string_view prefix) {
+        if (lower(out).starts_with(prefix)) out.erase(0, prefix.size());
+    };
+    drop("registry.ollama.ai/");
+    if (std::count(out.begin(), out.end(), '/') == 1) drop("library/");
+    return with_default_tag(out);
+}
+
 // The key two names must share to designate the same model, as Ollama's name parsing fills in
 // the default host, namespace and tag and compares case-insensitively.
 std::string canonical_name(std::string_view name) {
@@ -316,6 +329,9 @@ ordered_json tag_entry(const FakeOllamaModel& model) {
         {"size", model.size}, {"digest", model.digest}, {"details", details_of(model)},
     };
     if (!model.capabilities.empty()) entry["capabilities"] = model.capabilities;
+    // omitempty in api/types.go ListModelResponse: only cloud stubs carry them.
+    if (!model.remote_model.empty()) entry["remote_model"] = model.remote_model;
+    if (!model.remote_host.empty()) entry["remote_host"] = model.remote_host;
     return entry;
 }
 
@@ -468,6 +484,15 @@ PullPlan plan_pull(const PullScript& script) {
     return plan;
 }
 
+// Scripted time from the first line of `plan` to its last.
+std::chrono::milliseconds stream_time(const PullPlan& plan, const PullScript& script) {
+    auto total = script.tick_delay * static_cast<int>(plan.lines.size() - 1);
+    const bool verifies = std::find(plan.lines.begin(), plan.lines.end(),
+                                    progress_line("verifying sha256 digest")) != plan.lines.end();
+    if (verifies) total += script.verify_silence - script.tick_delay;
+    return total;
+}
+
 std::string default_generate_reply() {
     return "Hello! How can I help you today?";
 }
@@ -609,6 +634,41 @@ For each function call, return a json object with function name and arguments wi
     return model;
 }
 
+FakeOllamaModel FakeOllamaModel::embedding() {
+    FakeOllamaModel model;
+    model.name = "embeddinggemma:latest";
+    model.size = 621875417;
+    model.digest = "85462619ee721b466c5927c8a9a5e3b8b5e1f0a2a8c34d1b2bd9ab8e4c1f3a2d";
+    model.family = "gemma3";
+    model.families = {"gemma3"};
+    model.parameter_size = "307.58M";
+    model.quantization_level = "F16";
+    model.architecture = "gemma3";
+    model.parameter_count = 307581696;
+    model.context_length = 2048;
+    model.embedding_length = 768;
+    model.capabilities = {"embedding"};
+    model.modified_at = "2025-09-04T10:12:44.501234567-07:00";
+    return model;
+}
+
+FakeOllamaModel FakeOllamaModel::cloud_stub() {
+    FakeOllamaModel model;
+    model.name = "gpt-oss:120b-cloud";
+    model.size = 384;
+    model.digest = "569662207105fb5c8b2a6e1d2b5d5a6e7b54c4c3d2d9e0f1a2b3c4d5e6f70819";
+    model.family = "gptoss";
+    model.families = {"gptoss"};
+    model.parameter_size = "116.8B";
+    model.quantization_level = "MXFP4";
+    model.architecture = "gptoss";
+    model.capabilities = {"completion", "tools", "thinking"};
+    model.remote_model = "gpt-oss:120b";
+    model.remote_host = "https://ollama.com:443";
+    model.modified_at = "2025-09-20T08:01:02.123456789-07:00";
+    return model;
+}
+
 std::vector<PullLayer> PullScript::default_layers() {
     return {
         {"6a0746a1ec1aa3e7dbdd4cb8d0e4a5d52d4c1a3b2f8e91c07d6e5f4a3b2c1d0e", 4661211424, false},
@@ -619,8 +679,7 @@ std::vector<PullLayer> PullScript::default_layers() {
 }
 
 std::chrono::milliseconds PullScript::duration() const {
-    const PullPlan plan = plan_pull(*this);
-    return tick_delay * static_cast<int>(plan.lines.size() - 1);
+    return stream_time(plan_pull(*this), *this);
 }
 
 // ---- FakeOllama -------------------------------------------------------------------------------
@@ -762,7 +821,7 @@ const FakeOllamaModel* FakeOllama::find_locked(std::string_view name) const {
 }
 
 void FakeOllama::add_model_locked(FakeOllamaModel model) const {
-    model.name = with_default_tag(model.name);
+    model.name = shortest_name(model.name);
     if (model.digest.empty()) model.digest = synthetic_digest(model.name);
     if (model.modified_at.empty()) model.modified_at = local_time(system_clock::now());
     const std::string key = canonical_name(model.name);
@@ -820,6 +879,8 @@ FakeResponse FakeOllama::handle_show(const FakeRequest& request) const {
     show["model_info"] = model_info_of(*model, verbose);
     show["tensors"] = tensors_of(*model);
     if (!model->capabilities.empty()) show["capabilities"] = model->capabilities;
+    if (!model->remote_model.empty()) show["remote_model"] = model->remote_model;
+    if (!model->remote_host.empty()) show["remote_host"] = model->remote_host;
     show["modified_at"] = model->modified_at;
     return json_response(200, show);
 }
@@ -862,6 +923,13 @@ FakeResponse FakeOllama::handle_generate(const FakeRequest& request) {
     const KeepAlive keep_alive = keep_alive_of(body);
     if (!keep_alive.valid) {
         return error_response(400, "time: invalid duration " + go_quote(keep_alive.raw));
+    }
+    // server/routes.go GenerateHandler: scheduleRunner needs CapabilityCompletion, and an
+    // embedding-only model fails with errCapabilityCompletion, answered 400.
+    if (!model->capabilities.empty() &&
+        std::find(model->capabilities.begin(), model->capabilities.end(), "completion") ==
+            model->capabilities.end()) {
+        return error_response(400, go_quote(name) + " does not support generate");
     }
     const std::string created_at = format_time(system_clock::now(), 0);
     const std::string prompt = body.contains("prompt") && body["prompt"].is_string()
@@ -981,7 +1049,7 @@ FakeResponse FakeOllama::handle_pull(const FakeRequest& request) {
     }
 
     const PullPlan plan = plan_pull(script);
-    const milliseconds until_last = script.tick_delay * static_cast<int>(plan.lines.size() - 1);
+    const milliseconds until_last = stream_time(plan, script);
     if (plan.end == PullPlan::End::success) {
         FakeOllamaModel model;
         if (script.model) {
@@ -994,7 +1062,7 @@ FakeResponse FakeOllama::handle_pull(const FakeRequest& request) {
             model.size = 0;
             for (const PullLayer& layer : script.layers) model.size += layer.total;
         }
-        if (model.name.empty()) model.name = with_default_tag(name);
+        if (model.name.empty()) model.name = shortest_name(name);
         // The success line leaves the server no earlier than this, so a client that has read it
         // always finds the model in the store.
         pending_.push_back(PendingModel{std::chrono::steady_clock::now() + until_last, model});
@@ -1031,6 +1099,11 @@ FakeResponse FakeOllama::handle_pull(const FakeRequest& request) {
     std::size_t payload_bytes = 0;
     for (const std::string& line : plan.lines) payload_bytes += line.size() + 1;  // + '\n'
     FakeResponse response = FakeResponse::ndjson_stream(plan.lines, script.tick_delay);
+    for (std::size_t i = 1; i < response.chunks.size(); ++i) {
+        if (response.chunks[i - 1].data == progress_line("verifying sha256 digest") + "\n") {
+            response.chunks[i].delay_before = script.verify_silence;
+        }
+    }
     // A count equal to the whole body fires the fault after the last line, before the chunked
     // terminator: the client has every line and then silence or a reset.
     if (plan.end == PullPlan::End::stall) response.stall_after_bytes = payload_bytes;

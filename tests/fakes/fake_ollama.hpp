@@ -50,6 +50,10 @@ struct FakeOllamaModel {
     std::string license;
     std::vector<std::string> capabilities;  // e.g. {"completion", "tools"}; empty is omitted
     std::string modified_at;                // RFC 3339, local offset, 9 fractional digits
+    // A cloud stub (api/types.go ListModelResponse RemoteModel/RemoteHost): listed in /api/tags
+    // and /api/show with these set, its weights elsewhere. Empty: a local model.
+    std::string remote_model;
+    std::string remote_host;
 
     // llama3:latest (8B, Q4_0, 8192 context): the template renders a system message with
     // `{{ if .System }}<|start_header_id|>system<|end_header_id|>`; capabilities {"completion"}.
@@ -60,6 +64,12 @@ struct FakeOllamaModel {
     // qwen2.5:7b (Q4_K_M, arch "qwen2", 32768 context): capabilities {"completion", "tools"}, a
     // qwen2.5-style ChatML template with a tools block and `{{- if .System }}<|im_start|>system`.
     static FakeOllamaModel qwen_tools();
+    // embeddinggemma:latest (arch "gemma3", F16): capabilities {"embedding"} only, no template;
+    // /api/generate refuses it with 400 "\"<name>\" does not support generate".
+    static FakeOllamaModel embedding();
+    // gpt-oss:120b-cloud: a cloud stub of 384 bytes with remote_model "gpt-oss:120b" and
+    // remote_host "https://ollama.com:443"; capabilities {"completion", "tools", "thinking"}.
+    static FakeOllamaModel cloud_stub();
 };
 
 // One blob of a pull, in manifest order.
@@ -97,6 +107,10 @@ struct PullScript {
     int ticks_per_layer = 6;
     // Delay before every line but the first ("pulling manifest" goes out at once).
     std::chrono::milliseconds tick_delay{35};
+    // Silence after "verifying sha256 digest": the real server hashes every new blob before it
+    // says "writing manifest" and sends nothing meanwhile (server/images.go PullModel), minutes
+    // for a big model. Replaces tick_delay before the "writing manifest" line.
+    std::chrono::milliseconds verify_silence{0};
     // Added to the store when the "success" line is due. Unset: a llama3-shaped model named as
     // requested, its size the sum of the layers. An empty name also means the requested name.
     // The fake cannot see a client hang up, so a cancelled successful script still adds the model
@@ -137,7 +151,9 @@ public:
     // Ollama "go down": later connections are refused.
     FakeHttpServer& server();
 
-    // Adds or replaces (same name, case-insensitively) a model in the local store.
+    // Adds or replaces (same name, case-insensitively) a model in the local store, under the
+    // name Ollama lists (types/model/name.go DisplayShortest): "registry.ollama.ai/" and then
+    // "library/" dropped, ":latest" added, so "library/qwen3" is listed as "qwen3:latest".
     void add_model(FakeOllamaModel model);
     // Name lookups follow Ollama: case-insensitive, ":latest" by default, "library/" and
     // "registry.ollama.ai/" optional.

@@ -219,7 +219,7 @@ TEST_F(OllamaProviderTest, ConcurrentInstallsOfOneModelGiveOnePullAnd409) {
 }
 
 TEST_F(OllamaProviderTest, OllamaNameRulesAreChecked) {
-    for (const char* body : {R"({"name":"a/b/c","provider":"ollama"})",
+    for (const char* body : {R"({"name":"a/b/c/d","provider":"ollama"})",
                              R"({"name":"llama3","provider":"ollama","runtime":"vllm"})"}) {
         auto r = daemon_->post("/api/v1/models/registry/install", body);
         EXPECT_EQ(r.status, 400) << body;

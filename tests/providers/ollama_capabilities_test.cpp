@@ -87,6 +87,22 @@ TEST(OllamaCapabilitiesTest, GemmaShowAnswerSaysNoSystemRole) {
     EXPECT_EQ(caps.max_context_length, 8192);
 }
 
+TEST(OllamaCapabilitiesTest, ReportedCapabilitiesAreKeptAsFeatures) {
+    // types/model/capability.go names; a vision + thinking model and an embedding-only one.
+    json vision = {{"capabilities", {"completion", "vision", "thinking", "tools"}}};
+    ModelCapabilities caps = capabilities_from_show(vision);
+    EXPECT_EQ(caps.features,
+              (std::vector<std::string>{"completion", "vision", "thinking", "tools"}));
+    EXPECT_TRUE(caps.supports_function_calling);
+    EXPECT_EQ(to_json(caps)["features"], json({"completion", "vision", "thinking", "tools"}));
+    EXPECT_EQ(capabilities_from_json(to_json(caps)).features, caps.features);
+
+    ModelCapabilities embedding = capabilities_from_show({{"capabilities", {"embedding"}}});
+    EXPECT_EQ(embedding.features, std::vector<std::string>{"embedding"});
+    EXPECT_FALSE(embedding.supports_function_calling);
+    EXPECT_FALSE(to_json(capabilities_from_show(json::object())).contains("features"));
+}
+
 TEST(OllamaCapabilitiesTest, MissingFieldsFallBackToDefaults) {
     ModelCapabilities caps = capabilities_from_show(json::object());
     EXPECT_EQ(caps.max_context_length, 4096);

@@ -19,14 +19,15 @@ protected:
 TEST_F(OllamaNamesTest, AcceptsOllamasNameForms) {
     for (const char* name : {"llama3", "llama3:latest", "qwen2.5:0.5b", "jmorgan/model:7b",
                              "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M",
-                             "huggingface.co/org/repo"}) {
+                             "huggingface.co/org/repo", "localhost:5000/team/model:v1",
+                             "registry.ollama.ai/library/qwen3:latest"}) {
         EXPECT_TRUE(provider_.validate_install(name, "ollama").ok()) << name;
     }
 }
 
 TEST_F(OllamaNamesTest, RejectsOtherSlashFormsAndBadTags) {
-    for (const char* name : {"a/b/c", "hf.co/org", "registry.example/a/b/c", "llama3:", "a:b:c",
-                             "a:b/c"}) {
+    for (const char* name : {"a/b/c/d", "hf.co/org", "registry.example/a/b/c", "llama3:", "a:b:c",
+                             "a:b/c", "ns.with.dots/model"}) {
         auto r = provider_.validate_install(name, "ollama");
         ASSERT_FALSE(r.ok()) << name;
         EXPECT_EQ(r.error().http_status, 400) << name;
@@ -41,8 +42,10 @@ TEST_F(OllamaNamesTest, RuntimeMustBeOllama) {
     EXPECT_NE(r.error().message.find("'ollama'"), std::string::npos);
 }
 
-TEST_F(OllamaNamesTest, CanonicalNameAddsTheLatestTag) {
+TEST_F(OllamaNamesTest, CanonicalNameIsOllamasShortestForm) {
     EXPECT_EQ(provider_.canonical_name("llama3"), "llama3:latest");
+    EXPECT_EQ(provider_.canonical_name("library/qwen3"), "qwen3:latest");
+    EXPECT_EQ(provider_.canonical_name("registry.ollama.ai/library/qwen3:latest"), "qwen3:latest");
     EXPECT_EQ(provider_.canonical_name("llama3:8b"), "llama3:8b");
     EXPECT_EQ(provider_.canonical_name("hf.co/org/repo"), "hf.co/org/repo:latest");
     EXPECT_EQ(provider_.canonical_name("hf.co/org/repo:Q4_K_M"), "hf.co/org/repo:Q4_K_M");
