@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -426,6 +427,62 @@ TEST_F(FakeOllamaTest, PulledModelWithoutScriptedModelIsNamedAsRequestedAndSized
     EXPECT_EQ(models[0].size, 1024);
     EXPECT_EQ(models[0].digest.size(), 64u);
     EXPECT_EQ(ollama_.pull_count("tinyllama:latest"), 1u);
+}
+
+TEST_F(FakeOllamaTest, PulledNamesAreListedInOllamasShortestForm) {
+    // types/model/name.go DisplayShortest: default host and namespace dropped, ":latest" added.
+    for (const char* name : {"library/qwen3", "registry.ollama.ai/library/qwen3:latest",
+                             "registry.ollama.ai/jmorgan/tiny", "localhost:5000/team/tiny",
+                             "hf.co/org/repo-GGUF:Q4_K_M"}) {
+        ollama_.script_pull(name, quick_script());
+        ASSERT_EQ(send_json("POST", url("/api/pull"), {{"model", name}}).status, 200) << name;
+    }
+    std::vector<std::string> names;
+    for (const auto& m : ollama_.models()) names.push_back(m.name);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"hf.co/org/repo-GGUF:Q4_K_M", "jmorgan/tiny:latest",
+                                               "localhost:5000/team/tiny:latest",
+                                               "qwen3:latest"}));
+    ollama_.set_loaded({"library/qwen3"});
+    EXPECT_EQ(ollama_.loaded(), std::vector<std::string>{"qwen3:latest"});
+}
+
+TEST_F(FakeOllamaTest, VerificationIsSilentForTheScriptedTime) {
+    PullScript script = quick_script();
+    script.verify_silence = 300ms;
+    ollama_.script_pull("big", script);
+    EXPECT_GE(script.duration(), 300ms);
+    const auto start = std::chrono::steady_clock::now();
+    const HttpReply reply = send_json("POST", url("/api/pull"), {{"model", "big"}});
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+    const std::vector<std::string> seen = statuses(ndjson_lines(reply.body));
+    ASSERT_GE(seen.size(), 3u);
+    EXPECT_EQ(seen[seen.size() - 3], "verifying sha256 digest");
+    EXPECT_EQ(seen.back(), "success");
+}
+
+TEST_F(FakeOllamaTest, CloudStubsCarryRemoteFieldsAndEmbeddingModelsCannotGenerate) {
+    ollama_.add_model(FakeOllamaModel::cloud_stub());
+    ollama_.add_model(FakeOllamaModel::embedding());
+    const json tags = json::parse(http_call({.method = "GET", .url = url("/api/tags")}).body);
+    bool stub_seen = false;
+    for (const auto& m : tags["models"]) {
+        if (m["name"] == "gpt-oss:120b-cloud") {
+            stub_seen = true;
+            EXPECT_EQ(m["remote_host"], "https://ollama.com:443");
+            EXPECT_EQ(m["remote_model"], "gpt-oss:120b");
+        } else {
+            EXPECT_FALSE(m.contains("remote_host")) << m.dump();
+        }
+    }
+    EXPECT_TRUE(stub_seen);
+    const json show =
+        json::parse(send_json("POST", url("/api/show"), {{"model", "embeddinggemma"}}).body);
+    EXPECT_EQ(show["capabilities"], json({"embedding"}));
+    const HttpReply generate =
+        send_json("POST", url("/api/generate"), {{"model", "embeddinggemma"}, {"prompt", ""}});
+    EXPECT_EQ(generate.status, 400);
+    EXPECT_EQ(generate.body, R"({"error":"\"embeddinggemma\" does not support generate"})");
 }
 
 TEST_F(FakeOllamaTest, LayerAlreadyOnDiskIsOneCompleteLine) {
