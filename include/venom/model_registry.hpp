@@ -83,7 +83,8 @@ public:
     std::vector<std::string> check_installed_files();
     // At start, before serving: renames manifest entries to the spelling their provider uses
     // (canonical_name), merging entries that become one, e.g. "library/qwen3" and "qwen3" of an
-    // older manifest into "qwen3:latest". BLOCKING (disk write when anything changed).
+    // older manifest into "qwen3:latest"; the active model in runtime.json too (not vLLM's).
+    // BLOCKING (disk write when anything changed).
     Result<std::size_t> normalise_recorded_names();
     // Lets every provider delete what failed or interrupted installs left. BLOCKING (disk).
     void collect_garbage();

@@ -153,6 +153,19 @@ Result<std::size_t> ModelRegistry::normalise_recorded_names() {
     if (renamed && *renamed > 0) {
         logger("registry")->info("manifest names normalised renamed={}", *renamed);
     }
+    // The active model of runtime.json takes the same spelling, so GET /models marks it active.
+    // vLLM is left alone: its served name is what its clients send.
+    const RuntimeState state = runtime_state_.current();
+    if (state.active_runtime && state.active_model && *state.active_runtime != "vllm") {
+        for (const auto& provider : providers()) {
+            if (provider->default_runtime() != *state.active_runtime) continue;
+            const std::string name = provider->canonical_name(*state.active_model);
+            if (name == *state.active_model) continue;
+            if (auto saved = runtime_state_.set_active(*state.active_runtime, name); !saved) {
+                return saved.error();
+            }
+        }
+    }
     return renamed;
 }
 

@@ -157,6 +157,11 @@ TEST_F(OllamaRealBehaviourTest, OldManifestNamesAreMigratedAtLoad) {
     {
         std::ofstream out(daemon_->data_dir() / "models" / "manifest.json");
         out << old.dump(2);
+        std::ofstream state(daemon_->data_dir() / "runtime.json");
+        state << json{{"active_runtime", "ollama"},
+                      {"active_model", "library/qwen3"},
+                      {"last_model", {{"ollama", "library/qwen3"}}}}
+                     .dump();
     }
     FakeOllamaModel qwen = FakeOllamaModel::llama3();
     qwen.name = "qwen3:latest";
@@ -180,6 +185,9 @@ TEST_F(OllamaRealBehaviourTest, OldManifestNamesAreMigratedAtLoad) {
         EXPECT_EQ(found[0]["source"], "manifest");
     }
     EXPECT_EQ(rows("qwen3")[0]["name"], "qwen3:latest");
+    EXPECT_EQ(rows("qwen3")[0]["active"], true);
+    std::ifstream state(daemon_->data_dir() / "runtime.json");
+    EXPECT_EQ(json::parse(state)["active_model"], "qwen3:latest");
 }
 
 // Point 3: after "verifying sha256 digest" Ollama is silent while it hashes; that is no stall.
