@@ -277,7 +277,7 @@ Result<void> OllamaClient::pull(const std::string& name,
     if (!pending.empty()) handle_line(pending);
     if (!stream_error.empty()) return pull_stream_error(name, stream_error);
     if (stalled) {
-        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(allowed_silence());
+        const auto waited = allowed_silence();
         return make_error(504, "upstream_timeout",
                           "pull of " + name + " stalled: no progress for " +
                               std::to_string(waited.count()) + " ms" +

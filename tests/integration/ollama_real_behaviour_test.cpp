@@ -126,8 +126,7 @@ TEST_F(OllamaRealBehaviourTest, EverySpellingOfANameIsOneModel) {
 }
 
 TEST_F(OllamaRealBehaviourTest, HubAndPrivateRegistryNamesAreKeptWhole) {
-    for (const auto& [requested, listed] :
-         std::vector<std::pair<std::string, std::string>>{
+    for (const auto& [requested, listed] : std::vector<std::pair<std::string, std::string>>{
              {"hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
               "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"},
              {"localhost:5000/team/tiny", "localhost:5000/team/tiny:latest"}}) {
@@ -147,13 +146,13 @@ TEST_F(OllamaRealBehaviourTest, OldManifestNamesAreMigratedAtLoad) {
     daemon_->stop();
     json old = {{"models", json::array()}};
     auto entry = [](const std::string& name, const std::string& installed_at) {
-        return json{{"name", name},         {"provider", "ollama"},
-                    {"display_name", name}, {"runtime", "ollama"},
-                    {"status", "installed"}, {"installed_at", installed_at}};
+        return json{{"name", name},        {"provider", "ollama"},  {"display_name", name},
+                    {"runtime", "ollama"}, {"status", "installed"}, {"installed_at", installed_at}};
     };
     old["models"].push_back(entry("library/qwen3", "2026-01-01T00:00:00Z"));
     old["models"].push_back(entry("qwen3", "2026-02-01T00:00:00Z"));
-    old["models"].push_back(entry("registry.ollama.ai/library/llama3:latest", "2026-03-01T00:00:00Z"));
+    old["models"].push_back(
+        entry("registry.ollama.ai/library/llama3:latest", "2026-03-01T00:00:00Z"));
     {
         std::ofstream out(daemon_->data_dir() / "models" / "manifest.json");
         out << old.dump(2);
@@ -256,8 +255,7 @@ TEST(OllamaPullVerificationTest, TheSilenceIsBoundedByTheBytesToHash) {
     auto pull = [&](const std::string& name) {
         std::string last;
         auto r = client.pull(
-            name, [&](const providers::PullProgress& p) { last = p.status; },
-            [] { return false; });
+            name, [&](const providers::PullProgress& p) { last = p.status; }, [] { return false; });
         return std::make_pair(r, last);
     };
 
@@ -279,7 +277,8 @@ TEST(OllamaPullVerificationTest, TheSilenceIsBoundedByTheBytesToHash) {
         << stalled.error().message;
     EXPECT_EQ(at, "verifying sha256 digest");
 
-    auto missing = client.pull("nosuch", [](const providers::PullProgress&) {}, [] { return false; });
+    auto missing = client.pull(
+        "nosuch", [](const providers::PullProgress&) {}, [] { return false; });
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().http_status, 404);
     EXPECT_EQ(missing.error().code, "model_not_found");
