@@ -73,6 +73,8 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
     auto provider = find_provider(provider_name);
     if (!provider) return provider.error();
     const std::string name = (*provider)->canonical_name(requested_name);
+    // The provider's spelling may be longer (":latest"): the general rules hold for it too.
+    if (auto valid = validate_model_name(name); !valid) return valid.error();
     const std::string target_runtime = runtime.value_or((*provider)->default_runtime());
     if (auto valid = (*provider)->validate_install(name, target_runtime); !valid) {
         return valid.error();

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "venom/model_name.hpp"
+#include "venom/ollama_name.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
@@ -22,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             assert(segment != ".." && segment != ".");
         }
         assert(joined);  // a valid name is always a safe relative path
+    }
+    // Ollama's shortest form is a fixed point, and never empty.
+    if (auto shown = venom::ollama_display_name(text)) {
+        assert(!shown->empty());
+        auto again = venom::ollama_display_name(*shown);
+        assert(again && *again == *shown);
     }
     return 0;
 }
