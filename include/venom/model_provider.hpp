@@ -49,6 +49,11 @@ public:
     // The spelling under which the upstream stores `name` (e.g. Ollama adds ":latest"), so the
     // manifest and the upstream's own list agree. Pure.
     virtual std::string canonical_name(const std::string& name) const { return name; }
+    // Whether two names designate one model of this provider (Ollama also ignores case, as its
+    // Name.EqualFold does). Pure.
+    virtual bool same_model(const std::string& a, const std::string& b) const {
+        return canonical_name(a) == canonical_name(b);
+    }
 
     // Models the upstream has, from its last background refresh; no I/O. The registry shows
     // those missing from the manifest too, so the list reflects reality.

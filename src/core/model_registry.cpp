@@ -79,8 +79,9 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
     if (auto valid = (*provider)->validate_install(name, target_runtime); !valid) {
         return valid.error();
     }
-    if (manifest_.find(name) && !files_missing(name)) {
-        return make_error(409, "already_installed", "Model " + name + " is already installed");
+    if (auto recorded = find_recorded(name); recorded && !files_missing(recorded->name)) {
+        return make_error(409, "already_installed",
+                          "Model " + recorded->name + " is already installed");
     }
     if (auto busy = operations_.unfinished_operation_for(name)) {
         return make_error(409, "model_busy",
@@ -135,14 +136,13 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
 bool ModelRegistry::designates(const std::string& name, const ModelMetadata& model) const {
     if (model.name == name) return true;
     auto provider = find_provider(model.provider);
-    return provider && (*provider)->canonical_name(name) == model.name;
+    return provider && (*provider)->same_model(name, model.name);
 }
 
 std::optional<ModelMetadata> ModelRegistry::find_recorded(const std::string& name) const {
     if (auto exact = manifest_.find(name)) return exact;
-    for (const auto& provider : providers()) {
-        auto model = manifest_.find(provider->canonical_name(name));
-        if (model && model->provider == provider->name()) return model;
+    for (auto& model : manifest_.models()) {
+        if (designates(name, model)) return model;
     }
     return std::nullopt;
 }

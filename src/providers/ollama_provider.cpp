@@ -63,6 +63,10 @@ std::string OllamaModelProvider::canonical_name(const std::string& model) const 
     return shown ? *shown : model;
 }
 
+bool OllamaModelProvider::same_model(const std::string& a, const std::string& b) const {
+    return same_ollama_name(a, b);
+}
+
 Result<void> OllamaModelProvider::validate_install(const std::string& model,
                                                    const std::string& runtime) const {
     if (runtime != "ollama") {

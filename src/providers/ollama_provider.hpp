@@ -28,6 +28,7 @@ public:
     std::string name() const override { return "ollama"; }
     std::string default_runtime() const override { return "ollama"; }
     std::string canonical_name(const std::string& model) const override;
+    bool same_model(const std::string& a, const std::string& b) const override;
     Result<void> validate_install(const std::string& model,
                                   const std::string& runtime) const override;
     Result<std::vector<CatalogEntry>> list_available(std::size_t limit) override;

@@ -92,7 +92,7 @@ TEST_F(OllamaRealBehaviourTest, EverySpellingOfANameIsOneModel) {
     EXPECT_EQ(ollama_.models().front().name, "qwen3:latest");  // as Ollama lists it
 
     for (const char* again : {"qwen3", "registry.ollama.ai/library/qwen3:latest", "qwen3:latest",
-                              "library/qwen3:latest"}) {
+                              "library/qwen3:latest", "Library/QWEN3"}) {
         auto r = install(again);
         EXPECT_EQ(r.status, 409) << again << " " << r.body;
         EXPECT_EQ(r.json()["code"], "already_installed") << again;
@@ -105,6 +105,8 @@ TEST_F(OllamaRealBehaviourTest, EverySpellingOfANameIsOneModel) {
     EXPECT_EQ(listed[0]["name"], "qwen3:latest");
     EXPECT_EQ(listed[0]["source"], "manifest");
     EXPECT_EQ(daemon_->get("/api/v1/models/library%2Fqwen3/capabilities").status, 200);
+    // Ollama compares names ignoring case (Name.EqualFold).
+    EXPECT_EQ(daemon_->get("/api/v1/models/QWEN3/capabilities").status, 200);
 
     // Activation with any spelling.
     auto r = activate("registry.ollama.ai/library/qwen3");
