@@ -273,6 +273,11 @@ Result<HubRepo> parse_hub_repo(const json& answer, const std::string& id) {
     return repo;
 }
 
+Result<json> HubClient::file_json(const std::string& id, const std::string& commit,
+                                  const std::string& path) const {
+    return get_json(resolve_url(id, commit, path), nullptr);
+}
+
 std::string HubClient::resolve_url(const std::string& id, const std::string& commit,
                                    const std::string& path) const {
     return endpoint_ + "/" + id + "/resolve/" + net::url_encode(commit) + "/" + path_quote(path);

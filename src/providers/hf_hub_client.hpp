@@ -47,6 +47,11 @@ public:
     // gated or private repos (no token / token without access), 404 for a missing repo.
     Result<HubRepo> repo(const std::string& id, const std::string& revision = "main") const;
 
+    // A small JSON file of a commit (model.safetensors.index.json), through resolve_url. Errors
+    // as repo(); 502 when it is not JSON.
+    Result<nlohmann::json> file_json(const std::string& id, const std::string& commit,
+                                     const std::string& path) const;
+
     // Where to GET a file of a commit; it redirects LFS files to the CDN.
     std::string resolve_url(const std::string& id, const std::string& commit,
                             const std::string& path) const;

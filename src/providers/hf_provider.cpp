@@ -1,5 +1,6 @@
 #include "providers/hf_provider.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -55,7 +56,18 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     auto [id, quant] = split_quant(model);
     auto repo = hub_->repo(id);
     if (!repo) return repo.error();
-    auto selection = select_files(repo->files, quant, filter);
+    // One metadata round trip, plus the index when there is one: its weight_map says which
+    // safetensors are the model (huggingface_hub and transformers load exactly those).
+    std::optional<std::set<std::string>> indexed;
+    const bool has_index = std::any_of(repo->files.begin(), repo->files.end(), [](const HubFile& f) {
+        return f.path == "model.safetensors.index.json";
+    });
+    if (has_index) {
+        auto index = hub_->file_json(id, repo->sha, "model.safetensors.index.json");
+        if (!index) return index.error();
+        indexed = index_weight_files(*index);
+    }
+    auto selection = select_files(repo->files, quant, filter, indexed);
     if (!selection) return selection.error();
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : selection->files) {

@@ -320,6 +320,36 @@ TEST_F(HuggingFaceProviderTest, GgufInstallTakesTheAskedQuantOnly) {
     EXPECT_EQ(caps["capabilities"]["max_context_length"], 4096);
 }
 
+TEST_F(HuggingFaceProviderTest, AnIndexedRepoFetchesOnlyItsWeightMapNotConsolidated) {
+    hub_.add_repo(FakeHubRepo::mistral("mistralai/tiny-mistral", kWeights));
+    start();
+    ASSERT_EQ(wait_finished(install("mistralai/tiny-mistral"))["status"], "completed");
+    const fs::path snapshot = repo_dir("models--mistralai--tiny-mistral") / "snapshots" /
+                              hub_.commit("mistralai/tiny-mistral");
+    EXPECT_TRUE(fs::exists(snapshot / "model-00001-of-00002.safetensors"));
+    EXPECT_TRUE(fs::exists(snapshot / "model-00002-of-00002.safetensors"));
+    EXPECT_TRUE(fs::exists(snapshot / "model.safetensors.index.json"));
+    EXPECT_TRUE(fs::exists(snapshot / "tekken.json"));
+    EXPECT_FALSE(fs::exists(snapshot / "consolidated.safetensors"));  // the same weights again
+    EXPECT_LT(manifest_entry("mistralai/tiny-mistral")["size_gb"].get<double>() * 1e9,
+              1.5 * kWeights);
+}
+
+TEST_F(HuggingFaceProviderTest, AShardedGgufQuantInASubfolderIsOneUnit) {
+    hub_.add_repo(FakeHubRepo::gguf_sharded("org/big-GGUF", {"Q4_K_M", "Q8_0"}, 2));
+    start();
+    ASSERT_EQ(wait_finished(install("org/big-GGUF:Q8_0"))["status"], "completed");
+    const fs::path snapshot =
+        repo_dir("models--org--big-GGUF") / "snapshots" / hub_.commit("org/big-GGUF");
+    EXPECT_TRUE(fs::exists(snapshot / "Q8_0" / "big-Q8_0-00001-of-00002.gguf"));
+    EXPECT_TRUE(fs::exists(snapshot / "Q8_0" / "big-Q8_0-00002-of-00002.gguf"));
+    EXPECT_FALSE(fs::exists(snapshot / "Q4_K_M"));
+    // Capabilities from shard 1, where gguf-split keeps the metadata.
+    json caps = daemon_->get("/api/v1/models/org%2Fbig-GGUF%3AQ8_0/capabilities").json();
+    EXPECT_EQ(caps["capabilities"]["quantization"], "Q8_0");
+    EXPECT_EQ(caps["capabilities"]["max_context_length"], 4096);
+}
+
 TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsForAnother) {
     hub_.add_repo(FakeHubRepo::transformers("org/tiny-chat", kWeights));
     vllm_url_ = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/v1";
