@@ -236,6 +236,15 @@ Result<HubRepo> parse_hub_repo(const json& answer, const std::string& id) {
     repo.id = reader.string(*body, "id", id);
     repo.sha = reader.string(*body, "sha");
     if (body->is_object() && body->contains("gated")) repo.gated = (*body)["gated"];
+    // The Hub's model card metadata: base_model is a repo id or a list of them (merges).
+    if (body->is_object() && body->contains("cardData") && (*body)["cardData"].is_object()) {
+        const json& base = (*body)["cardData"].value("base_model", json());
+        const json& one = base.is_array() && base.size() == 1 ? base[0] : base;
+        static const std::regex repo_id(R"(^[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+$)");
+        if (one.is_string() && std::regex_match(one.get<std::string>(), repo_id)) {
+            repo.base_model = one.get<std::string>();
+        }
+    }
     if (!reader.ok()) return reader.error();
     if (repo.sha.empty()) {
         return make_error(502, "upstream_error", "The Hub gave no commit for " + id);

@@ -29,6 +29,8 @@ struct HubRepo {
     std::string sha;  // the commit the revision resolved to
     nlohmann::json gated = false;
     std::vector<HubFile> files;
+    // The card's base_model when it names exactly one repo (GGUF repos: the model quantized).
+    std::optional<std::string> base_model;
 };
 
 class HubClient {

@@ -80,6 +80,7 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     plan.bytes = selection->total_bytes;
     plan.detail = {{"sha", repo->sha},
                    {"main_weight", selection->main_weight},
+                   {"base_model", repo->base_model ? nlohmann::json(*repo->base_model) : nlohmann::json()},
                    {"total_bytes", selection->total_bytes},
                    {"files", std::move(files)}};
     return plan;
@@ -220,6 +221,9 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     meta.runtime = runtime;
     meta.extra["revision"] = sha;
     meta.extra["main_weight"] = main_weight;
+    if (auto base = plan.detail.find("base_model"); base != plan.detail.end() && base->is_string()) {
+        meta.extra["base_model"] = *base;
+    }
     nlohmann::json paths = nlohmann::json::array();
     for (const auto& f : files) paths.push_back(f.path);
     meta.extra["files"] = paths;

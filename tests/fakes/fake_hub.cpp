@@ -1794,6 +1794,7 @@ private:
             }
             if (!meta.library_name.empty()) card["library_name"] = meta.library_name;
             if (!meta.pipeline_tag.empty()) card["pipeline_tag"] = meta.pipeline_tag;
+            if (!meta.base_model.empty()) card["base_model"] = meta.base_model;
             return card;
         }
         if (name == "transformersInfo") {

@@ -388,6 +388,59 @@ TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsFor
     EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/vllm/stop", "").json()["exit_code"], 0);
 }
 
+TEST_F(HuggingFaceProviderTest, AGgufRunsOnVllmAsOneFileWithTheBaseTokenizerOrIsRefused) {
+    FakeHubRepo single = FakeHubRepo::gguf("org/m-GGUF", {"Q4_K_M"});
+    single.base_model = "org/m";
+    hub_.add_repo(single);
+    hub_.add_repo(FakeHubRepo::gguf("org/nobase-GGUF", {"Q4_K_M"}));
+    FakeHubRepo split = FakeHubRepo::gguf_sharded("org/big-GGUF", {"Q8_0"}, 2);
+    split.base_model = "org/big";
+    hub_.add_repo(split);
+    vllm_url_ = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/v1";
+    start([this](Config& c) {
+        c.scripts_dir = VENOM_SCRIPTS_DIR;
+        c.service_manager = "process";
+        c.vllm_endpoint = vllm_url_;
+        c.vllm_bin = FAKE_LLM_RUNTIME_BINARY;
+    });
+    for (const char* name : {"org/m-GGUF:Q4_K_M", "org/nobase-GGUF:Q4_K_M", "org/big-GGUF:Q8_0"}) {
+        ASSERT_EQ(wait_finished(install(name))["status"], "completed") << name;
+    }
+
+    // Only the combination vLLM can start is offered.
+    json options = daemon_->get("/api/v1/system/llm-runtime/options").json();
+    std::set<std::string> offered;
+    for (const auto& rt : options["runtimes"]) {
+        if (rt["runtime_id"] != "vllm") continue;
+        for (const auto& m : rt["models"]) offered.insert(m["name"].get<std::string>());
+    }
+    EXPECT_EQ(offered, std::set<std::string>{"org/m-GGUF:Q4_K_M"}) << options.dump();
+
+    for (const auto& [name, says] :
+         {std::pair{"org/big-GGUF:Q8_0", "hf.co/org/big-GGUF:Q8_0"},
+          std::pair{"org/nobase-GGUF:Q4_K_M", "hf.co/org/nobase-GGUF:Q4_K_M"}}) {
+        auto refused = daemon_->post("/api/v1/models/activate",
+                                     json{{"name", name}, {"runtime", "vllm"}}.dump());
+        EXPECT_EQ(refused.status, 400) << refused.body;
+        EXPECT_EQ(refused.json()["code"], "gguf_not_servable_by_vllm") << refused.body;
+        EXPECT_NE(refused.json()["detail"].get<std::string>().find(says), std::string::npos)
+            << refused.body;
+    }
+
+    auto activated = daemon_->post("/api/v1/models/activate",
+                                   R"({"name":"org/m-GGUF:Q4_K_M","runtime":"vllm"})");
+    ASSERT_EQ(activated.status, 200) << activated.body;
+    const fs::path file = fs::absolute(repo_dir("models--org--m-GGUF") / "snapshots" /
+                                       hub_.commit("org/m-GGUF") / "m.Q4_K_M.gguf");
+    auto served = http_request("GET", vllm_url_ + "/models");
+    ASSERT_EQ(served.status, 200) << served.error;
+    EXPECT_EQ(served.json()["data"][0]["root"], file.string());
+    const std::string env = read_file(daemon_->data_dir() / "llm-runtime.env");
+    EXPECT_NE(env.find("VLLM_MODEL_PATH=\"" + file.string() + "\""), std::string::npos) << env;
+    EXPECT_NE(env.find("VLLM_TOKENIZER=\"org/m\""), std::string::npos) << env;
+    EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/vllm/stop", "").json()["exit_code"], 0);
+}
+
 TEST_F(HuggingFaceProviderTest, RemoveDeletesTheRepositoryFolder) {
     hub_.add_repo(FakeHubRepo::transformers("org/tiny-chat", kWeights));
     start();
