@@ -22,6 +22,8 @@
 #   VLLM_MODEL_PATH              required to start: a model directory or a .gguf file (venomd
 #                                writes it to the env file when a vLLM model is activated)
 #   VLLM_SERVED_MODEL_NAME       default: the base name of VLLM_MODEL_PATH
+#   VLLM_TOKENIZER               optional: --tokenizer (venomd sets it for a .gguf file: the base
+#                                model's repo, as vLLM's GGUF docs ask)
 #   VLLM_MAX_MODEL_LEN, VLLM_GPU_MEMORY_UTILIZATION, VLLM_CHAT_TEMPLATE
 #                                optional: --max-model-len, --gpu-memory-utilization,
 #                                --chat-template, passed through when set
