@@ -171,7 +171,11 @@ Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& 
         std::string url = endpoint_ + "/api/models?sort=" + sort_key +
                           "&direction=-1&limit=" + std::to_string(limit);
         if (search.empty()) {
-            url += "&filter=text-generation";
+            // Chat models of every pipeline a runtime serves: LLMs (text-generation) and VLMs
+            // (image-text-to-text) both carry the Hub's "conversational" tag; huggingface_hub
+            // hf_api.py list_models takes one pipeline_tag only, so the pipelines are kept
+            // below (parse_hub_listing).
+            url += "&filter=conversational";
         } else {
             url += "&search=" + net::url_encode(search);
         }
@@ -209,6 +213,12 @@ Result<std::vector<CatalogEntry>> parse_hub_listing(const json& body, std::size_
     for (std::size_t i = 0; i < body.size() && entries.size() < limit; ++i) {
         const json& m = body[i];
         if (!m.is_object() || !m.contains("id")) continue;
+        // Only what vLLM or Ollama can serve as a chat model; a repo without a pipeline_tag
+        // (many GGUF repos) is kept.
+        if (auto p = m.find("pipeline_tag"); p != m.end() && p->is_string() &&
+                                             *p != "text-generation" && *p != "image-text-to-text") {
+            continue;
+        }
         entries.push_back(to_entry(m, reader, "[" + std::to_string(i) + "]"));
         if (!reader.ok()) return reader.error();
     }

@@ -39,7 +39,8 @@ public:
               std::chrono::milliseconds timeout);
 
     enum class Sort { downloads, trending };
-    // Text-generation models (unless `search` is given, which searches every model) in `sort`
+    // Chat models (the "conversational" tag, unless `search` is given, which searches every
+    // model), of the pipelines a runtime serves (text-generation, image-text-to-text), in `sort`
     // order, page `page` of `limit`, following Link rel="next" with the Hub's own cursor. A Hub
     // that rejects sort=trendingScore is asked again by downloads.
     Result<std::vector<CatalogEntry>> list(Sort sort, const std::string& search, std::size_t limit,

@@ -503,6 +503,34 @@ TEST_F(HuggingFaceProviderTest, CatalogTrendingAndSearchFromTheHub) {
     EXPECT_EQ(gemma["models"][0]["gated"], "manual");
 }
 
+TEST_F(HuggingFaceProviderTest, CatalogHasChatVlmsAndSearchOnlyServablePipelines) {
+    FakeHubRepo vlm = FakeHubRepo::transformers("org/chat-vl", 1024);
+    vlm.pipeline_tag = "image-text-to-text";
+    vlm.tags = {"transformers", "safetensors", "image-text-to-text", "conversational"};
+    vlm.downloads = 500;
+    hub_.add_repo(vlm);
+    FakeHubRepo diffusion = FakeHubRepo::transformers("org/model-diffusion", 1024);
+    diffusion.pipeline_tag = "text-to-image";
+    diffusion.tags = {"diffusers", "text-to-image"};
+    diffusion.downloads = 900;
+    hub_.add_repo(diffusion);
+    FakeHubRepo llm = FakeHubRepo::transformers("org/model-chat", 1024);
+    llm.downloads = 100;
+    hub_.add_repo(llm);
+    start();
+
+    auto names = [](const json& answer) {
+        std::vector<std::string> out;
+        for (const auto& m : answer["models"]) out.push_back(m["model_name"]);
+        return out;
+    };
+    json catalog = daemon_->get("/api/v1/models/providers?provider=huggingface&limit=10").json();
+    EXPECT_EQ(names(catalog), (std::vector<std::string>{"org/chat-vl", "org/model-chat"}))
+        << catalog.dump();
+    json found = daemon_->get("/api/v1/models/search?query=model&provider=huggingface").json();
+    EXPECT_EQ(names(found), std::vector<std::string>{"org/model-chat"}) << found.dump();
+}
+
 TEST_F(HuggingFaceProviderTest, TrendingFallsBackToDownloadsWhenTheHubRejectsTheSort) {
     for (int i = 0; i < 3; ++i) {
         FakeHubRepo r = FakeHubRepo::transformers("org/model-" + std::to_string(i), 1024);
