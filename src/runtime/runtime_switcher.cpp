@@ -1,6 +1,5 @@
 #include "runtime/runtime_switcher.hpp"
 
-
 #include <algorithm>
 #include <filesystem>
 
