@@ -22,6 +22,8 @@ struct RuntimeState {
     std::map<std::string, std::string> last_model;  // runtime -> model
     std::optional<std::string> vllm_model_path;     // the snapshot vLLM serves
     std::optional<std::string> vllm_served_model_name;
+    // --tokenizer for a GGUF file: the base model's repo id (vLLM docs/features/quantization/gguf.md)
+    std::optional<std::string> vllm_tokenizer;
 };
 
 // `value` as one double-quoted llm-runtime.env value, in the syntax systemd's EnvironmentFile=
@@ -54,7 +56,8 @@ public:
     // without changing the active runtime, so that the script or a systemd unit reading
     // llm-runtime.env starts it with that model. Durable like set_active. Thread-safe.
     Result<void> set_vllm_target(const std::optional<std::string>& model_path,
-                                 const std::optional<std::string>& served_name);
+                                 const std::optional<std::string>& served_name,
+                                 const std::optional<std::string>& tokenizer = std::nullopt);
 
 private:
     Result<void> commit(RuntimeState next);  // caller holds write_mutex_

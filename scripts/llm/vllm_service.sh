@@ -22,6 +22,8 @@
 #   VLLM_MODEL_PATH              required to start: a model directory or a .gguf file (venomd
 #                                writes it to the env file when a vLLM model is activated)
 #   VLLM_SERVED_MODEL_NAME       default: the base name of VLLM_MODEL_PATH
+#   VLLM_TOKENIZER               optional: --tokenizer (venomd sets it for a .gguf file: the base
+#                                model's repo, as vLLM's GGUF docs ask)
 #   VLLM_MAX_MODEL_LEN, VLLM_GPU_MEMORY_UTILIZATION, VLLM_CHAT_TEMPLATE
 #                                optional: --max-model-len, --gpu-memory-utilization,
 #                                --chat-template, passed through when set
@@ -123,8 +125,13 @@ svc_prepare_start() {
     if [[ -n ${VLLM_CHAT_TEMPLATE:-} ]]; then
         SVC_CMD+=(--chat-template "$VLLM_CHAT_TEMPLATE")
     fi
+    # vLLM docs/features/quantization/gguf.md: a GGUF file is served with the base model's
+    # tokenizer (venomd sets it from the GGUF repo card's base_model).
+    if [[ -n ${VLLM_TOKENIZER:-} ]]; then
+        SVC_CMD+=(--tokenizer "$VLLM_TOKENIZER")
+    fi
     SVC_CHILD_UNSET=(VLLM_BIN VLLM_ENDPOINT VLLM_HOST VLLM_PORT VLLM_MODEL_PATH
-        VLLM_SERVED_MODEL_NAME VLLM_MAX_MODEL_LEN VLLM_GPU_MEMORY_UTILIZATION VLLM_CHAT_TEMPLATE
+        VLLM_SERVED_MODEL_NAME VLLM_TOKENIZER VLLM_MAX_MODEL_LEN VLLM_GPU_MEMORY_UTILIZATION VLLM_CHAT_TEMPLATE
         VLLM_HEALTH_URL VLLM_SYSTEMD_UNIT)
 }
 

@@ -12,6 +12,7 @@
 #include "api/runtime_payload.hpp"
 #include "venom/runtime_model_id.hpp"
 #include "venom/text.hpp"
+#include "venom/vllm_launch.hpp"
 
 namespace venom::api {
 namespace {
@@ -109,14 +110,11 @@ json runtime_target(Services& services, const std::string& runtime, const Runtim
     if (is_local(runtime)) {
         const auto* server = services.controller.find(runtime);
         runtime::ServerHealth health = services.controller.probe(runtime);
-        std::error_code ec;
         for (const auto& m : services.registry.list_installed()) {
             if (m.runtime != runtime) continue;
-            // vLLM serves from a snapshot: without one on disk it cannot be chosen.
-            if (runtime == "vllm" &&
-                (!m.local_path || !std::filesystem::is_directory(*m.local_path, ec))) {
-                continue;
-            }
+            // vLLM serves from a snapshot or one GGUF file with its base tokenizer: what it
+            // cannot start (no snapshot, a split GGUF, no known base model) is not offered.
+            if (runtime == "vllm" && !vllm_launch_for(m)) continue;
             add(m.name, m.capabilities);
         }
         if (runtime == "ollama") {

@@ -4,6 +4,7 @@
 
 #include "venom/logging.hpp"
 #include "venom/model_name.hpp"
+#include "venom/vllm_launch.hpp"
 
 namespace venom {
 
@@ -334,7 +335,12 @@ Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name,
         if (auto imported = manifest_.upsert(model); !imported) return imported.error();
         logger("registry")->info("imported model={} runtime={}", model.name, runtime);
     }
-    const auto path = runtime == "vllm" ? model.local_path : std::nullopt;
+    // What vLLM is started with: the snapshot, or the one GGUF file in it.
+    std::optional<std::string> path;
+    if (runtime == "vllm") {
+        auto launch = vllm_launch_for(model);
+        path = launch ? std::optional(launch->model_path) : model.local_path;
+    }
     if (auto saved = runtime_state_.set_active(runtime, model.name, path); !saved) {
         return saved.error();
     }

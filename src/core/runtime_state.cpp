@@ -17,7 +17,8 @@ json to_json(const RuntimeState& s) {
             {"active_model", nullable(s.active_model)},
             {"last_model", s.last_model},
             {"vllm_model_path", nullable(s.vllm_model_path)},
-            {"vllm_served_model_name", nullable(s.vllm_served_model_name)}};
+            {"vllm_served_model_name", nullable(s.vllm_served_model_name)},
+            {"vllm_tokenizer", nullable(s.vllm_tokenizer)}};
 }
 
 }  // namespace
@@ -49,6 +50,7 @@ std::string render_env(const RuntimeState& s) {
     if (s.vllm_served_model_name) {
         out << "VLLM_SERVED_MODEL_NAME=" << quote(*s.vllm_served_model_name) << "\n";
     }
+    if (s.vllm_tokenizer) out << "VLLM_TOKENIZER=" << quote(*s.vllm_tokenizer) << "\n";
     for (const auto& [rt, model] : s.last_model) {
         std::string key = rt;
         for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -80,6 +82,9 @@ std::optional<std::string> RuntimeStateStore::load() {
         }
         if (auto v = doc.find("vllm_served_model_name"); v != doc.end() && v->is_string()) {
             loaded.vllm_served_model_name = v->get<std::string>();
+        }
+        if (auto v = doc.find("vllm_tokenizer"); v != doc.end() && v->is_string()) {
+            loaded.vllm_tokenizer = v->get<std::string>();
         }
     } catch (const std::exception& e) {
         return "runtime state " + json_path_.string() + " is damaged (" + e.what() +
@@ -124,11 +129,13 @@ Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std
 }
 
 Result<void> RuntimeStateStore::set_vllm_target(const std::optional<std::string>& model_path,
-                                                const std::optional<std::string>& served_name) {
+                                                const std::optional<std::string>& served_name,
+                                                const std::optional<std::string>& tokenizer) {
     std::lock_guard write_lock(write_mutex_);
     RuntimeState next = current();
     next.vllm_model_path = model_path;
     next.vllm_served_model_name = served_name;
+    next.vllm_tokenizer = tokenizer;
     return commit(std::move(next));
 }
 

@@ -171,7 +171,11 @@ Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& 
         std::string url = endpoint_ + "/api/models?sort=" + sort_key +
                           "&direction=-1&limit=" + std::to_string(limit);
         if (search.empty()) {
-            url += "&filter=text-generation";
+            // Chat models of every pipeline a runtime serves: LLMs (text-generation) and VLMs
+            // (image-text-to-text) both carry the Hub's "conversational" tag; huggingface_hub
+            // hf_api.py list_models takes one pipeline_tag only, so the pipelines are kept
+            // below (parse_hub_listing).
+            url += "&filter=conversational";
         } else {
             url += "&search=" + net::url_encode(search);
         }
@@ -209,6 +213,12 @@ Result<std::vector<CatalogEntry>> parse_hub_listing(const json& body, std::size_
     for (std::size_t i = 0; i < body.size() && entries.size() < limit; ++i) {
         const json& m = body[i];
         if (!m.is_object() || !m.contains("id")) continue;
+        // Only what vLLM or Ollama can serve as a chat model; a repo without a pipeline_tag
+        // (many GGUF repos) is kept.
+        if (auto p = m.find("pipeline_tag"); p != m.end() && p->is_string() &&
+                                             *p != "text-generation" && *p != "image-text-to-text") {
+            continue;
+        }
         entries.push_back(to_entry(m, reader, "[" + std::to_string(i) + "]"));
         if (!reader.ok()) return reader.error();
     }
@@ -236,6 +246,15 @@ Result<HubRepo> parse_hub_repo(const json& answer, const std::string& id) {
     repo.id = reader.string(*body, "id", id);
     repo.sha = reader.string(*body, "sha");
     if (body->is_object() && body->contains("gated")) repo.gated = (*body)["gated"];
+    // The Hub's model card metadata: base_model is a repo id or a list of them (merges).
+    if (body->is_object() && body->contains("cardData") && (*body)["cardData"].is_object()) {
+        const json& base = (*body)["cardData"].value("base_model", json());
+        const json& one = base.is_array() && base.size() == 1 ? base[0] : base;
+        static const std::regex repo_id(R"(^[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+$)");
+        if (one.is_string() && std::regex_match(one.get<std::string>(), repo_id)) {
+            repo.base_model = one.get<std::string>();
+        }
+    }
     if (!reader.ok()) return reader.error();
     if (repo.sha.empty()) {
         return make_error(502, "upstream_error", "The Hub gave no commit for " + id);
@@ -271,6 +290,11 @@ Result<HubRepo> parse_hub_repo(const json& answer, const std::string& id) {
     }
     if (!reader.ok()) return reader.error();
     return repo;
+}
+
+Result<json> HubClient::file_json(const std::string& id, const std::string& commit,
+                                  const std::string& path) const {
+    return get_json(resolve_url(id, commit, path), nullptr);
 }
 
 std::string HubClient::resolve_url(const std::string& id, const std::string& commit,

@@ -29,6 +29,8 @@ struct HubRepo {
     std::string sha;  // the commit the revision resolved to
     nlohmann::json gated = false;
     std::vector<HubFile> files;
+    // The card's base_model when it names exactly one repo (GGUF repos: the model quantized).
+    std::optional<std::string> base_model;
 };
 
 class HubClient {
@@ -37,7 +39,8 @@ public:
               std::chrono::milliseconds timeout);
 
     enum class Sort { downloads, trending };
-    // Text-generation models (unless `search` is given, which searches every model) in `sort`
+    // Chat models (the "conversational" tag, unless `search` is given, which searches every
+    // model), of the pipelines a runtime serves (text-generation, image-text-to-text), in `sort`
     // order, page `page` of `limit`, following Link rel="next" with the Hub's own cursor. A Hub
     // that rejects sort=trendingScore is asked again by downloads.
     Result<std::vector<CatalogEntry>> list(Sort sort, const std::string& search, std::size_t limit,
@@ -46,6 +49,11 @@ public:
     // /api/models/{id}/revision/{rev}?blobs=true. Errors say what a person must do: 401/403 for
     // gated or private repos (no token / token without access), 404 for a missing repo.
     Result<HubRepo> repo(const std::string& id, const std::string& revision = "main") const;
+
+    // A small JSON file of a commit (model.safetensors.index.json), through resolve_url. Errors
+    // as repo(); 502 when it is not JSON.
+    Result<nlohmann::json> file_json(const std::string& id, const std::string& commit,
+                                     const std::string& path) const;
 
     // Where to GET a file of a commit; it redirects LFS files to the CDN.
     std::string resolve_url(const std::string& id, const std::string& commit,

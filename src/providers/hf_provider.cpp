@@ -1,5 +1,6 @@
 #include "providers/hf_provider.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -55,7 +56,18 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     auto [id, quant] = split_quant(model);
     auto repo = hub_->repo(id);
     if (!repo) return repo.error();
-    auto selection = select_files(repo->files, quant, filter);
+    // One metadata round trip, plus the index when there is one: its weight_map says which
+    // safetensors are the model (huggingface_hub and transformers load exactly those).
+    std::optional<std::set<std::string>> indexed;
+    const bool has_index = std::any_of(repo->files.begin(), repo->files.end(), [](const HubFile& f) {
+        return f.path == "model.safetensors.index.json";
+    });
+    if (has_index) {
+        auto index = hub_->file_json(id, repo->sha, "model.safetensors.index.json");
+        if (!index) return index.error();
+        indexed = index_weight_files(*index);
+    }
+    auto selection = select_files(repo->files, quant, filter, indexed);
     if (!selection) return selection.error();
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : selection->files) {
@@ -68,6 +80,7 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     plan.bytes = selection->total_bytes;
     plan.detail = {{"sha", repo->sha},
                    {"main_weight", selection->main_weight},
+                   {"base_model", repo->base_model ? nlohmann::json(*repo->base_model) : nlohmann::json()},
                    {"total_bytes", selection->total_bytes},
                    {"files", std::move(files)}};
     return plan;
@@ -208,6 +221,9 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     meta.runtime = runtime;
     meta.extra["revision"] = sha;
     meta.extra["main_weight"] = main_weight;
+    if (auto base = plan.detail.find("base_model"); base != plan.detail.end() && base->is_string()) {
+        meta.extra["base_model"] = *base;
+    }
     nlohmann::json paths = nlohmann::json::array();
     for (const auto& f : files) paths.push_back(f.path);
     meta.extra["files"] = paths;

@@ -8,6 +8,7 @@
 #include "venom/model_name.hpp"
 #include "venom/ollama_name.hpp"
 #include "venom/text.hpp"
+#include "venom/vllm_launch.hpp"
 
 namespace venom::runtime {
 namespace {
@@ -151,25 +152,25 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     // 1. The model must exist on the target. Checked before anything is stopped whenever that
     // can be known now, so a typo never costs the running runtime.
     std::string vllm_path;
+    std::optional<std::string> vllm_tokenizer;
     {
         StepTimer step(report, "validate_model");
         if (server == "vllm") {
-            std::error_code ec;
+            Result<VllmLaunch> launch = make_error(
+                404, "model_not_found",
+                "Model " + model +
+                    " is not installed for vLLM (no snapshot in the manifest); install it "
+                    "from Hugging Face first");
             for (const auto& m : registry_.list_installed()) {
-                if (m.name == model && m.runtime == "vllm" && m.local_path &&
-                    std::filesystem::is_directory(*m.local_path, ec)) {
-                    vllm_path = *m.local_path;
-                }
+                if (m.name == model && m.runtime == "vllm") launch = vllm_launch_for(m);
             }
-            if (vllm_path.empty()) {
-                report.error = make_error(
-                    404, "model_not_found",
-                    "Model " + model +
-                        " is not installed for vLLM (no snapshot in the manifest); install it "
-                        "from Hugging Face first");
+            if (!launch) {
+                report.error = launch.error();
                 step.finish(false, report.error->message);
                 return report;
             }
+            vllm_path = launch->model_path;
+            vllm_tokenizer = launch->tokenizer;
             step.finish(true, "installed at " + vllm_path);
         } else {
             ServerHealth health = controller_.probe(server);
@@ -220,13 +221,15 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
             std::vector<std::pair<std::string, std::string>> env;
             if (server == "vllm") {
                 // Written first so a systemd unit reading llm-runtime.env sees it too.
-                if (auto saved = state_.set_vllm_target(vllm_path, model); !saved) {
+                if (auto saved = state_.set_vllm_target(vllm_path, model, vllm_tokenizer); !saved) {
                     report.error = saved.error();
                     start.finish(false, saved.error().message);
                     roll_back(report, before, stopped, false);
                     return report;
                 }
-                env = {{"VLLM_MODEL_PATH", vllm_path}, {"VLLM_SERVED_MODEL_NAME", model}};
+                env = {{"VLLM_MODEL_PATH", vllm_path},
+                       {"VLLM_SERVED_MODEL_NAME", model},
+                       {"VLLM_TOKENIZER", vllm_tokenizer.value_or("")}};
             }
             target_touched = true;
             const std::string verb = now.status == "offline" ? "start" : "restart";
@@ -295,7 +298,8 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
     const std::string& target = report.runtime;
     const bool target_was_active = before.active_runtime == target;
     if (target == "vllm" && target_touched) {
-        (void)state_.set_vllm_target(before.vllm_model_path, before.vllm_served_model_name);
+        (void)state_.set_vllm_target(before.vllm_model_path, before.vllm_served_model_name,
+                                     before.vllm_tokenizer);
     }
     if (BlockingPool::current_task_cancelled()) {
         // venomd is shutting down and its waits gave up: starting or stopping runtimes now would
@@ -314,7 +318,8 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
             step.finish(controller_.run(
                 target, "restart",
                 {{"VLLM_MODEL_PATH", *before.vllm_model_path},
-                 {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")}}));
+                 {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")},
+                 {"VLLM_TOKENIZER", before.vllm_tokenizer.value_or("")}}));
         } else if (!target_was_active) {
             step.finish(controller_.run(target, "stop"));
         } else {
@@ -326,7 +331,8 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
         std::vector<std::pair<std::string, std::string>> env;
         if (name == "vllm" && before.vllm_model_path) {
             env = {{"VLLM_MODEL_PATH", *before.vllm_model_path},
-                   {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")}};
+                   {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")},
+                   {"VLLM_TOKENIZER", before.vllm_tokenizer.value_or("")}};
         }
         step.finish(controller_.run(name, "start", env));
     }

@@ -947,6 +947,55 @@ FakeHubRepo FakeHubRepo::gguf(std::string id, std::vector<std::string> quants,
     return repo;
 }
 
+FakeHubRepo FakeHubRepo::mistral(std::string id, std::size_t weight_bytes) {
+    FakeHubRepo repo = build_transformers(std::move(id), weight_bytes, 2, Flavor::chatml);
+    std::uint64_t data_bytes = 0;
+    repo.files.push_back({"consolidated.safetensors",
+                          safetensors_file(weight_bytes, "layers.0.feed_forward.w1.weight",
+                                           fnv1a(repo.id + "/consolidated"), data_bytes),
+                          true});
+    repo.files.push_back({"params.json", pretty({{"dim", 4096}, {"n_layers", 32}}), false});
+    repo.files.push_back(
+        {"tekken.json", pretty({{"config", {{"pattern", "[^\\r\\n]+"}}}, {"vocab", ordered_json::array()}}),
+         false});
+    return repo;
+}
+
+FakeHubRepo FakeHubRepo::gguf_sharded(std::string id, std::vector<std::string> quants,
+                                      std::size_t shards, std::size_t q4_k_m_bytes) {
+    FakeHubRepo repo = gguf(std::move(id), {quants.front()}, q4_k_m_bytes);
+    const std::string flat = repo.files.back().path;  // "<name>.<QUANT>.gguf"
+    repo.files.pop_back();
+    const std::string base = flat.substr(0, flat.find('.'));
+    std::int64_t first_size = 0;
+    for (const std::string& name : quants) {
+        const QuantInfo& quant = quant_info(name);
+        const auto size = static_cast<std::size_t>(static_cast<double>(q4_k_m_bytes) *
+                                                   quant.bits_per_weight / 4.89);
+        for (std::size_t shard = 1; shard <= shards; ++shard) {
+            char suffix[64];
+            std::snprintf(suffix, sizeof suffix, "-%05zu-of-%05zu.gguf", shard, shards);
+            const std::string path =
+                std::string(quant.name) + "/" + base + "-" + std::string(quant.name) + suffix;
+            const std::size_t part = size / shards;
+            std::string bytes;
+            if (shard == 1) {
+                bytes = make_gguf_bytes("llama", 4096, quant.file_type, kLlama3Template, part,
+                                        fnv1a(repo.id + "/" + path));
+            } else {
+                // GGUF v3, no tensors listed here, no metadata keys.
+                bytes = std::string("GGUF\x03\0\0\0", 8) + std::string(16, '\0');
+                bytes += generated_bytes(part > bytes.size() ? part - bytes.size() : 0,
+                                         fnv1a(repo.id + "/" + path));
+            }
+            if (first_size == 0) first_size = static_cast<std::int64_t>(bytes.size());
+            repo.files.push_back({path, std::move(bytes), true});
+        }
+    }
+    repo.gguf_info["totalFileSize"] = first_size;
+    return repo;
+}
+
 const FakeHubFile* FakeHubRepo::file(std::string_view path) const {
     for (const FakeHubFile& entry : files) {
         if (entry.path == path) return &entry;
@@ -1745,6 +1794,7 @@ private:
             }
             if (!meta.library_name.empty()) card["library_name"] = meta.library_name;
             if (!meta.pipeline_tag.empty()) card["pipeline_tag"] = meta.pipeline_tag;
+            if (!meta.base_model.empty()) card["base_model"] = meta.base_model;
             return card;
         }
         if (name == "transformersInfo") {

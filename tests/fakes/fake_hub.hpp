@@ -54,6 +54,7 @@ struct FakeHubRepo {
     std::vector<std::string> tags;                 // `filter` matches these or `pipeline_tag`
     std::string pipeline_tag = "text-generation";  // empty: the key is omitted
     std::string library_name;                      // empty: the key is omitted
+    std::string base_model;  // cardData.base_model (what a GGUF repo quantized); empty: omitted
     std::optional<std::string> gated;              // nullopt: false; else "auto" or "manual"
     // Hidden from callers without grant_access(): not listed, and "not found" everywhere else.
     bool private_repo = false;
@@ -85,6 +86,17 @@ struct FakeHubRepo {
     // safetensors, no library_name. Throws std::invalid_argument for an unknown quant name.
     static FakeHubRepo gguf(std::string id, std::vector<std::string> quants,
                             std::size_t q4_k_m_bytes = 64 * 1024);
+
+    // A Mistral-style repo: transformers(id, weight_bytes, 2) (two shards and
+    // model.safetensors.index.json) plus what Mistral ships beside them: consolidated.safetensors
+    // (the same weights again, for mistral-inference; not in the index's weight_map), params.json
+    // and tekken.json.
+    static FakeHubRepo mistral(std::string id, std::size_t weight_bytes);
+    // Like gguf() but the way large quant repos are laid out: one folder per quant, each a
+    // llama.cpp gguf-split set "<QUANT>/<name>-<QUANT>-0000i-of-0000N.gguf". Shard 1 carries the
+    // metadata (make_gguf_bytes()); later shards carry a GGUF header with no metadata keys.
+    static FakeHubRepo gguf_sharded(std::string id, std::vector<std::string> quants,
+                                    std::size_t shards, std::size_t q4_k_m_bytes = 64 * 1024);
 
     // The file at `path`, or nullptr.
     const FakeHubFile* file(std::string_view path) const;

@@ -320,6 +320,36 @@ TEST_F(HuggingFaceProviderTest, GgufInstallTakesTheAskedQuantOnly) {
     EXPECT_EQ(caps["capabilities"]["max_context_length"], 4096);
 }
 
+TEST_F(HuggingFaceProviderTest, AnIndexedRepoFetchesOnlyItsWeightMapNotConsolidated) {
+    hub_.add_repo(FakeHubRepo::mistral("mistralai/tiny-mistral", kWeights));
+    start();
+    ASSERT_EQ(wait_finished(install("mistralai/tiny-mistral"))["status"], "completed");
+    const fs::path snapshot = repo_dir("models--mistralai--tiny-mistral") / "snapshots" /
+                              hub_.commit("mistralai/tiny-mistral");
+    EXPECT_TRUE(fs::exists(snapshot / "model-00001-of-00002.safetensors"));
+    EXPECT_TRUE(fs::exists(snapshot / "model-00002-of-00002.safetensors"));
+    EXPECT_TRUE(fs::exists(snapshot / "model.safetensors.index.json"));
+    EXPECT_TRUE(fs::exists(snapshot / "tekken.json"));
+    EXPECT_FALSE(fs::exists(snapshot / "consolidated.safetensors"));  // the same weights again
+    EXPECT_LT(manifest_entry("mistralai/tiny-mistral")["size_gb"].get<double>() * 1e9,
+              1.5 * kWeights);
+}
+
+TEST_F(HuggingFaceProviderTest, AShardedGgufQuantInASubfolderIsOneUnit) {
+    hub_.add_repo(FakeHubRepo::gguf_sharded("org/big-GGUF", {"Q4_K_M", "Q8_0"}, 2));
+    start();
+    ASSERT_EQ(wait_finished(install("org/big-GGUF:Q8_0"))["status"], "completed");
+    const fs::path snapshot =
+        repo_dir("models--org--big-GGUF") / "snapshots" / hub_.commit("org/big-GGUF");
+    EXPECT_TRUE(fs::exists(snapshot / "Q8_0" / "big-Q8_0-00001-of-00002.gguf"));
+    EXPECT_TRUE(fs::exists(snapshot / "Q8_0" / "big-Q8_0-00002-of-00002.gguf"));
+    EXPECT_FALSE(fs::exists(snapshot / "Q4_K_M"));
+    // Capabilities from shard 1, where gguf-split keeps the metadata.
+    json caps = daemon_->get("/api/v1/models/org%2Fbig-GGUF%3AQ8_0/capabilities").json();
+    EXPECT_EQ(caps["capabilities"]["quantization"], "Q8_0");
+    EXPECT_EQ(caps["capabilities"]["max_context_length"], 4096);
+}
+
 TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsForAnother) {
     hub_.add_repo(FakeHubRepo::transformers("org/tiny-chat", kWeights));
     vllm_url_ = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/v1";
@@ -355,6 +385,59 @@ TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsFor
                                        R"({"name":"org/other","runtime":"vllm"})");
     EXPECT_EQ(not_installed.status, 404);
     EXPECT_EQ(not_installed.json()["code"], "model_not_found");
+    EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/vllm/stop", "").json()["exit_code"], 0);
+}
+
+TEST_F(HuggingFaceProviderTest, AGgufRunsOnVllmAsOneFileWithTheBaseTokenizerOrIsRefused) {
+    FakeHubRepo single = FakeHubRepo::gguf("org/m-GGUF", {"Q4_K_M"});
+    single.base_model = "org/m";
+    hub_.add_repo(single);
+    hub_.add_repo(FakeHubRepo::gguf("org/nobase-GGUF", {"Q4_K_M"}));
+    FakeHubRepo split = FakeHubRepo::gguf_sharded("org/big-GGUF", {"Q8_0"}, 2);
+    split.base_model = "org/big";
+    hub_.add_repo(split);
+    vllm_url_ = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/v1";
+    start([this](Config& c) {
+        c.scripts_dir = VENOM_SCRIPTS_DIR;
+        c.service_manager = "process";
+        c.vllm_endpoint = vllm_url_;
+        c.vllm_bin = FAKE_LLM_RUNTIME_BINARY;
+    });
+    for (const char* name : {"org/m-GGUF:Q4_K_M", "org/nobase-GGUF:Q4_K_M", "org/big-GGUF:Q8_0"}) {
+        ASSERT_EQ(wait_finished(install(name))["status"], "completed") << name;
+    }
+
+    // Only the combination vLLM can start is offered.
+    json options = daemon_->get("/api/v1/system/llm-runtime/options").json();
+    std::set<std::string> offered;
+    for (const auto& rt : options["runtimes"]) {
+        if (rt["runtime_id"] != "vllm") continue;
+        for (const auto& m : rt["models"]) offered.insert(m["name"].get<std::string>());
+    }
+    EXPECT_EQ(offered, std::set<std::string>{"org/m-GGUF:Q4_K_M"}) << options.dump();
+
+    for (const auto& [name, says] :
+         {std::pair{"org/big-GGUF:Q8_0", "hf.co/org/big-GGUF:Q8_0"},
+          std::pair{"org/nobase-GGUF:Q4_K_M", "hf.co/org/nobase-GGUF:Q4_K_M"}}) {
+        auto refused = daemon_->post("/api/v1/models/activate",
+                                     json{{"name", name}, {"runtime", "vllm"}}.dump());
+        EXPECT_EQ(refused.status, 400) << refused.body;
+        EXPECT_EQ(refused.json()["code"], "gguf_not_servable_by_vllm") << refused.body;
+        EXPECT_NE(refused.json()["detail"].get<std::string>().find(says), std::string::npos)
+            << refused.body;
+    }
+
+    auto activated = daemon_->post("/api/v1/models/activate",
+                                   R"({"name":"org/m-GGUF:Q4_K_M","runtime":"vllm"})");
+    ASSERT_EQ(activated.status, 200) << activated.body;
+    const fs::path file = fs::absolute(repo_dir("models--org--m-GGUF") / "snapshots" /
+                                       hub_.commit("org/m-GGUF") / "m.Q4_K_M.gguf");
+    auto served = http_request("GET", vllm_url_ + "/models");
+    ASSERT_EQ(served.status, 200) << served.error;
+    EXPECT_EQ(served.json()["data"][0]["root"], file.string());
+    const std::string env = read_file(daemon_->data_dir() / "llm-runtime.env");
+    EXPECT_NE(env.find("VLLM_MODEL_PATH=\"" + file.string() + "\""), std::string::npos) << env;
+    EXPECT_NE(env.find("VLLM_TOKENIZER=\"org/m\""), std::string::npos) << env;
     EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/vllm/stop", "").json()["exit_code"], 0);
 }
 
@@ -418,6 +501,34 @@ TEST_F(HuggingFaceProviderTest, CatalogTrendingAndSearchFromTheHub) {
     json gemma = daemon_->get("/api/v1/models/search?query=gemma&provider=huggingface").json();
     ASSERT_EQ(gemma["count"], 1);
     EXPECT_EQ(gemma["models"][0]["gated"], "manual");
+}
+
+TEST_F(HuggingFaceProviderTest, CatalogHasChatVlmsAndSearchOnlyServablePipelines) {
+    FakeHubRepo vlm = FakeHubRepo::transformers("org/chat-vl", 1024);
+    vlm.pipeline_tag = "image-text-to-text";
+    vlm.tags = {"transformers", "safetensors", "image-text-to-text", "conversational"};
+    vlm.downloads = 500;
+    hub_.add_repo(vlm);
+    FakeHubRepo diffusion = FakeHubRepo::transformers("org/model-diffusion", 1024);
+    diffusion.pipeline_tag = "text-to-image";
+    diffusion.tags = {"diffusers", "text-to-image"};
+    diffusion.downloads = 900;
+    hub_.add_repo(diffusion);
+    FakeHubRepo llm = FakeHubRepo::transformers("org/model-chat", 1024);
+    llm.downloads = 100;
+    hub_.add_repo(llm);
+    start();
+
+    auto names = [](const json& answer) {
+        std::vector<std::string> out;
+        for (const auto& m : answer["models"]) out.push_back(m["model_name"]);
+        return out;
+    };
+    json catalog = daemon_->get("/api/v1/models/providers?provider=huggingface&limit=10").json();
+    EXPECT_EQ(names(catalog), (std::vector<std::string>{"org/chat-vl", "org/model-chat"}))
+        << catalog.dump();
+    json found = daemon_->get("/api/v1/models/search?query=model&provider=huggingface").json();
+    EXPECT_EQ(names(found), std::vector<std::string>{"org/model-chat"}) << found.dump();
 }
 
 TEST_F(HuggingFaceProviderTest, TrendingFallsBackToDownloadsWhenTheHubRejectsTheSort) {

@@ -89,6 +89,68 @@ TEST(HfFileSelectionTest, IncludeAndExcludeGlobsAdjustTheChoice) {
     EXPECT_EQ(none.error().http_status, 400);
 }
 
+TEST(HfFileSelectionTest, TheIndexWeightMapDecidesWhichSafetensors) {
+    std::vector<HubFile> files = {file("config.json", 1), file("model.safetensors.index.json", 1),
+                                  file("model-00001-of-00002.safetensors", 50, true),
+                                  file("model-00002-of-00002.safetensors", 50, true),
+                                  file("consolidated.safetensors", 100, true),
+                                  file("params.json", 1), file("tekken.json", 1)};
+    auto index = nlohmann::json::parse(R"({"metadata":{},"weight_map":{
+        "a":"model-00001-of-00002.safetensors","b":"model-00002-of-00002.safetensors"}})");
+    auto sel = select_files(files, std::nullopt, {}, index_weight_files(index));
+    ASSERT_TRUE(sel.ok());
+    EXPECT_EQ(paths(*sel), (std::vector<std::string>{
+                               "config.json", "model.safetensors.index.json",
+                               "model-00001-of-00002.safetensors",
+                               "model-00002-of-00002.safetensors", "tekken.json"}));
+    EXPECT_EQ(sel->total_bytes, 103u);
+    EXPECT_FALSE(index_weight_files(nlohmann::json::parse(R"({"weight_map":[]})")));
+}
+
+TEST(HfFileSelectionTest, WhatVllmAndTransformersReadBesideTheWeights) {
+    std::vector<HubFile> files = {
+        file("model.safetensors", 10, true),      file("modeling_custom.py", 1),
+        file("configuration_custom.py", 1),       file("processor_config.json", 1),
+        file("preprocessor_config.json", 1),      file("video_preprocessor_config.json", 1),
+        file("tekken.json", 1),                   file("qwen.tiktoken", 1),
+        file("chat_template.jinja", 1),           file("additional_chat_templates/tool_use.jinja", 1),
+        file("README.md", 1),                     file("scripts/train.py", 1),
+        file("tokenizer.json", kMaxSupportFileBytes + 1, true)};
+    auto sel = select_files(files, std::nullopt);
+    ASSERT_TRUE(sel.ok());
+    const auto got = paths(*sel);
+    for (const char* wanted :
+         {"modeling_custom.py", "configuration_custom.py", "processor_config.json",
+          "preprocessor_config.json", "video_preprocessor_config.json", "tekken.json",
+          "qwen.tiktoken", "chat_template.jinja", "additional_chat_templates/tool_use.jinja"}) {
+        EXPECT_NE(std::find(got.begin(), got.end(), wanted), got.end()) << wanted;
+    }
+    for (const char* unwanted : {"README.md", "scripts/train.py", "tokenizer.json"}) {
+        EXPECT_EQ(std::find(got.begin(), got.end(), unwanted), got.end()) << unwanted;
+    }
+}
+
+TEST(HfFileSelectionTest, GgufShardSetsInSubfoldersAreOneUnit) {
+    std::vector<HubFile> files = {
+        file("Q4_K_M/m-Q4_K_M-00001-of-00002.gguf", 30, true),
+        file("Q4_K_M/m-Q4_K_M-00002-of-00002.gguf", 30, true),
+        file("Q8_0/m-Q8_0-00002-of-00002.gguf", 60, true),
+        file("Q8_0/m-Q8_0-00001-of-00002.gguf", 50, true),
+        file("mmproj-F16.gguf", 5, true)};
+    auto best = select_files(files, std::nullopt);
+    ASSERT_TRUE(best.ok());
+    EXPECT_EQ(paths(*best), (std::vector<std::string>{"Q4_K_M/m-Q4_K_M-00001-of-00002.gguf",
+                                                      "Q4_K_M/m-Q4_K_M-00002-of-00002.gguf"}));
+    auto q8 = select_files(files, std::string("Q8_0"));
+    ASSERT_TRUE(q8.ok());
+    EXPECT_EQ(q8->files.size(), 2u);
+    EXPECT_EQ(q8->total_bytes, 110u);
+    EXPECT_EQ(q8->main_weight, "Q8_0/m-Q8_0-00001-of-00002.gguf");  // metadata lives in shard 1
+    auto missing = select_files(files, std::string("Q6_K"));
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message.find("Q8_0/m-Q8_0-00001-of-00002.gguf (2 shards)"), std::string::npos);
+}
+
 TEST(HfFileSelectionTest, NoWeightsIs404) {
     auto s = select_files({file("README.md", 1), file("config.json", 1)}, std::nullopt);
     ASSERT_FALSE(s.ok());

@@ -620,6 +620,7 @@ TEST_F(ServiceScriptTest, AnUnknownActionPrintsTheUsageWithExitCode2) {
 TEST_F(ServiceScriptTest, VllmServesTheModelPathUnderItsServedName) {
     const fs::path model = dir_ / "models" / "gemma-2b-it";
     fs::create_directories(model);
+    write_file(model / "config.json", "{}\n");  // vLLM loads a folder by its config.json
     const RunResult start = vllm("start", {{"VLLM_MODEL_PATH", model.string()},
                                            {"VLLM_SERVED_MODEL_NAME", "google/gemma-2b-it"},
                                            {"VLLM_MAX_MODEL_LEN", "2048"}});
@@ -701,6 +702,7 @@ TEST_F(ServiceScriptTest, TheEnvFileCannotChooseTheBinary) {
 TEST_F(ServiceScriptTest, EnvFileValuesApplyWhenTheProcessEnvironmentLacksThem) {
     const fs::path model = dir_ / "models" / "snapshot";
     fs::create_directories(model);
+    write_file(model / "config.json", "{}\n");  // vLLM loads a folder by its config.json
     write_file(dir_ / "llm-runtime.env",
                "# Written by venomd; changes here are overwritten.\n"
                "LLM_SERVICE_TYPE=\"local\"\n"

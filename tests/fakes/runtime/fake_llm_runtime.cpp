@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -336,6 +337,7 @@ void add_ollama_chat_routes(FakeOllama& ollama) {
 struct VllmOptions {
     std::string model_path;
     std::vector<std::string> served_names;  // empty: the model path, as vLLM does
+    std::string tokenizer;                  // --tokenizer; empty: from the model itself
     std::uint16_t port = kVllmDefaultPort;
     std::int64_t max_model_len = kVllmDefaultMaxModelLen;
 };
@@ -448,6 +450,8 @@ std::optional<VllmOptions> parse_vllm_args(const std::vector<std::string>& args,
                     options.served_names.push_back(args[++i]);
                 }
             }
+        } else if (flag == "--tokenizer") {
+            options.tokenizer = take_value().value_or("");
         } else if (flag.starts_with("--")) {
             (void)take_value();  // --host and everything else
         } else {
@@ -549,12 +553,24 @@ int main(int argc, char** argv) {
                 std::cerr << who << ": " << error << std::endl;
                 return 2;
             }
+            // vLLM loads a folder through its config.json (transformers' AutoConfig); a folder
+            // of GGUF files has none, and vLLM never loads one (docs/features/quantization/gguf.md).
+            std::error_code ec;
+            if (std::filesystem::is_directory(options->model_path, ec) &&
+                !std::filesystem::exists(std::filesystem::path(options->model_path) / "config.json",
+                                         ec)) {
+                std::cerr << who << ": ValueError: Invalid repository ID or local directory "
+                          << "specified: '" << options->model_path << "' (no config.json)"
+                          << std::endl;
+                return 1;
+            }
             vllm = std::make_unique<FakeHttpServer>();
             add_vllm_routes(*vllm, *options);
             vllm->start(options->port);
             const std::string served =
                 options->served_names.empty() ? options->model_path : options->served_names.front();
             std::cout << "fake-vllm serving " << options->model_path << " as " << served
+                      << (options->tokenizer.empty() ? "" : " with tokenizer " + options->tokenizer)
                       << " on 127.0.0.1:" << vllm->port() << std::endl;
         } else {
             const char* host = std::getenv("OLLAMA_HOST");
