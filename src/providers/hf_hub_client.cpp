@@ -218,8 +218,8 @@ Result<json> HubClient::get_json(const std::string& url, std::string* next_page)
 Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& search,
                                                   std::size_t limit, std::size_t page) const {
     auto query = [&](const char* sort_key) {
-        // No `direction`: huggingface_hub hf_api.py list_models deprecated it, the Hub always
-        // sorts descending and ignores it.
+        // No `direction`: huggingface_hub hf_api.py list_models deprecated it ("Sorting is
+        // always descending.", #3630), then removed it (#3882); the Hub ignores it.
         std::string url = endpoint_ + "/api/models?sort=" + sort_key +
                           "&limit=" + std::to_string(limit);
         if (search.empty()) {
