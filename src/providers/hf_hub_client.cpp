@@ -195,8 +195,8 @@ Result<json> HubClient::get_json(const std::string& url, std::string* next_page)
         auto reply = net::perform(call);
         if (!reply) return reply.error();
         if (reply->status >= 300 && reply->status < 400 && reply->headers.count("location")) {
-            // huggingface_hub file_download.py (_httpx_follow_relative_redirects): a relative
-            // Location is joined on the origin that answered, not on HF_ENDPOINT's path.
+            // huggingface_hub utils/_http.py (_httpx_follow_relative_redirects_with_backoff):
+            // a relative Location goes on the origin that answered, not after HF_ENDPOINT's path.
             std::string location = net::resolve_location(reply->headers["location"], call.url);
             call.url = location;
             call.headers = auth_headers_for(location);
