@@ -49,7 +49,9 @@ struct HttpCall {
 struct HttpReply {
     long status = 0;
     std::string body;                            // empty when on_data consumed it
-    std::map<std::string, std::string> headers;  // lower-cased names, last value wins
+    // Lower-cased names; a repeated header (two `Link`s, `RateLimit` per policy) keeps every
+    // value, joined by ", " in arrival order (RFC 9110 §5.3).
+    std::map<std::string, std::string> headers;
 };
 
 // Any HTTP status is a successful *transfer* (check reply.status). Errors: 502
@@ -61,6 +63,11 @@ Result<HttpReply> perform(const HttpCall& call);
 
 // scheme://host:port of a URL, lower-cased ("" when it has none). Pure.
 std::string url_origin(const std::string& url);
+
+// Where a redirect's `Location` points, seen from `current` (the URL that answered): absolute
+// URLs as they are, "//host/p" with current's scheme, "/p" on current's origin, "p" next to
+// current's last path segment (RFC 3986 §5.2, without dot-segment removal). Pure.
+std::string resolve_location(const std::string& location, const std::string& current);
 
 // Percent-encodes `text` for a query value. Pure.
 std::string url_encode(std::string_view text);

@@ -107,7 +107,10 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
         while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
             value.remove_suffix(1);
         }
-        t.reply.headers[name] = std::string(value);
+        // Repeated headers are kept (the Hub may send one RateLimit per policy, servers two
+        // Links): joined as RFC 9110 §5.3 allows for list-valued fields.
+        auto [it, inserted] = t.reply.headers.try_emplace(name, value);
+        if (!inserted) it->second.append(", ").append(value);
     }
     return size * count;
 }
@@ -218,6 +221,22 @@ std::string url_origin(const std::string& url) {
     std::string o = m[1].str();
     for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return o;
+}
+
+std::string resolve_location(const std::string& location, const std::string& current) {
+    auto has_scheme = [](const std::string& url) {
+        const auto colon = url.find("://");
+        return colon != std::string::npos && colon > 0 &&
+               url.find_first_of("/?#") > colon;
+    };
+    if (has_scheme(location)) return location;
+    if (location.rfind("//", 0) == 0) return current.substr(0, current.find("://") + 1) + location;
+    const std::string origin = url_origin(current);
+    if (location.rfind("/", 0) == 0) return origin + location;
+    std::string path = current.substr(0, current.find_first_of("?#"));
+    const auto after_origin = path.find('/', path.find("://") + 3);
+    path = after_origin == std::string::npos ? "/" : path.substr(after_origin);
+    return origin + path.substr(0, path.rfind('/') + 1) + location;
 }
 
 }  // namespace venom::net

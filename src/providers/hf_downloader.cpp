@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -136,11 +137,6 @@ bool transient(long status) {
     return status == 408 || status == 429 || status >= 500;
 }
 
-std::string absolute(const std::string& location, const std::string& current) {
-    if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
-    return net::url_origin(current) + (location.rfind("/", 0) == 0 ? "" : "/") + location;
-}
-
 }  // namespace
 
 Result<void> download_blob(const BlobDownload& target, const DownloadOptions& options) {
@@ -208,6 +204,7 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
         bool too_long = false;  // more bytes than the Hub lists: not this file
         bool disk_error = false;
         long status = 0;
+        std::optional<std::chrono::milliseconds> pause;  // what a 429 asked for
         Result<net::HttpReply> reply = make_error(502, "upstream_error", "no request made");
         for (int hop = 0; hop < 6; ++hop) {
             net::HttpCall call;
@@ -261,7 +258,7 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
             reply = net::perform(call);
             if (reply && reply->status >= 300 && reply->status < 400 &&
                 reply->headers.count("location")) {
-                url = absolute(reply->headers.at("location"), url);
+                url = net::resolve_location(reply->headers.at("location"), url);
                 continue;
             }
             break;
@@ -296,6 +293,30 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
                     hub_error(s, reply->headers, reply->body, options.what, options.have_token);
                 if (!transient(s)) return e;
                 last = e;
+                // A 429 says how long to wait (RateLimit t=, Retry-After): waited out instead
+                // of the back-off when within what this download may stall, else a clear
+                // failure now rather than a retry the Hub will refuse again. huggingface_hub
+                // utils/_http.py waits 1 s more than asked "to avoid rounding issues": so do
+                // we, as far as the stall bound allows.
+                if (const auto asked = s == 429 ? hub_retry_after(reply->headers) : std::nullopt) {
+                    const auto bound =
+                        std::chrono::duration_cast<std::chrono::seconds>(options.stall_timeout);
+                    if (*asked > options.stall_timeout) {
+                        return make_error(429, "rate_limited",
+                                          e.message + ", longer than the " +
+                                              std::to_string(bound.count()) +
+                                              " s a download may stall; try again later");
+                    }
+                    pause = std::min<std::chrono::milliseconds>(
+                        *asked + std::chrono::seconds(1), options.stall_timeout);
+                    if (options.on_wait) {
+                        options.on_wait(
+                            "rate limited by the Hub: waiting " +
+                            std::to_string(
+                                std::chrono::duration_cast<std::chrono::seconds>(*pause).count()) +
+                            " s");
+                    }
+                }
             } else if (offset == target.size) {
                 break;
             } else {
@@ -310,12 +331,14 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
         logger("huggingface")
             ->warn("download retry blob={} attempt={} at={} error=\"{}\"", name, attempt, offset,
                    last.message);
+        if (attempt == options.max_attempts) break;  // no wait before giving up
         // Back-off between attempts, cut short by a cancel.
-        const auto until = std::chrono::steady_clock::now() + backoff;
+        const auto until = std::chrono::steady_clock::now() + pause.value_or(backoff);
         while (std::chrono::steady_clock::now() < until &&
                !(options.cancelled && options.cancelled())) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
+        if (pause && options.on_wait) options.on_wait("");
         backoff *= 2;
     }
     if (offset != target.size) return last;

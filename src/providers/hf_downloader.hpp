@@ -30,6 +30,9 @@ struct DownloadOptions {
     std::function<std::vector<std::string>(const std::string& url)> headers_for;
     std::function<void(uint64_t file_bytes_done)> on_bytes;  // after every piece
     std::function<bool()> cancelled;
+    // Told why a download pauses ("rate limited by the Hub: waiting 55 s"), then "" when it
+    // goes on; for the operation's progress message.
+    std::function<void(const std::string& why)> on_wait;
     int max_attempts = 5;  // transient failures (reset, 429, 5xx, truncation) are retried
     std::chrono::milliseconds first_backoff{500};  // doubled after every failed attempt
     std::chrono::milliseconds connect_timeout{10000};
@@ -42,7 +45,9 @@ struct DownloadOptions {
 // Blocking; workers only. Ok when blobs/<etag> holds the verified content (also when it was
 // already there: an existing blob is hashed before it is trusted, and fetched again when it
 // does not match). Errors: 499 cancelled (the .incomplete file is kept for a resume), 502
-// checksum_mismatch (nothing kept), hub errors for 401/403/404, 502/504 after the attempts.
+// checksum_mismatch (nothing kept), hub errors for 401/403/404, 502/504 after the attempts,
+// 429 rate_limited at once when the Hub asks to wait longer than stall_timeout (a 429 asking
+// for less is waited out, within the cancel rule, instead of the back-off).
 Result<void> download_blob(const BlobDownload& target, const DownloadOptions& options);
 
 }  // namespace venom::providers

@@ -1,5 +1,6 @@
 #include "providers/hf_hub_client.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
@@ -102,7 +103,11 @@ Error hub_error(long status, const std::map<std::string, std::string>& headers,
     if (status == 404 || code == "RepoNotFound" || code == "EntryNotFound" ||
         code == "RevisionNotFound") {
         const std::string hint = have_token ? "" : " (or it is private: set HF_TOKEN)";
-        return make_error(404, "not_found", what + " does not exist on the Hub" + hint);
+        // The Hub's own words (X-Error-Message or the JSON `error`) are kept whole: they say
+        // which of repo, revision or file is missing.
+        return make_error(404, "not_found",
+                          what + " does not exist on the Hub" + hint +
+                              (message.empty() ? std::string() : ": " + message));
     }
     if (status == 401) {
         return make_error(401, "unauthorized",
@@ -115,11 +120,55 @@ Error hub_error(long status, const std::map<std::string, std::string>& headers,
                               (message.empty() ? std::string() : ": " + message));
     }
     if (status == 429) {
-        return make_error(429, "rate_limited", "The Hub is rate limiting requests; retry later");
+        const auto wait = hub_retry_after(headers);
+        return make_error(429, "rate_limited",
+                          "The Hub is rate limiting requests; " +
+                              (wait ? "it asks to wait " + std::to_string(wait->count()) + " s"
+                                    : std::string("retry later")));
     }
     return make_error(502, "upstream_error",
                       "The Hub answered HTTP " + std::to_string(status) + " for " + what +
                           (message.empty() ? std::string() : ": " + message));
+}
+
+Result<void> check_hub_file_size(const std::string& path, uint64_t size) {
+    if (size <= kHubMaxFileBytes) return {};
+    return make_error(400, "file_too_large",
+                      path + " is " + std::to_string(size) +
+                          " bytes, past the 50 GB the Hub serves over plain HTTP (larger files "
+                          "need Xet, which venomd does not speak): choose a smaller quant or "
+                          "another repository");
+}
+
+std::optional<std::chrono::seconds> hub_retry_after(
+    const std::map<std::string, std::string>& headers) {
+    // huggingface_hub utils/_http.py (_RATELIMIT_REGEX, parse_ratelimit_headers, and the 429
+    // branch of its retry loop): `RateLimit: "<policy>";r=<left>;t=<seconds to reset>` counts
+    // only when r is 0, because the Hub sends it on every answer; else `Retry-After` in
+    // delay-seconds (the HTTP-date form is not supported there either). Repeated RateLimit
+    // headers arrive joined by ", " (http_client): the longest reset of an exhausted policy wins.
+    const auto seconds = [](const std::string& digits) {
+        return std::chrono::seconds(digits.size() > 9 ? 999'999'999 : std::stoll(digits));
+    };
+    std::optional<std::chrono::seconds> wait;
+    if (auto it = headers.find("ratelimit"); it != headers.end()) {
+        static const std::regex policy(R"re("(\w+)"\s*;\s*r\s*=\s*(\d+)\s*;\s*t\s*=\s*(\d+))re");
+        for (auto i = std::sregex_iterator(it->second.begin(), it->second.end(), policy);
+             i != std::sregex_iterator(); ++i) {
+            if (seconds((*i)[2]).count() != 0) continue;
+            wait = std::max(wait.value_or(std::chrono::seconds(0)), seconds((*i)[3]));
+        }
+    }
+    if (!wait) {
+        if (auto it = headers.find("retry-after"); it != headers.end()) {
+            const std::string& v = it->second;
+            if (!v.empty() && std::all_of(v.begin(), v.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; })) {
+                wait = seconds(v);
+            }
+        }
+    }
+    return wait;
 }
 
 HubClient::HubClient(std::string endpoint, std::optional<std::string> token,
@@ -146,8 +195,9 @@ Result<json> HubClient::get_json(const std::string& url, std::string* next_page)
         auto reply = net::perform(call);
         if (!reply) return reply.error();
         if (reply->status >= 300 && reply->status < 400 && reply->headers.count("location")) {
-            std::string location = reply->headers["location"];
-            if (location.rfind("/", 0) == 0) location = endpoint_ + location;
+            // huggingface_hub utils/_http.py (_httpx_follow_relative_redirects_with_backoff):
+            // a relative Location goes on the origin that answered, not after HF_ENDPOINT's path.
+            std::string location = net::resolve_location(reply->headers["location"], call.url);
             call.url = location;
             call.headers = auth_headers_for(location);
             continue;
@@ -168,8 +218,10 @@ Result<json> HubClient::get_json(const std::string& url, std::string* next_page)
 Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& search,
                                                   std::size_t limit, std::size_t page) const {
     auto query = [&](const char* sort_key) {
+        // No `direction`: huggingface_hub hf_api.py list_models deprecated it ("Sorting is
+        // always descending.", #3630), then removed it (#3882); the Hub ignores it.
         std::string url = endpoint_ + "/api/models?sort=" + sort_key +
-                          "&direction=-1&limit=" + std::to_string(limit);
+                          "&limit=" + std::to_string(limit);
         if (search.empty()) {
             // Chat models of every pipeline a runtime serves: LLMs (text-generation) and VLMs
             // (image-text-to-text) both carry the Hub's "conversational" tag; huggingface_hub
@@ -226,13 +278,14 @@ Result<std::vector<CatalogEntry>> parse_hub_listing(const json& body, std::size_
 }
 
 Result<HubRepo> HubClient::repo(const std::string& id, const std::string& revision) const {
-    auto body = get_json(
-        endpoint_ + "/api/models/" + id + "/revision/" + net::url_encode(revision) + "?blobs=true",
-        nullptr);
+    const std::string url =
+        endpoint_ + "/api/models/" + id + "/revision/" + net::url_encode(revision) + "?blobs=true";
+    auto body = get_json(url, nullptr);
     if (!body) {
+        // The URL names the model for a person; what the Hub said after it is kept whole.
         Error e = body.error();
-        if (e.message.find(endpoint_) != std::string::npos) {
-            e.message.replace(e.message.find(endpoint_), std::string::npos, "model " + id);
+        if (const auto at = e.message.find(url); at != std::string::npos) {
+            e.message.replace(at, url.size(), "model " + id);
         }
         return e;
     }

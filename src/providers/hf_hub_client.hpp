@@ -78,7 +78,23 @@ private:
 Result<std::vector<CatalogEntry>> parse_hub_listing(const nlohmann::json& body, std::size_t limit);
 Result<HubRepo> parse_hub_repo(const nlohmann::json& body, const std::string& id);
 
-// Maps a Hub error answer to what a person must do. `status` 401/403/404/429/5xx.
+// The largest file the Hub serves over plain HTTP: huggingface_hub constants.py
+// `MAX_HTTP_DOWNLOAD_SIZE = 50 * 1000 * 1000 * 1000  # 50 GB`, which file_download.py http_get
+// checks before the first request ("Any files over 50GB will not be available through basic
+// http requests"; only Xet serves them). Decimal gigabytes, as the Hub counts.
+inline constexpr uint64_t kHubMaxFileBytes = 50'000'000'000ull;
+
+// Ok when `size` is within kHubMaxFileBytes; else 400 file_too_large naming the file. Pure.
+Result<void> check_hub_file_size(const std::string& path, uint64_t size);
+
+// The wait a 429 asks for: the largest `t` among the exhausted (`r=0`) policies of the IETF
+// `RateLimit` header (`"api";r=0;t=55`), else `Retry-After` in seconds; nullopt when neither
+// says. Pure.
+std::optional<std::chrono::seconds> hub_retry_after(
+    const std::map<std::string, std::string>& headers);
+
+// Maps a Hub error answer to what a person must do. `status` 401/403/404/429/5xx; the Hub's
+// own message is kept whole, a 429 says how long the Hub asks to wait.
 Error hub_error(long status, const std::map<std::string, std::string>& headers,
                 const std::string& body, const std::string& what, bool have_token);
 

@@ -69,6 +69,13 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     }
     auto selection = select_files(repo->files, quant, filter, indexed);
     if (!selection) return selection.error();
+    // Refused before the operation starts: the Hub does not serve such a file over plain HTTP,
+    // so the download would fail after hours (see kHubMaxFileBytes).
+    for (const HubFile& file : selection->files) {
+        if (auto refused = check_hub_file_size(file.path, file.size); !refused) {
+            return refused.error();
+        }
+    }
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : selection->files) {
         nlohmann::json file = {{"path", f.path}, {"size", f.size}, {"blob_id", f.blob_id}};
@@ -167,8 +174,10 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     std::string main_sha;
     for (std::size_t i = 0; i < files.size(); ++i) {
         const HubFile& file = files[i];
-        context.set_message("downloading " + file.path + " (" + std::to_string(i + 1) + " of " +
-                            std::to_string(files.size()) + ")");
+        const std::string downloading = "downloading " + file.path + " (" +
+                                        std::to_string(i + 1) + " of " +
+                                        std::to_string(files.size()) + ")";
+        context.set_message(downloading);
         auto blob = cache_.blob(*folder, file.etag());
         if (!blob) return fail(invalid_upstream_id("blob id", file.etag(), "model " + id));
         if (!safe_join(fs::path("snapshot"), file.path)) {
@@ -187,6 +196,9 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
             context.set_bytes(done_before + file_done, total);
         };
         options.cancelled = [&] { return context.cancelled(); };
+        options.on_wait = [&](const std::string& why) {
+            context.set_message(why.empty() ? downloading : downloading + ": " + why);
+        };
         options.max_attempts = tuning_.max_attempts;
         options.first_backoff = tuning_.first_backoff;
         options.stall_timeout = tuning_.stall_timeout;

@@ -5,8 +5,11 @@
 
 #include <cmath>
 #include <memory>
+#include <regex>
+#include <set>
 
 #include "venom/http_client.hpp"
+#include "venom/logging.hpp"
 #include "venom/text.hpp"
 
 namespace venom::providers {
@@ -48,6 +51,77 @@ std::string slug_from_href(std::string href) {
     return href;
 }
 
+// Without markers, a card is found by its link: "/library/<name>" for official models,
+// "/<user>/<model>" for community ones (upstream-protocols.md §1.11). Site sections with two
+// path segments ("/library/x/tags", "/public/...") are not models. Empty when not a model link.
+std::string model_slug_of_link(std::string href) {
+    href = href.substr(0, href.find_first_of("?#"));
+    static const std::regex official("^/library/([A-Za-z0-9._-]+)$");
+    static const std::regex community("^/([A-Za-z0-9_-]+)/([A-Za-z0-9._-]+)$");
+    std::smatch m;
+    if (std::regex_match(href, m, official)) return m[1];
+    if (std::regex_match(href, m, community)) {
+        static const std::set<std::string> sections{"library", "public", "api", "blog", "docs",
+                                                    "search", "settings", "download"};
+        if (!sections.contains(m[1].str())) return m[1].str() + "/" + m[2].str();
+    }
+    return {};
+}
+
+// Card text with the site's &nbsp; ("&nbsp;Pulls") turned into plain spaces.
+std::string plain_text(xmlNode* node) {
+    const std::string text = text_of(node);
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text.compare(i, 2, "\xC2\xA0") == 0) {
+            out += ' ';
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+bool is_capability_chip(const std::string& text) {
+    static const std::set<std::string> chips{"tools", "vision", "thinking", "embedding", "cloud",
+                                             "audio"};
+    return chips.contains(text);
+}
+
+// Size tags as the site prints them: "0.6b", "8b", "270m", "e2b", "8x7b", "1t".
+bool is_size_chip(const std::string& text) {
+    static const std::regex size("^e?[0-9]+(\\.[0-9]+)?(x[0-9]+(\\.[0-9]+)?)?[kmbt]$");
+    return std::regex_match(text, size);
+}
+
+// Tags and pulls read from a card's text when it has no markers: chips are leaf elements whose
+// whole text is a capability or a size; the pull count is the figure before "Pulls".
+void read_card_text(xmlXPathContext* ctx, xmlNode* card, CatalogEntry& entry) {
+    std::vector<std::string> capabilities, sizes;
+    for (xmlNode* leaf : select(ctx, card, ".//*[not(*)]")) {
+        // Case matters: sizes are lower case ("8b"), pull counts upper case ("3.9M").
+        const std::string text = plain_text(leaf);
+        if (is_capability_chip(to_lower(text))) capabilities.push_back(to_lower(text));
+        else if (is_size_chip(text)) sizes.push_back(text);
+    }
+    entry.tags = std::move(capabilities);
+    entry.tags.insert(entry.tags.end(), sizes.begin(), sizes.end());
+    static const std::regex pulls("([0-9][0-9.,]*[KMBkmb]?)\\s*Pulls");
+    std::smatch m;
+    const std::string text = plain_text(card);
+    if (std::regex_search(text, m, pulls)) entry.downloads = parse_pull_count(m[1]);
+}
+
+// The element that holds one model's card: the closest list item around the link, else the link.
+xmlNode* card_around(xmlNode* link) {
+    for (xmlNode* node = link->parent; node && node->type == XML_ELEMENT_NODE; node = node->parent) {
+        if (xmlStrcmp(node->name, BAD_CAST "li") == 0) return node;
+    }
+    return link;
+}
+
 }  // namespace
 
 std::optional<int64_t> parse_pull_count(const std::string& raw) {
@@ -77,7 +151,10 @@ std::vector<CatalogEntry> parse_library_html(const std::string& html) {
     if (!doc) return entries;
     XPathContext ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
     if (!ctx) return entries;
-    for (xmlNode* card : select(ctx.get(), xmlDocGetRootElement(doc.get()), "//*[@x-test-model]")) {
+    xmlNode* root = xmlDocGetRootElement(doc.get());
+    // First signal: the x-test-* markers. Third-party scrapers record them disappearing, so
+    // they are not a contract: without them the model links and the card text are read.
+    for (xmlNode* card : select(ctx.get(), root, "//*[@x-test-model]")) {
         CatalogEntry entry;
         entry.provider = "ollama";
         entry.runtime = "ollama";
@@ -103,6 +180,20 @@ std::vector<CatalogEntry> parse_library_html(const std::string& html) {
         }
         entries.push_back(std::move(entry));
     }
+    if (!entries.empty()) return entries;
+
+    std::set<std::string> seen;
+    for (xmlNode* link : select(ctx.get(), root, "//a[@href]")) {
+        std::string slug = model_slug_of_link(attribute(link, "href"));
+        if (slug.empty() || !seen.insert(slug).second) continue;
+        CatalogEntry entry;
+        entry.provider = "ollama";
+        entry.runtime = "ollama";
+        entry.model_name = slug;
+        entry.display_name = slug;
+        read_card_text(ctx.get(), card_around(link), entry);
+        entries.push_back(std::move(entry));
+    }
     return entries;
 }
 
@@ -118,7 +209,11 @@ Result<std::vector<CatalogEntry>> OllamaLibrary::list(Listing listing, const std
     switch (listing) {
         case Listing::catalog: call.url = base_url_ + "/library"; break;
         case Listing::trending: call.url = base_url_ + "/library?sort=popular"; break;
-        case Listing::search: call.url = base_url_ + "/search?q=" + net::url_encode(query); break;
+        case Listing::search:
+            call.url = base_url_ + "/search?q=" + net::url_encode(query);
+            // Later pages are the site's own pages (its htmx "load more" asks for page=N).
+            if (page > 1) call.url += "&page=" + std::to_string(page);
+            break;
     }
     call.timeout = timeout_;
     call.stall_timeout = timeout_;
@@ -130,12 +225,27 @@ Result<std::vector<CatalogEntry>> OllamaLibrary::list(Listing listing, const std
                           "The Ollama library answered HTTP " + std::to_string(reply->status));
     }
     std::vector<CatalogEntry> all = parse_library_html(reply->body);
-    const std::size_t skip = listing == Listing::search ? (page - 1) * limit : 0;
-    std::vector<CatalogEntry> out;
-    for (std::size_t i = skip; i < all.size() && out.size() < limit; ++i) {
-        out.push_back(std::move(all[i]));
+    if (all.empty() && !legitimately_empty(listing, reply->body)) {
+        // A whole page with no model we can read means the layout changed, not that the
+        // library emptied: an error, so the catalog cache keeps serving the last good list
+        // (stale) instead of replacing it with nothing. Logged once until a page parses again.
+        if (!layout_failure_logged_.exchange(true)) {
+            logger("ollama")->error(
+                "ollama library page layout not understood url={} bytes={}", call.url,
+                reply->body.size());
+        }
+        return make_error(502, "upstream_layout_changed",
+                          "The Ollama library page layout was not understood: HTTP 200 with " +
+                              std::to_string(reply->body.size()) + " bytes but no model cards");
     }
-    return out;
+    layout_failure_logged_ = false;
+    if (all.size() > limit) all.resize(limit);
+    return all;
+}
+
+bool OllamaLibrary::legitimately_empty(Listing listing, const std::string& body) {
+    // The library always lists models; a search may match none, and then the site says so.
+    return listing == Listing::search && body.find("No models found") != std::string::npos;
 }
 
 }  // namespace venom::providers

@@ -1,8 +1,10 @@
 #pragma once
 // The public Ollama library (ollama.com) has no JSON API; its pages are server-rendered HTML
-// with stable x-test-* marker attributes (upstream-protocols.md §1.11). This reads them with a
-// real HTML parser (libxml2), never with regexes over markup.
+// (upstream-protocols.md §1.11). Cards are read with a real HTML parser (libxml2) by more than
+// one signal: the x-test-* marker attributes when present (they are not a contract), otherwise
+// the "/library/<name>" links and the card's text (chips, "5.1M Pulls").
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -22,18 +24,23 @@ public:
 
     OllamaLibrary(std::string base_url, std::chrono::milliseconds timeout);
 
-    // Fetches and parses one page; at most `limit` entries, skipping (page-1)*limit for
-    // search. 502/504 when the site fails or answers an error; an empty page is an empty list.
-    // Blocking: workers only.
+    // Fetches and parses one page (search: the site's page `page`); at most `limit` entries.
+    // 502/504 when the site fails or answers an error; 502 upstream_layout_changed when a
+    // page holds no model we can read (never an empty list in place of a good one), except a
+    // search the site says matched nothing. Blocking: workers only; thread-safe.
     Result<std::vector<CatalogEntry>> list(Listing listing, const std::string& query,
                                            std::size_t limit, std::size_t page = 1) const;
 
 private:
+    static bool legitimately_empty(Listing listing, const std::string& body);
+
     std::string base_url_;
     std::chrono::milliseconds timeout_;
+    mutable std::atomic<bool> layout_failure_logged_{false};
 };
 
-// The model cards of a library or search page, in page order. Pure.
+// The model cards of a library or search page, in page order: by markers when the page has
+// them, else by model links and card text. Pure.
 std::vector<CatalogEntry> parse_library_html(const std::string& html);
 
 // "55.7M" -> 55700000, "1.2K" -> 1200, "3B" -> 3000000000, "812" -> 812; nullopt otherwise.

@@ -735,7 +735,7 @@ FakeResponse status_fault_response(const FakeHubFault& fault, Hop hop) {
     if (fault.retry_after_seconds) {
         response.headers.emplace_back("Retry-After", std::to_string(*fault.retry_after_seconds));
     }
-    if (code == 429) {
+    if (code == 429 && hop == Hop::resolve) {  // the CDN knows nothing of the Hub's quotas
         response.headers.emplace_back(
             "RateLimit",
             "\"resolvers\";r=0;t=" + std::to_string(fault.retry_after_seconds.value_or(1)));
@@ -1247,17 +1247,48 @@ public:
         file_bytes_.clear();
     }
 
-    // Every Hub answer carries a request id, as the real one does; clients log it.
-    FakeResponse stamped(FakeResponse response) {
+    // Every Hub answer carries a request id, as the real one does; clients log it. And the
+    // IETF draft RateLimit headers of the bucket the request counts against (hub-docs
+    // docs/hub/rate-limits.md: "resolvers" for /resolve/ and /api/resolve-cache/, "api" for the
+    // rest; fixed 5-minute windows; the anonymous quotas, 3,000 and 500), with what is left and
+    // the seconds to the window's end. Only counted, never enforced: 429s come from faults,
+    // whose exhausted RateLimit is kept.
+    FakeResponse stamped(const FakeRequest& request, FakeResponse response) {
+        constexpr std::int64_t window_seconds = 300;
+        const bool resolver = request.path.find("/resolve/") != std::string::npos ||
+                              request.path.rfind("/api/resolve-cache/", 0) == 0;
+        const std::string bucket = resolver ? "resolvers" : "api";
+        const std::int64_t quota = resolver ? 3000 : 500;
+        const std::int64_t elapsed = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::steady_clock::now() - started_)
+                                         .count();
         std::uint64_t number = 0;
+        std::int64_t used = 0;
         {
             std::lock_guard lock(mutex_);
             number = ++request_counter_;
+            if (elapsed / window_seconds != window_) {
+                window_ = elapsed / window_seconds;
+                bucket_used_.clear();
+            }
+            used = ++bucket_used_[bucket];
         }
         char id[64];
         std::snprintf(id, sizeof id, "Root=1-66ab1234-%024llx",
                       static_cast<unsigned long long>(number));
         response.headers.emplace_back("X-Request-Id", id);
+        const bool limited = std::any_of(response.headers.begin(), response.headers.end(),
+                                         [](const auto& h) { return h.first == "RateLimit"; });
+        if (!limited) {
+            response.headers.emplace_back(
+                "RateLimit", "\"" + bucket + "\";r=" + std::to_string(std::max<std::int64_t>(
+                                                          quota - used, 0)) +
+                                 ";t=" + std::to_string(window_seconds - elapsed % window_seconds));
+            response.headers.emplace_back("RateLimit-Policy",
+                                          "\"fixed window\";\"" + bucket + "\";q=" +
+                                              std::to_string(quota) +
+                                              ";w=" + std::to_string(window_seconds));
+        }
         return response;
     }
 
@@ -2044,6 +2075,9 @@ private:
     std::map<std::string, std::uint64_t> cdn_bytes_;        // by sha256
     std::map<std::string, std::uint64_t> file_bytes_;       // by counter_key()
     std::uint64_t request_counter_ = 0;                     // guarded by mutex_
+    const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::int64_t window_ = 0;                               // guarded by mutex_
+    std::map<std::string, std::int64_t> bucket_used_;       // guarded by mutex_, this window
 };
 
 // ---- FakeHub ----------------------------------------------------------------------------------
@@ -2056,7 +2090,7 @@ FakeHub::FakeHub() : state_(std::make_unique<State>()) {
     State* state = state_.get();
     const auto hub_route = [state](FakeResponse (State::*handler)(const FakeRequest&)) {
         return [state, handler](const FakeRequest& request) {
-            return state->stamped((state->*handler)(request));
+            return state->stamped(request, (state->*handler)(request));
         };
     };
     hub_.on("GET", "/api/models", hub_route(&State::list_models));

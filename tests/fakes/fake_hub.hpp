@@ -16,6 +16,9 @@
 //   it must not be used to verify) and 307 with a relative Location into /api/resolve-cache/ for
 //   regular git files (whose ETag there is the git blob sha1).
 // - The CDN's ETag is yet another hash: only X-Linked-Etag identifies the content.
+// - Every Hub answer carries `RateLimit: "api|resolvers";r=<left>;t=<seconds to reset>` and
+//   `RateLimit-Policy: "fixed window";"<bucket>";q=<quota>;w=300` (hub-docs rate-limits.md), so
+//   `RateLimit` alone does not mean "wait": only r=0 on a 429 does. A 429 at resolve says r=0.
 //
 // Thread-safety: every member may be called from any thread while requests are being served.
 
@@ -148,7 +151,7 @@ struct FakeHubFault {
     // A ranged request gets 200 and the whole file, as from a server that ignores Range.
     static FakeHubFault ignore_range();
     // `code` with a JSON {"error"} body for the next `times` requests; 429 comes with
-    // Retry-After: 1 and RateLimit headers.
+    // Retry-After: 1 and, at resolve, RateLimit `"resolvers";r=0;t=<retry_after_seconds>`.
     static FakeHubFault status(int code, int times = 1);
     // The body in `chunk_size` pieces, each after `delay`, so a test can cancel or kill mid-file.
     static FakeHubFault slow(std::size_t chunk_size, std::chrono::milliseconds delay);

@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -778,6 +779,35 @@ TEST_F(FakeHubTest, StatusFaultsHitResolveOrContentForTheNextKRequests) {
     EXPECT_EQ(second.status, 503);
     EXPECT_EQ(third.status, 200);
     EXPECT_EQ(third.body, hub_.file_content(id, "model.safetensors"));
+}
+
+TEST_F(FakeHubTest, EveryHubAnswerCarriesTheRateLimitOfItsBucket) {
+    add_standard_repos();
+    const std::string id(kTransformersId);
+    const Reply listing = get(hub_.base_url() + "/api/models?limit=1");
+    const Reply again = get(hub_.base_url() + "/api/models?limit=1");
+    const Reply resolve = head(hub_.resolve_url(id, "model.safetensors"));
+    const Reply cdn = get(hub_.cdn_url(id, "model.safetensors"));
+    hub_.set_fault(id, "model.safetensors", FakeHubFault::status(429));
+    const Reply limited = head(hub_.resolve_url(id, "model.safetensors"));
+
+    const std::regex api(R"re("api";r=(\d+);t=(\d+))re");
+    std::smatch first, second;
+    const std::string first_text = listing.header("RateLimit").value_or("");
+    const std::string second_text = again.header("RateLimit").value_or("");
+    ASSERT_TRUE(std::regex_match(first_text, first, api)) << first_text;
+    ASSERT_TRUE(std::regex_match(second_text, second, api)) << second_text;
+    EXPECT_EQ(std::stoi(second[1]), std::stoi(first[1]) - 1) << "one request used";
+    EXPECT_LE(std::stoi(first[2]), 300);
+    EXPECT_EQ(listing.header("RateLimit-Policy"), "\"fixed window\";\"api\";q=500;w=300");
+    EXPECT_EQ(resolve.header("RateLimit-Policy"),
+              "\"fixed window\";\"resolvers\";q=3000;w=300");
+    EXPECT_FALSE(cdn.header("RateLimit")) << "the CDN is not the Hub";
+    EXPECT_EQ(limited.status, 429);
+    EXPECT_EQ(limited.header("RateLimit"), "\"resolvers\";r=0;t=1");
+    std::size_t rate_limits = 0;
+    for (const auto& [name, value] : limited.headers) rate_limits += name == "RateLimit";
+    EXPECT_EQ(rate_limits, 1u);
 }
 
 TEST_F(FakeHubTest, CdnCountsBodyBytesPerBlobAndPerFile) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <regex>
 #include <string_view>
 #include <utility>
 
@@ -394,6 +395,25 @@ FakeResponse error_page(int status) {
     return response;
 }
 
+// The same markup with every bare x-test-* attribute removed, as scrapers saw it happen.
+std::string without_markers(const std::string& html) {
+    static const std::regex marker(" x-test-[a-z-]+");
+    return std::regex_replace(html, marker, "");
+}
+
+// Cards a scraper cannot recognise (buttons with data ids instead of links), with enough
+// markup to be a page of normal size.
+std::string unknown_layout(const std::vector<const LibraryCard*>& cards) {
+    std::string html = "      <div id=\"repo\"><div role=\"list\" class=\"grid\">\n";
+    for (const LibraryCard* card : cards) {
+        html += "        <button data-model-id=\"" + escape_html(card->slug) +
+                "\" class=\"group w-full space-y-5\"><div class=\"truncate text-xl\">" +
+                escape_html(card->description) + "</div></button>\n";
+    }
+    html += "      </div></div>\n";
+    return html;
+}
+
 }  // namespace
 
 std::vector<LibraryCard> FakeOllamaLibrary::default_cards() {
@@ -539,6 +559,22 @@ void FakeOllamaLibrary::fail_with(int status) {
 void FakeOllamaLibrary::recover() {
     std::lock_guard lock(mutex_);
     failure_status_.reset();
+    unknown_layout_ = false;
+}
+
+void FakeOllamaLibrary::set_markers(bool on) {
+    std::lock_guard lock(mutex_);
+    markers_ = on;
+}
+
+void FakeOllamaLibrary::set_search_page_size(std::size_t size) {
+    std::lock_guard lock(mutex_);
+    search_page_size_ = std::max<std::size_t>(size, 1);
+}
+
+void FakeOllamaLibrary::serve_unknown_layout() {
+    std::lock_guard lock(mutex_);
+    unknown_layout_ = true;
 }
 
 FakeResponse FakeOllamaLibrary::handle(const FakeRequest& request) const {
@@ -582,7 +618,18 @@ FakeResponse FakeOllamaLibrary::handle(const FakeRequest& request) const {
             });
     }
 
-    const std::string fragment = results_fragment(selected);
+    if (search) {
+        const long page = std::max(1L, std::strtol(query_param(request.query, "page").c_str(),
+                                                   nullptr, 10));
+        const std::size_t first = static_cast<std::size_t>(page - 1) * search_page_size_;
+        selected.erase(selected.begin(),
+                       selected.begin() + static_cast<long>(std::min(first, selected.size())));
+        if (selected.size() > search_page_size_) selected.resize(search_page_size_);
+    }
+
+    std::string fragment = results_fragment(selected);
+    if (!markers_) fragment = without_markers(fragment);
+    if (unknown_layout_) fragment = unknown_layout(selected);
     const auto hx = request.header("HX-Request");
     if (hx && lower(*hx) == "true") {
         return FakeResponse::text(200, fragment, "text/html; charset=utf-8")

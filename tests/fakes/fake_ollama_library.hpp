@@ -7,9 +7,13 @@
 // the result fragment, as htmx does.
 //
 // Routes: `/library` (official models, default order; `?sort=popular` popular order,
-// `?sort=newest` default order, `?q=` filter), `/search?q=&c=` (official and community models,
-// community cards link to "/<user>/<model>"; `c` filters by capability). Anything else is an HTML
-// 404 page.
+// `?sort=newest` default order, `?q=` filter), `/search?q=&c=&page=` (official and community
+// models, community cards link to "/<user>/<model>"; `c` filters by capability; `page` picks
+// one page of set_search_page_size() cards, 1-based, as the site's htmx paging does; a page
+// past the end says "No models found"). Anything else is an HTML 404 page.
+//
+// The markers are not a contract: third-party scrapers record them disappearing. With
+// set_markers(false) the same pages are served without any x-test-* attribute.
 //
 // Thread-safety: every member may be called from any thread while requests are being served.
 
@@ -58,6 +62,13 @@ public:
     // maintenance page), until recover().
     void fail_with(int status);
     void recover();
+    // Whether cards carry the x-test-* marker attributes (default true).
+    void set_markers(bool on);
+    // Cards per /search page (default 20).
+    void set_search_page_size(std::size_t size);
+    // Serves every listing as a full page of normal size with the cards in a markup this
+    // fake's clients cannot know (no markers, no model links), until recover().
+    void serve_unknown_layout();
 
     // Ten official models and two community ones, with realistic descriptions and counts;
     // includes a description with characters that need HTML escaping (&, ').
@@ -70,6 +81,9 @@ private:
     std::vector<LibraryCard> cards_;
     std::vector<std::string> popular_order_;
     std::optional<int> failure_status_;
+    bool markers_ = true;
+    std::size_t search_page_size_ = 20;
+    bool unknown_layout_ = false;
 
     // Last member: destroyed first, so no handler runs against destroyed state.
     FakeHttpServer server_;

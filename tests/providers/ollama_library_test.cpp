@@ -52,6 +52,51 @@ TEST(OllamaLibraryTest, ReadsTheModelCardsInPageOrder) {
     EXPECT_EQ(entries[2].downloads, 812);
 }
 
+// The same cards as ollama.com serves them once the x-test-* markers are gone: only the links
+// and the text are left ("&nbsp;Pulls", chips as plain spans, header and footer links around).
+const char* kPageWithoutMarkers = R"(<!DOCTYPE html>
+<html class="h-full overflow-y-scroll"><head><meta charset="utf-8"><title>library</title>
+<link href="/public/tailwind.css?v=2c4e9b1d" rel="stylesheet"></head><body>
+<header><nav><a href="/"><img src="/public/ollama.png" alt="Ollama"></a>
+<a href="https://github.com/ollama/ollama">GitHub</a><a href="/search">Models</a>
+<a href="/signin">Sign in</a><a href="/download">Download</a></nav></header>
+<main><div id="repo"><ul role="list" class="grid">
+<li class="flex items-baseline border-b"><a href="/library/qwen3" class="group w-full space-y-5">
+  <div class="flex flex-col"><div title="qwen3" class="flex"><h2><span>qwen3</span></h2></div>
+  <p class="max-w-lg break-words">Qwen3 is the latest generation of large language models: 0.6b to 235b, tools and more.</p></div>
+  <div class="flex flex-wrap space-x-2"><span class="badge">tools</span><span class="badge">thinking</span>
+  <span class="badge">0.6b</span><span class="badge">8b</span><span class="badge">235b</span></div>
+  <p class="my-2 flex"><span class="flex"><svg viewBox="0 0 24 24"><path d="M3 16.5"/></svg>
+  <span>5.1M</span><span class="hidden sm:flex">&nbsp;Pulls</span></span>
+  <span class="flex"><span>58</span><span>&nbsp;Tags</span></span>
+  <span class="flex" title="Jul 2, 2025 6:09 AM UTC"><span>Updated&nbsp;</span><span>2 weeks ago</span></span></p>
+</a></li>
+<li class="flex"><a href="/library/nomic-embed-text?x=1" class="group"><h2><span>nomic-embed-text</span></h2>
+  <p>A high-performing open embedding model.</p><span>embedding</span><span>v1.5</span>
+  <p><span>44.2K</span>&nbsp;Pulls <span>3</span>&nbsp;Tags</p></a></li>
+<li class="flex"><a href="/jmorgan/community-model"><h2><span>community-model</span></h2>
+  <span>vision</span><span>e2b</span><span>8x7b</span><span>812 Pulls</span></a></li>
+<li><a href="/library/qwen3/tags">Tags</a></li>
+</ul></div></main>
+<footer><a href="/blog">Blog</a><a href="https://x.com/ollama">X</a></footer></body></html>)";
+
+TEST(OllamaLibraryTest, ReadsCardsByLinksAndTextWhenTheMarkersAreGone) {
+    auto entries = parse_library_html(kPageWithoutMarkers);
+    ASSERT_EQ(entries.size(), 3u);
+    EXPECT_EQ(entries[0].model_name, "qwen3");
+    EXPECT_EQ(entries[0].provider, "ollama");
+    // Chips only: "tools" and "0.6b" inside the description are not chips.
+    EXPECT_EQ(entries[0].tags,
+              (std::vector<std::string>{"tools", "thinking", "0.6b", "8b", "235b"}));
+    EXPECT_EQ(entries[0].downloads, 5100000);
+    EXPECT_EQ(entries[1].model_name, "nomic-embed-text");
+    EXPECT_EQ(entries[1].tags, (std::vector<std::string>{"embedding"}));
+    EXPECT_EQ(entries[1].downloads, 44200);
+    EXPECT_EQ(entries[2].model_name, "jmorgan/community-model");
+    EXPECT_EQ(entries[2].tags, (std::vector<std::string>{"vision", "e2b", "8x7b"}));
+    EXPECT_EQ(entries[2].downloads, 812);
+}
+
 TEST(OllamaLibraryTest, EmptyOrBrokenPagesGiveNoEntries) {
     EXPECT_TRUE(parse_library_html("").empty());
     EXPECT_TRUE(parse_library_html("<html><body><p>Nothing here").empty());
