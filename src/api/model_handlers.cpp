@@ -33,6 +33,8 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
             {"installed_at", nullable(m.installed_at)},
         };
         if (missing) entry["files_missing"] = true;
+        // Found in the shared Hub cache, not yet hashed against the Hub (installing adopts it).
+        if (m.extra.contains("verified")) entry["verified"] = m.extra["verified"];
         if (!providers.contains(m.provider)) providers[m.provider] = json::array();
         providers[m.provider].push_back(entry);
         models.push_back(std::move(entry));

@@ -43,9 +43,16 @@ std::vector<ModelMetadata> ModelRegistry::list_installed() const { return manife
 
 std::vector<ModelMetadata> ModelRegistry::list_unrecorded() const {
     std::vector<ModelMetadata> out;
+    const std::vector<ModelMetadata> recorded = manifest_.models();
     for (const auto& provider : providers()) {
         for (auto& model : provider->known_models()) {
-            if (!manifest_.find(model.name)) out.push_back(std::move(model));
+            if (manifest_.find(model.name)) continue;
+            // The same files under another name (a Hub repo installed as org/name:QUANT).
+            const bool same_files =
+                model.local_path && std::any_of(recorded.begin(), recorded.end(), [&](auto& m) {
+                    return m.provider == model.provider && m.local_path == model.local_path;
+                });
+            if (!same_files) out.push_back(std::move(model));
         }
     }
     return out;
