@@ -201,10 +201,13 @@ std::optional<Operation> ModelRegistry::get_operation_status(const std::string& 
 Result<ModelCapabilities> ModelRegistry::get_model_capabilities(const std::string& name) const {
     if (auto valid = validate_model_name(name); !valid) return valid.error();
     auto model = manifest_.find(name);
-    if (!model) {
-        return make_error(404, "model_not_found", "Model " + name + " is not in the manifest");
+    if (model) return model->capabilities;
+    // What an upstream has without venomd having installed it (a repo `hf download` put in the
+    // shared cache), as read at the provider's last scan.
+    for (const auto& m : list_unrecorded()) {
+        if (m.name == name) return m.capabilities;
     }
-    return model->capabilities;
+    return make_error(404, "model_not_found", "Model " + name + " is not in the manifest");
 }
 
 Result<void> ModelRegistry::check_storage_quota(double additional_gb) const {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <thread>
 
 #include "providers/hub_ids.hpp"
 #include "venom/durable_file.hpp"
@@ -123,6 +124,15 @@ std::optional<BlobLock> BlobLock::try_acquire(const fs::path& lock_file) {
         return std::nullopt;
     }
     return BlobLock(fd);
+}
+
+std::optional<BlobLock> BlobLock::acquire(const fs::path& lock_file,
+                                          const std::function<bool()>& cancelled) {
+    for (;;) {
+        if (auto lock = try_acquire(lock_file)) return lock;
+        if (cancelled()) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a poll, not a sync
+    }
 }
 
 BlobLock::~BlobLock() {

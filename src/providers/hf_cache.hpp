@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,6 +40,10 @@ class BlobLock {
 public:
     // Nullopt when another process (or another download here) holds it, or it cannot be made.
     static std::optional<BlobLock> try_acquire(const std::filesystem::path& lock_file);
+    // Waits for it (huggingface_hub's filelock waits too); nullopt once `cancelled` says so.
+    // Blocking; workers only.
+    static std::optional<BlobLock> acquire(const std::filesystem::path& lock_file,
+                                           const std::function<bool()>& cancelled);
     BlobLock(BlobLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
     BlobLock& operator=(BlobLock&& other) noexcept {
         std::swap(fd_, other.fd_);

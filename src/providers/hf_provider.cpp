@@ -189,10 +189,16 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
             context.set_message("hashing " + file.path + " found in the cache (" +
                                 std::to_string(i + 1) + " of " + std::to_string(files.size()) +
                                 ")");
-            const BlobCheck check = check_cached_blob(
-                {*blob, file.size, file.sha256, file.blob_id},
-                [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
-                [&] { return context.cancelled(); });
+            // Not while HF's tools hold the blob's lock (they may be replacing it).
+            auto lock = BlobLock::acquire(cache_.lock_file(*folder, file.etag()),
+                                          [&] { return context.cancelled(); });
+            const BlobCheck check =
+                !lock ? BlobCheck::cancelled
+                      : check_cached_blob(
+                            {*blob, file.size, file.sha256, file.blob_id},
+                            [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
+                            [&] { return context.cancelled(); });
+            lock.reset();  // download_blob() takes it again when the blob must be fetched
             if (check == BlobCheck::cancelled) {
                 return fail(make_error(499, "cancelled", "install cancelled"));
             }
