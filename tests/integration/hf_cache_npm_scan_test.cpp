@@ -38,7 +38,13 @@ bool in_ci() {
     return ci != nullptr && std::string(ci) == "true";
 }
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+// For the shell; the paths are the test's own temp and build folders (no quote in them).
+std::string quoted(const fs::path& p) {
+    std::string out = "'";
+    out += p.string();
+    out += '\'';
+    return out;
+}
 
 // Prints what scanCacheDir() found, with paths and Dates reduced to what the test compares.
 constexpr const char* kScript = R"(import { scanCacheDir } from "@huggingface/hub";

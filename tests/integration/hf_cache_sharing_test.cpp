@@ -124,7 +124,7 @@ protected:
         daemon_ = std::make_unique<TestDaemon>(
             [this](Config& c) {
                 c.hf_endpoint = hub_.base_url();
-                c.hf_hub_cache = cache_.path();  // as HF_HUB_CACHE would
+                c.hf_hub_cache = hub_root();  // as HF_HUB_CACHE would
                 c.download_backoff_ms = 10;
             },
             std::move(ports));
@@ -132,7 +132,7 @@ protected:
     }
     // What `hf download org/tiny-chat` leaves in the cache.
     void hf_download_everything() {
-        for (const auto& f : kFiles) etags_[f] = hf_hub_download(hub_, cache_.path(), kRepo, f);
+        for (const auto& f : kFiles) etags_[f] = hf_hub_download(hub_, hub_root(), kRepo, f);
         hub_.reset_counters();
     }
     std::string install() {
@@ -153,7 +153,8 @@ protected:
         }
         return found;
     }
-    fs::path repo() const { return cache_.path() / kFolder; }
+    fs::path hub_root() const { return cache_.path() / "hub"; }
+    fs::path repo() const { return hub_root() / kFolder; }
     fs::path snapshot() const { return repo() / "snapshots" / hub_.commit(kRepo); }
 
     FakeHub hub_;
@@ -179,7 +180,7 @@ TEST_F(HfCacheSharingTest, ACacheHuggingFaceHubWroteIsListedThenAdoptedByHashing
     EXPECT_EQ(caps["capabilities"]["max_context_length"], 8192) << caps.dump();
 
     // The install adopts: it hashes every blob, and the message says so while it does.
-    ForeignLock held(cache_.path() / ".locks" / kFolder / (etags_["model.safetensors"] + ".lock"));
+    ForeignLock held(hub_root() / ".locks" / kFolder / (etags_["model.safetensors"] + ".lock"));
     const std::string op = install();
     std::string seen;
     EXPECT_TRUE(eventually([&] {
@@ -232,12 +233,12 @@ TEST_F(HfCacheSharingTest, RemovalLeavesNoHollowSnapshotAndSparesWhatOthersUseOr
     write_file(repo() / "refs" / "pr" / "1", old_commit);
     const std::string writing = FakeHub::sha256_hex("in flight");
     write_file(repo() / "blobs" / (writing + ".incomplete"), "in fl");
-    ForeignLock writer(cache_.path() / ".locks" / kFolder / (writing + ".lock"));
+    ForeignLock writer(hub_root() / ".locks" / kFolder / (writing + ".lock"));
     start();
     ASSERT_EQ(finished(install())["status"], "completed");
     // The orphan: unlinked once venomd's snapshot goes, but its lock is held by someone.
     const std::string busy = etags_["tokenizer.json"];
-    ForeignLock busy_lock(cache_.path() / ".locks" / kFolder / (busy + ".lock"));
+    ForeignLock busy_lock(hub_root() / ".locks" / kFolder / (busy + ".lock"));
 
     auto r = daemon_->del("/api/v1/models/registry/org%2Ftiny-chat");
     ASSERT_EQ(r.status, 202) << r.body;
@@ -255,7 +256,7 @@ TEST_F(HfCacheSharingTest, RemovalLeavesNoHollowSnapshotAndSparesWhatOthersUseOr
     EXPECT_TRUE(fs::exists(repo() / "blobs" / busy));
     // What another process is writing is not touched, nor its lock.
     EXPECT_EQ(read_file(repo() / "blobs" / (writing + ".incomplete")), "in fl");
-    EXPECT_TRUE(fs::exists(cache_.path() / ".locks" / kFolder / (writing + ".lock")));
+    EXPECT_TRUE(fs::exists(hub_root() / ".locks" / kFolder / (writing + ".lock")));
     // refs/main is gone: nothing for other tools (or GET /models) to take for installed.
     EXPECT_TRUE(eventually([&] { return listed(kRepo).is_null(); }));
 }
@@ -265,7 +266,7 @@ TEST_F(HfCacheSharingTest, RemovalOfTheLastSnapshotKeepsAnotherProcesssIncomplet
     ASSERT_EQ(finished(install())["status"], "completed");
     const std::string writing = FakeHub::sha256_hex("in flight");
     write_file(repo() / "blobs" / (writing + ".incomplete"), "in fl");
-    ForeignLock writer(cache_.path() / ".locks" / kFolder / (writing + ".lock"));
+    ForeignLock writer(hub_root() / ".locks" / kFolder / (writing + ".lock"));
 
     auto r = daemon_->del("/api/v1/models/registry/org%2Ftiny-chat");
     ASSERT_EQ(r.status, 202) << r.body;
