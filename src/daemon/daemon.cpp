@@ -208,7 +208,7 @@ Result<void> Daemon::start() {
         });
     if (auto listening = d.server->start(); !listening) {
         if (d.ollama) d.ollama->stop();
-    if (d.huggingface) d.huggingface->stop();
+        if (d.huggingface) d.huggingface->stop();
         if (d.huggingface) d.huggingface->stop();
         d.operations.shutdown();
         d.usage.stop();

@@ -25,8 +25,7 @@ BlobCheck check_cached_blob(const CachedBlob& blob,
     } closer{fd};
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     EVP_DigestInit_ex(ctx.get(), blob.sha256 ? EVP_sha256() : EVP_sha1(), nullptr);
     if (!blob.sha256) {  // git's blob id: sha1("blob <size>\0" + content)
         const std::string header = "blob " + std::to_string(blob.size) + '\0';
@@ -52,7 +51,7 @@ BlobCheck check_cached_blob(const CachedBlob& blob,
         hex += kDigits[out[i] & 15];
     }
     return hex == (blob.sha256 ? *blob.sha256 : blob.git_sha1) ? BlobCheck::matches
-                                                                : BlobCheck::differs;
+                                                               : BlobCheck::differs;
 }
 
 }  // namespace venom::providers

@@ -53,8 +53,7 @@ std::vector<ModelMetadata> scan_hub_cache(const HubCache& cache) {
         meta.name = id;
         meta.provider = "huggingface";
         meta.display_name = id.substr(id.find('/') + 1);
-        meta.size_gb =
-            std::round(static_cast<double>(bytes) / kBytesPerGb * 10000.0) / 10000.0;
+        meta.size_gb = std::round(static_cast<double>(bytes) / kBytesPerGb * 10000.0) / 10000.0;
         meta.status = "installed";
         meta.runtime = "vllm";
         const std::string weight = main_weight_of(weights);

@@ -40,9 +40,13 @@ HuggingFaceModelProvider::HuggingFaceModelProvider(std::shared_ptr<HubClient> hu
       tuning_(tuning),
       scan_task_(tuning.cache_scan_interval, [this] { rescan_cache(); }) {}
 
-void HuggingFaceModelProvider::start() { scan_task_.start(); }
+void HuggingFaceModelProvider::start() {
+    scan_task_.start();
+}
 
-void HuggingFaceModelProvider::stop() { scan_task_.stop(); }
+void HuggingFaceModelProvider::stop() {
+    scan_task_.stop();
+}
 
 void HuggingFaceModelProvider::rescan_cache() {
     auto found = scan_hub_cache(cache_);
@@ -193,11 +197,12 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
             auto lock = BlobLock::acquire(cache_.lock_file(*folder, file.etag()),
                                           [&] { return context.cancelled(); });
             const BlobCheck check =
-                !lock ? BlobCheck::cancelled
-                      : check_cached_blob(
-                            {*blob, file.size, file.sha256, file.blob_id},
-                            [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
-                            [&] { return context.cancelled(); });
+                !lock
+                    ? BlobCheck::cancelled
+                    : check_cached_blob(
+                          {*blob, file.size, file.sha256, file.blob_id},
+                          [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
+                          [&] { return context.cancelled(); });
             lock.reset();  // download_blob() takes it again when the blob must be fetched
             if (check == BlobCheck::cancelled) {
                 return fail(make_error(499, "cancelled", "install cancelled"));
@@ -213,8 +218,8 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
             logger("huggingface")
                 ->warn("blob={} file={} in the cache does not match the Hub's hash: fetching it",
                        file.etag(), file.path);
-            context.set_message("downloading " + file.path + " (" + std::to_string(i + 1) +
-                                " of " + std::to_string(files.size()) +
+            context.set_message("downloading " + file.path + " (" + std::to_string(i + 1) + " of " +
+                                std::to_string(files.size()) +
                                 "; the copy in the cache did not match)");
         }
         created.insert(file.etag());

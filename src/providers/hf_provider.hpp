@@ -12,8 +12,8 @@
 #include "providers/hf_downloader.hpp"
 #include "providers/hf_hub_client.hpp"
 #include "venom/clock.hpp"
-#include "venom/periodic_task.hpp"
 #include "venom/model_provider.hpp"
+#include "venom/periodic_task.hpp"
 
 namespace venom::providers {
 

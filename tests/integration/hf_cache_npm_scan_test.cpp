@@ -75,8 +75,8 @@ protected:
             const std::string cmd = "cd " + quoted(dir) + " && npm install --no-audit --no-fund " +
                                     "--loglevel=error " + kPackage + " >npm.log 2>&1";
             if (std::system(cmd.c_str()) != 0) {
-                return "npm install " + std::string(kPackage) + " failed: " +
-                       read_file(dir / "npm.log");
+                return "npm install " + std::string(kPackage) +
+                       " failed: " + read_file(dir / "npm.log");
             }
         }
         std::ofstream(dir / "scan.mjs") << kScript;
@@ -148,9 +148,9 @@ TEST_F(HfCacheNpmScanTest, HuggingFaceJsScanCacheDirReadsWhatVenomdInstalled) {
         EXPECT_EQ(f["blob"], (blobs / hub.file_etag(id, name)).string()) << name;
         total += f["size"].get<uint64_t>();
     }
-    const std::set<std::string> expected = {"config.json", "generation_config.json",
+    const std::set<std::string> expected = {"config.json",       "generation_config.json",
                                             "model.safetensors", "special_tokens_map.json",
-                                            "tokenizer.json", "tokenizer_config.json"};
+                                            "tokenizer.json",    "tokenizer_config.json"};
     EXPECT_EQ(files, expected);
     EXPECT_EQ(revision["size"], total);
     EXPECT_EQ(repo["size"], total);  // one blob per file

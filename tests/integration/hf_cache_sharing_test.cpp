@@ -90,12 +90,12 @@ std::string hf_hub_download(const FakeHub& hub, const fs::path& cache, const std
     if (!reply) return "";
     const std::string commit = reply->headers.at("x-repo-commit");
     std::string etag = reply->headers.count("x-linked-etag") ? reply->headers.at("x-linked-etag")
-                                                              : reply->headers.at("etag");
+                                                             : reply->headers.at("etag");
     if (etag.rfind("W/", 0) == 0) etag = etag.substr(2);
     etag.erase(std::remove(etag.begin(), etag.end(), '"'), etag.end());
 
-    const fs::path repo = cache / ("models--" + id.substr(0, id.find('/')) + "--" +
-                                   id.substr(id.find('/') + 1));
+    const fs::path repo =
+        cache / ("models--" + id.substr(0, id.find('/')) + "--" + id.substr(id.find('/') + 1));
     const fs::path blob = repo / "blobs" / etag;
     const fs::path pointer = repo / "snapshots" / commit / path;
     {
@@ -109,9 +109,12 @@ std::string hf_hub_download(const FakeHub& hub, const fs::path& cache, const std
     return etag;
 }
 
-const std::vector<std::string> kFiles = {"config.json",           "generation_config.json",
-                                         "tokenizer.json",        "tokenizer_config.json",
-                                         "special_tokens_map.json", "model.safetensors",
+const std::vector<std::string> kFiles = {"config.json",
+                                         "generation_config.json",
+                                         "tokenizer.json",
+                                         "tokenizer_config.json",
+                                         "special_tokens_map.json",
+                                         "model.safetensors",
                                          "README.md"};
 
 class HfCacheSharingTest : public ::testing::Test {
@@ -226,7 +229,8 @@ TEST_F(HfCacheSharingTest, RemovalLeavesNoHollowSnapshotAndSparesWhatOthersUseOr
     const fs::path old_snapshot = repo() / "snapshots" / old_commit;
     hf_download_everything();
     fs::create_directories(old_snapshot);
-    fs::create_symlink(fs::path("../../blobs") / etags_["config.json"], old_snapshot / "config.json");
+    fs::create_symlink(fs::path("../../blobs") / etags_["config.json"],
+                       old_snapshot / "config.json");
     const std::string other_weights = FakeHub::sha256_hex("old weights");
     write_file(repo() / "blobs" / other_weights, "old weights");
     fs::create_symlink(fs::path("../../blobs") / other_weights, old_snapshot / "model.safetensors");
