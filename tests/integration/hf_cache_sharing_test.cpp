@@ -121,7 +121,9 @@ class HfCacheSharingTest : public ::testing::Test {
 protected:
     void SetUp() override { hub_.add_repo(FakeHubRepo::transformers(kRepo, kWeights)); }
 
+    // A restart keeps the data directory, so the manifest and the cache scan at start meet.
     void start() {
+        daemon_.reset();
         Daemon::Ports ports;
         ports.gpu_probe = [] { return std::nullopt; };
         daemon_ = std::make_unique<TestDaemon>(
@@ -130,7 +132,7 @@ protected:
                 c.hf_hub_cache = hub_root();  // as HF_HUB_CACHE would
                 c.download_backoff_ms = 10;
             },
-            std::move(ports));
+            std::move(ports), data_.path());
         daemon_->start();
     }
     // What `hf download org/tiny-chat` leaves in the cache.
@@ -161,6 +163,7 @@ protected:
     fs::path snapshot() const { return repo() / "snapshots" / hub_.commit(kRepo); }
 
     FakeHub hub_;
+    TempDir data_;
     TempDir cache_;
     std::map<std::string, std::string> etags_;
     std::unique_ptr<TestDaemon> daemon_;
@@ -203,6 +206,26 @@ TEST_F(HfCacheSharingTest, ACacheHuggingFaceHubWroteIsListedThenAdoptedByHashing
     ASSERT_FALSE(entry.is_null());
     EXPECT_EQ(entry["source"], "manifest");
     EXPECT_FALSE(entry.contains("verified"));
+}
+
+TEST_F(HfCacheSharingTest, OnlySnapshotsWithWeightsAreListedAndAnInstallIsNotListedTwice) {
+    // What a removal by an older tool, or `hf download org/x config.json`, leaves: no model.
+    hf_hub_download(hub_, hub_root(), kRepo, "config.json");
+    hub_.add_repo(FakeHubRepo::gguf("org/m-GGUF", {"Q4_K_M", "Q8_0"}));
+    start();
+    EXPECT_TRUE(listed(kRepo).is_null());
+
+    // Installed as org/m-GGUF:Q4_K_M, its snapshot is also the repo org/m-GGUF of the cache:
+    // one row, the manifest's, also after a restart (which scans the cache before serving).
+    auto r = daemon_->post("/api/v1/models/registry/install",
+                           json{{"name", "org/m-GGUF:Q4_K_M"}, {"provider", "huggingface"}}.dump());
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_EQ(finished(r.json()["operation_id"])["status"], "completed");
+    start();
+    const json body = daemon_->get("/api/v1/models").json();
+    std::vector<std::string> names;
+    for (const auto& m : body["models"]) names.push_back(m["name"]);
+    EXPECT_EQ(names, std::vector<std::string>{"org/m-GGUF:Q4_K_M"}) << body.dump();
 }
 
 TEST_F(HfCacheSharingTest, ACorruptedBlobInTheCacheIsDownloadedAgainNotAdopted) {
