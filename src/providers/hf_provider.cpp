@@ -299,16 +299,32 @@ Result<void> HuggingFaceModelProvider::remove(const ModelMetadata& model,
     for (const auto& p : model.extra.value("files", nlohmann::json::array())) {
         if (p.is_string() && !shared.count(p.get<std::string>())) paths.push_back(p);
     }
+    std::string commit = revision;
     if (revision.empty() && shared.empty()) {
+        // An entry from before file lists owns its snapshot, every file in it; not the repo
+        // folder, which in a shared cache holds other tools' revisions and downloads.
+        const fs::path snap = model.local_path ? fs::path(*model.local_path) : fs::path();
         std::error_code ec;
-        fs::remove_all(*folder, ec);  // an entry without a file list owns the whole folder
-        if (ec) return make_error(500, "storage_error", "cannot remove " + folder->string());
-        return {};
+        if (snap.empty() || snap.parent_path() != fs::absolute(*folder) / "snapshots") {
+            // Not in this cache (one from before HF_HUB_CACHE/HF_HOME moved it): venomd's own.
+            const fs::path old = snap.parent_path().parent_path();
+            if (!snap.empty() && old.filename().string().rfind("models--", 0) == 0) {
+                fs::remove_all(old, ec);
+            }
+            if (ec) return make_error(500, "storage_error", "cannot remove " + old.string());
+            return {};
+        }
+        commit = snap.filename().string();
+        for (auto it = fs::recursive_directory_iterator(snap, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            std::error_code e;
+            if (!it->is_directory(e)) paths.push_back(it->path().lexically_relative(snap).string());
+        }
     }
-    auto freed = cache_.remove(*folder, revision, paths);
+    auto freed = cache_.remove(*folder, commit, paths);
     if (!freed) return freed.error();
     logger("huggingface")
-        ->info("removed model={} revision={} freed={}", model.name, revision, *freed);
+        ->info("removed model={} revision={} freed={}", model.name, commit, *freed);
     scan_task_.trigger();
     return {};
 }

@@ -288,6 +288,40 @@ TEST_F(HfCacheSharingTest, RemovalLeavesNoHollowSnapshotAndSparesWhatOthersUseOr
     EXPECT_TRUE(eventually([&] { return listed(kRepo).is_null(); }));
 }
 
+// An entry from before the manifest listed files owned its snapshot, not the repo folder that
+// other tools share.
+TEST_F(HfCacheSharingTest, RemovingAnEntryWithoutAFileListSparesOtherRevisions) {
+    hf_download_everything();
+    const std::string old_commit(40, 'b');
+    const fs::path old_snapshot = repo() / "snapshots" / old_commit;
+    fs::create_directories(old_snapshot);
+    fs::create_symlink(fs::path("../../blobs") / etags_["model.safetensors"],
+                       old_snapshot / "model.safetensors");
+    write_file(repo() / "refs" / "v1", old_commit);
+    const std::string writing = FakeHub::sha256_hex("in flight");
+    write_file(repo() / "blobs" / (writing + ".incomplete"), "in fl");
+    const json legacy = {{"name", kRepo},
+                         {"provider", "huggingface"},
+                         {"display_name", "tiny-chat"},
+                         {"status", "installed"},
+                         {"runtime", "vllm"},
+                         {"local_path", fs::absolute(snapshot()).string()}};
+    write_file(data_.path() / "models" / "manifest.json",
+               json{{"models", json::array({legacy})}}.dump());
+    start();
+
+    auto r = daemon_->del("/api/v1/models/registry/org%2Ftiny-chat");
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_EQ(finished(r.json()["operation_id"])["status"], "completed");
+    EXPECT_FALSE(fs::exists(snapshot()));
+    EXPECT_FALSE(fs::exists(repo() / "refs" / "main"));
+    EXPECT_FALSE(fs::exists(repo() / "blobs" / etags_["config.json"]));
+    EXPECT_EQ(read_file(old_snapshot / "model.safetensors"),
+              hub_.file_content(kRepo, "model.safetensors"));
+    EXPECT_EQ(read_file(repo() / "refs" / "v1"), old_commit);
+    EXPECT_EQ(read_file(repo() / "blobs" / (writing + ".incomplete")), "in fl");
+}
+
 TEST_F(HfCacheSharingTest, RemovalOfTheLastSnapshotKeepsAnotherProcesssIncompleteFile) {
     start();
     ASSERT_EQ(finished(install())["status"], "completed");
