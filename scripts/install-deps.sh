@@ -11,6 +11,9 @@ packages=(
   clang libclang-rt-14-dev
   curl wrk
 )
+# node and npm: the test that reads venomd's Hub cache with the @huggingface/hub npm package.
+# A node that ships its own npm (e.g. NodeSource's nodejs) is kept: Debian's npm would conflict.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -40,7 +40,12 @@ struct Config {
     std::string ollama_host = "http://127.0.0.1:11434";
     std::string ollama_library_url = "https://ollama.com";
     std::string hf_endpoint = "https://huggingface.co";
-    std::optional<std::string> hf_token;  // secret
+    // HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file $HF_HOME/token. Secret.
+    std::optional<std::string> hf_token;
+    // HF_HOME (unset: no token file is read; the cache then defaults to the models directory).
+    std::optional<std::filesystem::path> hf_home;
+    // HF_HUB_CACHE; empty: not set (hub_cache_dir() says where the cache is then).
+    std::filesystem::path hf_hub_cache;
     std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
     std::optional<std::string> openai_api_key;  // secret
     std::string openai_base_url = "https://api.openai.com/v1";
@@ -95,6 +100,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // Parses flags, the environment and the config file. Throws ConfigError for an unknown flag, a
 // malformed value or an unreadable config file named explicitly.
 CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env);
+
+// The Hub cache shared with Hugging Face's tools: HF_HUB_CACHE, else HF_HOME/hub, else
+// <models_dir>/huggingface/hub. Pure.
+std::filesystem::path hub_cache_dir(const Config& config);
 
 // OLLAMA_HOST read the way Ollama reads it: no scheme means http and port 11434, an explicit
 // http:// or https:// without a port means 80 or 443, a path is kept, "ollama.com" means

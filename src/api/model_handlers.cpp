@@ -35,6 +35,8 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
         if (missing) entry["files_missing"] = true;
         // Ollama cloud stubs: listed, but their weights are at this host, not here.
         if (auto it = m.extra.find("remote_host"); it != m.extra.end()) entry["remote_host"] = *it;
+        // Found in the shared Hub cache, not yet hashed against the Hub (installing adopts it).
+        if (m.extra.contains("verified")) entry["verified"] = m.extra["verified"];
         if (!providers.contains(m.provider)) providers[m.provider] = json::array();
         providers[m.provider].push_back(entry);
         models.push_back(std::move(entry));

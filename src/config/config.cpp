@@ -197,7 +197,19 @@ const std::vector<Setting>& settings() {
          }},
         {"", "OLLAMA_LIBRARY_URL", "ollama_library_url", url_setting(&Config::ollama_library_url)},
         {"", "HF_ENDPOINT", "hf_endpoint", url_setting(&Config::hf_endpoint)},
+        // huggingface_hub utils/_auth.py (_get_token_from_environment): HF_TOKEN wins over
+        // the legacy HUGGING_FACE_HUB_TOKEN; rows apply in order, so the legacy one goes first.
+        {"", "HUGGING_FACE_HUB_TOKEN", "", secret_setting(&Config::hf_token)},
         {"", "HF_TOKEN", "", secret_setting(&Config::hf_token)},
+        // Set but empty (an EnvironmentFile line "HF_HOME=") counts as unset.
+        {"", "HF_HOME", "",
+         [](Config& c, const std::string& v, const std::string&) {
+             if (!v.empty()) c.hf_home = v;
+         }},
+        {"", "HF_HUB_CACHE", "",
+         [](Config& c, const std::string& v, const std::string&) {
+             if (!v.empty()) c.hf_hub_cache = v;
+         }},
         {"", "VLLM_ENDPOINT", "vllm_endpoint", url_setting(&Config::vllm_endpoint)},
         {"", "OPENAI_API_KEY", "", secret_setting(&Config::openai_api_key)},
         {"", "OPENAI_BASE_URL", "openai_base_url", url_setting(&Config::openai_base_url)},
@@ -364,6 +376,32 @@ std::string normalize_ollama_host(std::string text) {
     return scheme + "://" + host + ":" + (port_ok ? port : default_port) + path;
 }
 
+// The token Hugging Face's own tools use, after the environment's (huggingface_hub
+// constants.py: HF_TOKEN_PATH defaults to HF_HOME/token). Without HF_HOME no token file is read:
+// a daemon must not pick up whatever ~/.cache/huggingface of the user running it holds.
+static void read_hf_token_file(Config& config) {
+    if (config.hf_token || !config.hf_home) return;
+    // huggingface_hub utils/_auth.py (_get_token_from_file, _clean_token): the whole file
+    // without its line breaks, stripped; an empty or missing file is no token.
+    std::ifstream in(*config.hf_home / "token");
+    std::string token;
+    for (char ch; in.get(ch);) {
+        if (ch != '\r' && ch != '\n') token += ch;
+    }
+    const auto first = token.find_first_not_of(" \t");
+    if (first == std::string::npos) return;
+    token = token.substr(first, token.find_last_not_of(" \t") - first + 1);
+    config.hf_token = token;
+}
+
+// huggingface_hub constants.py: HF_HUB_CACHE, else HF_HOME/hub. Without either venomd keeps
+// the cache in its models directory (not ~/.cache/huggingface/hub), as before.
+std::filesystem::path hub_cache_dir(const Config& config) {
+    if (!config.hf_hub_cache.empty()) return config.hf_hub_cache;
+    if (config.hf_home) return *config.hf_home / "hub";
+    return config.models_dir / "huggingface" / "hub";
+}
+
 CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env) {
     CommandLine out;
     auto flags = parse_flags(args, out);
@@ -391,6 +429,7 @@ CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& e
         }
     }
     if (config.models_dir.empty()) config.models_dir = config.data_dir / "models";
+    read_hf_token_file(config);
     // Anyone who can reach a non-loopback address could install, remove and switch models.
     if (!is_loopback_host(config.host) && !config.api_token && !config.insecure_bind && !out.help &&
         !out.version) {
@@ -426,7 +465,8 @@ Options (flag beats environment beats config file beats default):
   --version           print the version
 
 Environment only: VENOM_MODELS_DIR, VENOM_API_TOKEN, MAX_STORAGE_GB, DEFAULT_MODEL_SIZE_GB,
-VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN, VLLM_ENDPOINT,
+VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN,
+HUGGING_FACE_HUB_TOKEN, HF_HOME, HF_HUB_CACHE, VLLM_ENDPOINT,
 OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
 OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR, VENOM_ALLOWED_HOSTS, VENOM_CORS_ORIGINS,
 VENOM_HANDLER_TIMEOUT_SECONDS, VENOM_ACTION_WORKERS, VENOM_PARTIAL_MAX_AGE_HOURS,

@@ -44,9 +44,16 @@ std::vector<ModelMetadata> ModelRegistry::list_installed() const { return manife
 
 std::vector<ModelMetadata> ModelRegistry::list_unrecorded() const {
     std::vector<ModelMetadata> out;
+    const std::vector<ModelMetadata> recorded = manifest_.models();
     for (const auto& provider : providers()) {
         for (auto& model : provider->known_models()) {
-            if (!manifest_.find(model.name)) out.push_back(std::move(model));
+            if (manifest_.find(model.name)) continue;
+            // The same files under another name (a Hub repo installed as org/name:QUANT).
+            const bool same_files =
+                model.local_path && std::any_of(recorded.begin(), recorded.end(), [&](auto& m) {
+                    return m.provider == model.provider && m.local_path == model.local_path;
+                });
+            if (!same_files) out.push_back(std::move(model));
         }
     }
     return out;
@@ -237,11 +244,13 @@ std::optional<Operation> ModelRegistry::get_operation_status(const std::string& 
 
 Result<ModelCapabilities> ModelRegistry::get_model_capabilities(const std::string& name) const {
     if (auto valid = validate_model_name(name); !valid) return valid.error();
-    auto model = find_recorded(name);
-    if (!model) {
-        return make_error(404, "model_not_found", "Model " + name + " is not in the manifest");
+    if (auto model = find_recorded(name)) return model->capabilities;
+    // What an upstream has without venomd having installed it (a repo `hf download` put in the
+    // shared cache), as read at the provider's last scan.
+    for (const auto& m : list_unrecorded()) {
+        if (m.name == name) return m.capabilities;
     }
-    return model->capabilities;
+    return make_error(404, "model_not_found", "Model " + name + " is not in the manifest");
 }
 
 Result<void> ModelRegistry::check_storage_quota(double additional_gb) const {

@@ -35,6 +35,7 @@ struct Daemon::Impl {
     RuntimeStateStore runtime_state;
     ModelRegistry registry;
     std::shared_ptr<providers::OllamaModelProvider> ollama;  // null when tests inject providers
+    std::shared_ptr<providers::HuggingFaceModelProvider> huggingface;  // likewise
     std::vector<std::string> warnings;
     std::unique_ptr<api::Services> services;
     std::unique_ptr<api::Router> router;
@@ -95,9 +96,10 @@ struct Daemon::Impl {
         tuning.stall_timeout = std::chrono::seconds(config.pull_stall_timeout_seconds);
         tuning.partial_max_age = std::chrono::hours(config.partial_max_age_hours);
         tuning.partial_max_bytes = static_cast<uint64_t>(config.partial_max_gb * kBytesPerGb);
-        registry.add_provider(std::make_shared<providers::HuggingFaceModelProvider>(
+        huggingface = std::make_shared<providers::HuggingFaceModelProvider>(
             std::make_shared<providers::HubClient>(config.hf_endpoint, config.hf_token, upstream),
-            config.models_dir, clock, tuning));
+            hub_cache_dir(config), clock, tuning);
+        registry.add_provider(huggingface);
     }
 
     static runtime::LlmServerController::Options controller_options(const Config& c) {
@@ -169,6 +171,7 @@ Result<void> Daemon::start() {
     d.usage.start();
     d.operations.start();
     if (d.ollama) d.ollama->start();
+    if (d.huggingface) d.huggingface->start();
 
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
                                        d.catalog_pool, d.action_pool, d.catalog, d.controller,
@@ -209,6 +212,8 @@ Result<void> Daemon::start() {
         });
     if (auto listening = d.server->start(); !listening) {
         if (d.ollama) d.ollama->stop();
+        if (d.huggingface) d.huggingface->stop();
+        if (d.huggingface) d.huggingface->stop();
         d.operations.shutdown();
         d.usage.stop();
         return listening;
@@ -247,6 +252,7 @@ void Daemon::stop() {
     d.action_pool.stop();
     d.server->stop(std::chrono::seconds(5));
     if (d.ollama) d.ollama->stop();
+    if (d.huggingface) d.huggingface->stop();
     d.operations.shutdown();
     d.usage.stop();
     logger("daemon")->info("stopped");

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <fstream>
+#include <thread>
 
 #include "providers/hub_ids.hpp"
 #include "venom/durable_file.hpp"
@@ -35,6 +38,49 @@ std::set<std::string> linked_etags(const fs::path& repo, bool* any_link = nullpt
     return used;
 }
 
+// Every refs/* file (main, pr/1, a tag) whose commit is `commit`.
+void remove_refs_to(const fs::path& repo, const std::string& commit) {
+    std::error_code ec;
+    std::vector<fs::path> refs;
+    for (auto it = fs::recursive_directory_iterator(repo / "refs", ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (!it->is_regular_file(e)) continue;
+        std::ifstream in(it->path());
+        std::string named;
+        in >> named;
+        if (named == commit) refs.push_back(it->path());
+    }
+    for (const auto& ref : refs) fs::remove(ref, ec);
+}
+
+// Empty folders below `dir` (deepest first), not `dir` itself.
+void remove_empty_folders(const fs::path& dir) {
+    std::error_code ec;
+    std::vector<fs::path> folders;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (it->is_directory(e) && !it->is_symlink(e)) folders.push_back(it->path());
+    }
+    for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+        std::error_code e;
+        if (fs::is_empty(*it, e)) fs::remove(*it, e);
+    }
+}
+
+// The repo folder goes once it holds no file at all (empty refs/, snapshots/, blobs/ folders
+// are no file): a .incomplete file or a snapshot of another tool keeps it.
+void remove_if_empty(const fs::path& repo) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(repo, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (it->is_symlink(e) || !it->is_directory(e)) return;
+    }
+    if (!ec) fs::remove_all(repo, ec);
+}
+
 uint64_t size_of(const fs::path& p) {
     std::error_code ec;
     const auto n = fs::file_size(p, ec);
@@ -42,6 +88,22 @@ uint64_t size_of(const fs::path& p) {
 }
 
 }  // namespace
+
+bool is_weight_path(std::string_view path) {
+    static constexpr std::array<std::string_view, 8> kWeights = {
+        ".safetensors", ".gguf", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack"};
+    return std::any_of(kWeights.begin(), kWeights.end(), [&](std::string_view ext) {
+        return path.size() > ext.size() && path.substr(path.size() - ext.size()) == ext;
+    });
+}
+
+std::string repo_id_of(const fs::path& folder) {
+    // The first "--" after the prefix separates org and name.
+    const std::string name = folder.filename().string().substr(std::string("models--").size());
+    const auto sep = name.find("--");
+    if (sep == std::string::npos) return name;
+    return name.substr(0, sep) + "/" + name.substr(sep + 2);
+}
 
 Result<fs::path> safe_join(const fs::path& base, std::string_view relative) {
     if (!is_safe_repo_path(relative)) {
@@ -64,11 +126,20 @@ std::optional<BlobLock> BlobLock::try_acquire(const fs::path& lock_file) {
     return BlobLock(fd);
 }
 
+std::optional<BlobLock> BlobLock::acquire(const fs::path& lock_file,
+                                          const std::function<bool()>& cancelled) {
+    for (;;) {
+        if (auto lock = try_acquire(lock_file)) return lock;
+        if (cancelled()) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a poll, not a sync
+    }
+}
+
 BlobLock::~BlobLock() {
     if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-HubCache::HubCache(fs::path models_dir) : root_(models_dir / "huggingface" / "hub") {}
+HubCache::HubCache(fs::path root) : root_(std::move(root)) {}
 
 Result<fs::path> HubCache::repo_folder(const std::string& repo_id) const {
     std::string folder = "models--";
@@ -128,26 +199,48 @@ Result<void> HubCache::publish(const fs::path& repo, const std::string& commit,
     return write_file_durably(repo / "refs" / "main", commit);
 }
 
-Result<void> HubCache::remove(const fs::path& repo, const std::string& commit,
-                              const std::vector<std::string>& paths) const {
+Result<uint64_t> HubCache::remove(const fs::path& repo, const std::string& commit,
+                                  const std::vector<std::string>& paths) const {
     std::error_code ec;
-    if (auto snap = snapshot(repo, commit)) {
-        for (const auto& p : paths) {
-            if (auto link = safe_join(*snap, p)) fs::remove(*link, ec);
+    auto snap = snapshot(repo, commit);
+    if (!snap) return snap.error();
+    for (const auto& p : paths) {
+        if (auto link = safe_join(*snap, p)) fs::remove(*link, ec);
+    }
+    // A snapshot without weights looks installed to HF's offline mode (config.json is there)
+    // and fails at load: it goes whole, with the refs that name it.
+    bool weights_left = false;
+    for (auto it = fs::recursive_directory_iterator(*snap, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (!it->is_directory(e) && is_weight_path(it->path().filename().string())) {
+            weights_left = true;
         }
     }
-    // What is still linked from any snapshot keeps its blob.
-    bool any_left = false;
-    const std::set<std::string> used = linked_etags(repo, &any_left);
-    if (!any_left) {
-        fs::remove_all(repo, ec);
-        if (ec) return make_error(500, "storage_error", "cannot remove " + repo.string());
-        return {};
+    if (!weights_left) {
+        fs::remove_all(*snap, ec);
+        if (ec) return make_error(500, "storage_error", "cannot remove " + snap->string());
+        remove_refs_to(repo, commit);
+    } else {
+        remove_empty_folders(*snap);
     }
+    // Blobs no snapshot links any more; a .incomplete file is someone's download in flight.
+    const std::set<std::string> used = linked_etags(repo);
+    uint64_t freed = 0;
+    std::vector<fs::path> unused;
     for (const auto& entry : fs::directory_iterator(repo / "blobs", ec)) {
-        if (!used.count(entry.path().filename().string())) fs::remove(entry.path(), ec);
+        const std::string name = entry.path().filename().string();
+        if (!ends_with(name, kIncomplete) && !used.count(name)) unused.push_back(entry.path());
     }
-    return {};
+    for (const auto& path : unused) {
+        auto lock = BlobLock::try_acquire(lock_file(repo, path.filename().string()));
+        if (!lock) continue;  // HF's tools (or a download here) are at it
+        const uint64_t bytes = size_of(path);
+        std::error_code e;
+        if (fs::remove(path, e)) freed += bytes;
+    }
+    remove_if_empty(repo);
+    return freed;
 }
 
 bool HubCache::snapshot_complete(const fs::path& repo, const std::string& commit,

@@ -1,6 +1,6 @@
 #pragma once
-// The Hub's own cache layout under <models>/huggingface/hub (upstream-protocols.md §2.6), so
-// vLLM and transformers use the files as they are (HF_HUB_CACHE):
+// The Hub's own cache layout (upstream-protocols.md §2.6), in the cache Hugging Face's tools
+// use (HF_HUB_CACHE), so vLLM, transformers and `hf download` share the files:
 //   models--org--name/{blobs/<etag>, snapshots/<commit>/<path> -> ../../blobs/<etag>, refs/main}
 // Every path built here from an id the Hub sent goes through safe_join(), which refuses an id
 // that would leave the folder it names (issue 9): a caller cannot forget the check.
@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -24,6 +25,13 @@ namespace venom::providers {
 Result<std::filesystem::path> safe_join(const std::filesystem::path& base,
                                         std::string_view relative);
 
+// Whether a repository path is a weight file (what a runtime loads the model from), by its
+// extension: .safetensors, .gguf, .bin, .pt, .pth, .ckpt, .h5, .msgpack. Pure.
+bool is_weight_path(std::string_view path);
+
+// "models--org--name" -> "org/name": the repo id of a cache folder. Pure.
+std::string repo_id_of(const std::filesystem::path& folder);
+
 // An exclusive flock on Hugging Face's own lock file for one blob
 // (<cache>/.locks/models--org--name/<etag>.lock, what huggingface_hub's filelock takes while it
 // downloads and links a blob), so venomd and HF's tools never write or delete the same blob at
@@ -32,6 +40,10 @@ class BlobLock {
 public:
     // Nullopt when another process (or another download here) holds it, or it cannot be made.
     static std::optional<BlobLock> try_acquire(const std::filesystem::path& lock_file);
+    // Waits for it (huggingface_hub's filelock waits too); nullopt once `cancelled` says so.
+    // Blocking; workers only.
+    static std::optional<BlobLock> acquire(const std::filesystem::path& lock_file,
+                                           const std::function<bool()>& cancelled);
     BlobLock(BlobLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
     BlobLock& operator=(BlobLock&& other) noexcept {
         std::swap(fd_, other.fd_);
@@ -46,9 +58,10 @@ private:
 
 class HubCache {
 public:
-    explicit HubCache(std::filesystem::path models_dir);
+    // `root`: HF_HUB_CACHE, else HF_HOME/hub, else <models>/huggingface/hub (hub_cache_dir()).
+    explicit HubCache(std::filesystem::path root);
 
-    // <models>/huggingface/hub; the HF_HUB_CACHE to give vLLM.
+    // The cache root; the HF_HUB_CACHE to give vLLM.
     const std::filesystem::path& root() const { return root_; }
     // models--org--name for "org/name"; 400 when the id would leave the cache.
     Result<std::filesystem::path> repo_folder(const std::string& repo_id) const;
@@ -71,11 +84,15 @@ public:
     Result<void> publish(const std::filesystem::path& repo, const std::string& commit,
                          const std::vector<Published>& files) const;
 
-    // Removes the snapshot links of `paths` in `commit`, then every blob no remaining link uses,
-    // and the whole repo folder when no snapshot file is left (other installs of the same repo,
-    // e.g. another GGUF quant, keep theirs).
-    Result<void> remove(const std::filesystem::path& repo, const std::string& commit,
-                        const std::vector<std::string>& paths) const;
+    // Removal in a cache other tools share (huggingface_hub utils/_cache_manager.py,
+    // DeleteCacheStrategy): the snapshot links of `paths` in `commit` go; when no weight file is
+    // left in the snapshot, the whole snapshot and every refs/* naming `commit` go too, so HF's
+    // offline mode never finds a hollow snapshot to load; then each blob no snapshot links any
+    // more, under its BlobLock (a blob someone is writing stays). `.incomplete` files and
+    // `.locks/` are never touched; the repo folder goes only once nothing is left in it (other
+    // installs of the same repo, e.g. another GGUF quant, keep theirs). Returns the bytes freed.
+    Result<uint64_t> remove(const std::filesystem::path& repo, const std::string& commit,
+                            const std::vector<std::string>& paths) const;
 
     // True when every one of `paths` in snapshots/<commit> exists and leads to a blob, and
     // refs/main exists.
@@ -112,7 +129,8 @@ public:
     // Deletes `partial` when its lock is free; the bytes freed.
     uint64_t delete_partial(const Partial& partial) const;
 
-    // The repo folders of the cache (models--*).
+    // The repo folders of the cache (models--*) of model repos; "models--org--name" is
+    // "org/name" (repo_id_of).
     std::vector<std::filesystem::path> repo_folders() const;
 
 private:

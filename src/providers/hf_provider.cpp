@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include "providers/hf_blob_check.hpp"
+#include "providers/hf_cache_scan.hpp"
 #include "providers/hf_capabilities.hpp"
 #include "providers/hf_file_selection.hpp"
 #include "providers/hub_ids.hpp"
@@ -31,9 +33,32 @@ std::pair<std::string, std::optional<std::string>> split_quant(const std::string
 }
 
 HuggingFaceModelProvider::HuggingFaceModelProvider(std::shared_ptr<HubClient> hub,
-                                                   fs::path models_dir, const Clock& clock,
+                                                   fs::path cache_root, const Clock& clock,
                                                    Tuning tuning)
-    : hub_(std::move(hub)), cache_(std::move(models_dir)), clock_(clock), tuning_(tuning) {}
+    : hub_(std::move(hub)),
+      cache_(std::move(cache_root)),
+      clock_(clock),
+      tuning_(tuning),
+      scan_task_(tuning.cache_scan_interval, [this] { rescan_cache(); }) {}
+
+void HuggingFaceModelProvider::start() {
+    scan_task_.start();
+}
+
+void HuggingFaceModelProvider::stop() {
+    scan_task_.stop();
+}
+
+void HuggingFaceModelProvider::rescan_cache() {
+    auto found = scan_hub_cache(cache_);
+    std::lock_guard lock(scanned_mutex_);
+    scanned_ = std::move(found);
+}
+
+std::vector<ModelMetadata> HuggingFaceModelProvider::known_models() const {
+    std::lock_guard lock(scanned_mutex_);
+    return scanned_;
+}
 
 Result<void> HuggingFaceModelProvider::validate_install(const std::string& model,
                                                         const std::string& runtime) const {
@@ -184,7 +209,42 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
             return fail(invalid_upstream_id("rfilename", file.path, "model " + id));
         }
         std::error_code ec;
-        if (!fs::exists(*blob, ec)) created.insert(file.etag());
+        if (fs::exists(*blob, ec)) {
+            // In the shared cache already (another tool, another install): adopted only once
+            // its bytes hash to what the Hub lists.
+            context.set_message("hashing " + file.path + " found in the cache (" +
+                                std::to_string(i + 1) + " of " + std::to_string(files.size()) +
+                                ")");
+            // Not while HF's tools hold the blob's lock (they may be replacing it).
+            auto lock = BlobLock::acquire(cache_.lock_file(*folder, file.etag()),
+                                          [&] { return context.cancelled(); });
+            const BlobCheck check =
+                !lock
+                    ? BlobCheck::cancelled
+                    : check_cached_blob(
+                          {*blob, file.size, file.sha256, file.blob_id},
+                          [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
+                          [&] { return context.cancelled(); });
+            lock.reset();  // download_blob() takes it again when the blob must be fetched
+            if (check == BlobCheck::cancelled) {
+                return fail(make_error(499, "cancelled", "install cancelled"));
+            }
+            if (check == BlobCheck::matches) {
+                logger("huggingface")->info("adopted blob={} file={}", file.etag(), file.path);
+                done_before += file.size;
+                context.set_bytes(done_before, total);
+                published.push_back({file.path, file.etag()});
+                if (file.path == main_weight) main_sha = file.etag();
+                continue;
+            }
+            logger("huggingface")
+                ->warn("blob={} file={} in the cache does not match the Hub's hash: fetching it",
+                       file.etag(), file.path);
+            context.set_message("downloading " + file.path + " (" + std::to_string(i + 1) + " of " +
+                                std::to_string(files.size()) +
+                                "; the copy in the cache did not match)");
+        }
+        created.insert(file.etag());
         BlobDownload target{
             hub_->resolve_url(id, sha, file.path), *blob, file.size, file.sha256, file.blob_id,
             cache_.lock_file(*folder, file.etag())};
@@ -240,6 +300,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     for (const auto& f : files) paths.push_back(f.path);
     meta.extra["files"] = paths;
     logger("huggingface")->info("installed model={} revision={} bytes={}", model, sha, total);
+    scan_task_.trigger();
     return meta;
 }
 
@@ -266,13 +327,34 @@ Result<void> HuggingFaceModelProvider::remove(const ModelMetadata& model,
     for (const auto& p : model.extra.value("files", nlohmann::json::array())) {
         if (p.is_string() && !shared.count(p.get<std::string>())) paths.push_back(p);
     }
+    std::string commit = revision;
     if (revision.empty() && shared.empty()) {
+        // An entry from before file lists owns its snapshot, every file in it; not the repo
+        // folder, which in a shared cache holds other tools' revisions and downloads.
+        const fs::path snap = model.local_path ? fs::path(*model.local_path) : fs::path();
         std::error_code ec;
-        fs::remove_all(*folder, ec);  // an entry without a file list owns the whole folder
-        if (ec) return make_error(500, "storage_error", "cannot remove " + folder->string());
-        return {};
+        if (snap.empty() || snap.parent_path() != fs::absolute(*folder) / "snapshots") {
+            // Not in this cache (one from before HF_HUB_CACHE/HF_HOME moved it): venomd's own.
+            const fs::path old = snap.parent_path().parent_path();
+            if (!snap.empty() && old.filename().string().rfind("models--", 0) == 0) {
+                fs::remove_all(old, ec);
+            }
+            if (ec) return make_error(500, "storage_error", "cannot remove " + old.string());
+            return {};
+        }
+        commit = snap.filename().string();
+        for (auto it = fs::recursive_directory_iterator(snap, ec);
+             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            std::error_code e;
+            if (!it->is_directory(e)) paths.push_back(it->path().lexically_relative(snap).string());
+        }
     }
-    return cache_.remove(*folder, revision, paths);
+    auto freed = cache_.remove(*folder, commit, paths);
+    if (!freed) return freed.error();
+    logger("huggingface")
+        ->info("removed model={} revision={} freed={}", model.name, commit, *freed);
+    scan_task_.trigger();
+    return {};
 }
 
 Result<ModelCapabilities> HuggingFaceModelProvider::capabilities(const std::string& model) {
@@ -326,18 +408,6 @@ bool HuggingFaceModelProvider::files_present(const ModelMetadata& model) const {
     return cache_.snapshot_complete(*folder, revision, paths);
 }
 
-namespace {
-
-// "models--org--name" -> "org/name" (the first "--" after the prefix separates org and name).
-std::string repo_id_of(const fs::path& folder) {
-    std::string name = folder.filename().string().substr(std::string("models--").size());
-    const auto sep = name.find("--");
-    if (sep != std::string::npos) name.replace(sep, 2, "/");
-    return name;
-}
-
-}  // namespace
-
 void HuggingFaceModelProvider::collect_garbage(const std::vector<ModelMetadata>& installed) {
     uint64_t freed = 0;
     for (const auto& folder : cache_.repo_folders()) {
@@ -364,6 +434,7 @@ void HuggingFaceModelProvider::collect_garbage(const std::vector<ModelMetadata>&
         if (!recorded && !cache_.partials_in(folder).empty()) set_leftovers(id, true);
     }
     if (freed > 0) logger("huggingface")->info("start-up cleanup freed={}", freed);
+    rescan_cache();  // before the first request, so GET /models lists the cache at once
 }
 
 void HuggingFaceModelProvider::trim_partials() {

@@ -13,6 +13,7 @@
 #include "providers/hf_hub_client.hpp"
 #include "venom/clock.hpp"
 #include "venom/model_provider.hpp"
+#include "venom/periodic_task.hpp"
 
 namespace venom::providers {
 
@@ -27,9 +28,12 @@ public:
         // partial_max_bytes. Other failures delete them at once.
         std::chrono::seconds partial_max_age{24 * 3600};
         uint64_t partial_max_bytes = 20ull << 30;
+        // How often the shared cache is scanned for repos other tools downloaded.
+        std::chrono::milliseconds cache_scan_interval{30000};
     };
 
-    HuggingFaceModelProvider(std::shared_ptr<HubClient> hub, std::filesystem::path models_dir,
+    // `cache_root`: the Hub cache shared with Hugging Face's tools (hub_cache_dir()).
+    HuggingFaceModelProvider(std::shared_ptr<HubClient> hub, std::filesystem::path cache_root,
                              const Clock& clock, Tuning tuning);
 
     std::string name() const override { return "huggingface"; }
@@ -57,6 +61,14 @@ public:
                         OperationContext& context) override;
     Result<ModelCapabilities> capabilities(const std::string& model) override;
     Result<ModelMetadata> activate(const std::string& model) override;
+    // Repos of the shared cache (scan_hub_cache()), from the last scan; no I/O.
+    std::vector<ModelMetadata> known_models() const override;
+
+    // Starts / stops the background scan of the shared cache; rescan_cache() runs it now
+    // (blocking: workers only).
+    void start();
+    void stop();
+    void rescan_cache();
 
 private:
     // Deletes .incomplete files past the age, then the oldest until the rest fit the bound.
@@ -69,6 +81,9 @@ private:
     Tuning tuning_;
     mutable std::mutex leftovers_mutex_;
     std::set<std::string> leftovers_;  // repo ids with files of a failed install on disk
+    mutable std::mutex scanned_mutex_;
+    std::vector<ModelMetadata> scanned_;  // guarded by scanned_mutex_
+    PeriodicTask scan_task_;
 };
 
 // "org/model:Q4_K_M" -> {"org/model", "Q4_K_M"}. Pure.

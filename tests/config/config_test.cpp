@@ -385,6 +385,39 @@ TEST_F(ConfigTest, SecretsComeFromTheEnvironment) {
     EXPECT_EQ(c.google_api_key, std::optional<std::string>("g-4"));
 }
 
+// huggingface_hub constants.py: HF_HUB_CACHE, else HF_HOME/hub; venomd's own default when
+// neither is set.
+TEST_F(ConfigTest, HubCacheIsHfHubCacheThenHfHomeThenTheModelsDirectory) {
+    Config c = load({}, {{"VENOM_DATA_DIR", "/srv/venom"}});
+    EXPECT_EQ(hub_cache_dir(c), fs::path("/srv/venom/models/huggingface/hub"));
+    c = load({}, {{"VENOM_DATA_DIR", "/srv/venom"}, {"HF_HOME", "/srv/hf"}});
+    EXPECT_EQ(hub_cache_dir(c), fs::path("/srv/hf/hub"));
+    c = load({}, {{"HF_HOME", "/srv/hf"}, {"HF_HUB_CACHE", "/mnt/hub"}});
+    EXPECT_EQ(hub_cache_dir(c), fs::path("/mnt/hub"));
+    c = load({}, {{"VENOM_MODELS_DIR", "/m"}, {"HF_HOME", ""}, {"HF_HUB_CACHE", ""}});
+    EXPECT_EQ(hub_cache_dir(c), fs::path("/m/huggingface/hub"));  // empty counts as unset
+}
+
+// huggingface_hub utils/_auth.py: HF_TOKEN, then HUGGING_FACE_HUB_TOKEN, then $HF_HOME/token.
+TEST_F(ConfigTest, HubTokenIsHfTokenThenTheLegacyVariableThenTheTokenFile) {
+    const fs::path home = files_ / "hf-home";
+    write_file(home / "token", "  hf_from_file\r\n");
+    Config c = load({}, {{"HF_HOME", home.string()}});
+    EXPECT_EQ(c.hf_token, std::optional<std::string>("hf_from_file"));
+    c = load({}, {{"HF_HOME", home.string()}, {"HUGGING_FACE_HUB_TOKEN", "hf_legacy"}});
+    EXPECT_EQ(c.hf_token, std::optional<std::string>("hf_legacy"));
+    c = load({}, {{"HF_HOME", home.string()},
+                  {"HUGGING_FACE_HUB_TOKEN", "hf_legacy"},
+                  {"HF_TOKEN", "hf_new"}});
+    EXPECT_EQ(c.hf_token, std::optional<std::string>("hf_new"));
+    c = load({}, {{"HF_TOKEN", ""}, {"HUGGING_FACE_HUB_TOKEN", "hf_legacy"}});
+    EXPECT_EQ(c.hf_token, std::optional<std::string>("hf_legacy"));
+    // Without HF_HOME no file is read (not even ~/.cache/huggingface/token).
+    EXPECT_EQ(load({}, {}).hf_token, std::nullopt);
+    write_file(home / "token", "\n");
+    EXPECT_EQ(load({}, {{"HF_HOME", home.string()}}).hf_token, std::nullopt);
+}
+
 // An exported but empty VENOM_API_TOKEN must not turn on auth with an empty token.
 TEST_F(ConfigTest, EmptySecretInTheEnvironmentCountsAsUnset) {
     const Config c = load({}, {{"VENOM_API_TOKEN", ""}, {"OPENAI_API_KEY", ""}});
