@@ -14,6 +14,7 @@
 
 #include "fakes/fake_hub.hpp"
 #include "integration/daemon_harness.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace venom::testing {
@@ -25,13 +26,6 @@ using namespace std::chrono_literals;
 
 // The version the assertions were written against (ESM: import { scanCacheDir }).
 constexpr const char* kPackage = "@huggingface/hub@2.17.5";
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 bool in_ci() {
     const char* ci = std::getenv("CI");

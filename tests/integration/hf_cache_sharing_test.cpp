@@ -14,6 +14,7 @@
 #include "fakes/fake_hub.hpp"
 #include "integration/daemon_harness.hpp"
 #include "support/eventually.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 #include "venom/http_client.hpp"
 
@@ -27,19 +28,6 @@ using namespace std::chrono_literals;
 constexpr std::size_t kWeights = 3 * 1024 * 1024;
 constexpr const char* kRepo = "org/tiny-chat";
 constexpr const char* kFolder = "models--org--tiny-chat";
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-}
 
 // An flock held by "another process" (another open file description: flock conflicts across
 // them even inside one process), like huggingface_hub's filelock while it writes a blob.

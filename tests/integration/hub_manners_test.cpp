@@ -5,8 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_http_server.hpp"
-#include "fakes/fake_hub.hpp"
-#include "integration/daemon_harness.hpp"
+#include "integration/hub_daemon_test.hpp"
 #include "providers/hf_hub_client.hpp"
 #include "support/eventually.hpp"
 #include "venom/http_client.hpp"
@@ -19,35 +18,7 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kWeights = 256 * 1024;
 
-class HubMannersTest : public ::testing::Test {
-protected:
-    void start(std::function<void(Config&)> extra = {}) {
-        Daemon::Ports ports;
-        ports.gpu_probe = [] { return std::nullopt; };
-        daemon_ = std::make_unique<TestDaemon>(
-            [this, extra](Config& c) {
-                c.hf_endpoint = hub_.base_url();
-                c.download_backoff_ms = 10;
-                c.pull_stall_timeout_seconds = 1;
-                if (extra) extra(c);
-            },
-            std::move(ports));
-        daemon_->start();
-    }
-    HttpResult post_install(const std::string& name) {
-        return daemon_->post("/api/v1/models/registry/install",
-                             json{{"name", name}, {"provider", "huggingface"}}.dump());
-    }
-    std::string install(const std::string& name) {
-        auto r = post_install(name);
-        EXPECT_EQ(r.status, 202) << r.body;
-        return r.status == 202 ? r.json()["operation_id"].get<std::string>() : "";
-    }
-    json wait_finished(const std::string& id) { return daemon_->wait_finished(id, 20s); }
-
-    FakeHub hub_;
-    std::unique_ptr<TestDaemon> daemon_;
-};
+using HubMannersTest = HubDaemonTest;
 
 TEST_F(HubMannersTest, A429IsWaitedOutForAsLongAsTheHubAsksThenTheInstallCompletes) {
     hub_.add_repo(FakeHubRepo::transformers("org/limited", kWeights));

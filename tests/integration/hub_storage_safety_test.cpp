@@ -14,6 +14,7 @@
 #include "fakes/fake_hub.hpp"
 #include "integration/daemon_harness.hpp"
 #include "support/eventually.hpp"
+#include "support/files.hpp"
 
 namespace venom::testing {
 namespace {
@@ -21,13 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // Every path under `dir` (not following links) with its content or link target.
 std::map<std::string, std::string> tree(const fs::path& dir) {

@@ -2,13 +2,11 @@
 // fake CDN on another port that speak the Hub's protocol, faults included.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
-#include "fakes/fake_hub.hpp"
-#include "integration/daemon_harness.hpp"
+#include "integration/hub_daemon_test.hpp"
 #include "support/eventually.hpp"
+#include "support/files.hpp"
 #include "support/free_port.hpp"
 
 namespace venom::testing {
@@ -20,40 +18,8 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kWeights = 3 * 1024 * 1024;
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-class HuggingFaceProviderTest : public ::testing::Test {
+class HuggingFaceProviderTest : public HubDaemonTest {
 protected:
-    void start(std::function<void(Config&)> extra = {}) {
-        Daemon::Ports ports;
-        ports.gpu_probe = [] { return std::nullopt; };
-        daemon_ = std::make_unique<TestDaemon>(
-            [this, extra](Config& c) {
-                c.hf_endpoint = hub_.base_url();
-                c.download_backoff_ms = 10;
-                c.pull_stall_timeout_seconds = 1;
-                if (extra) extra(c);
-            },
-            std::move(ports));
-        daemon_->start();
-    }
-
-    HttpResult post_install(const std::string& name) {
-        return daemon_->post("/api/v1/models/registry/install",
-                             json{{"name", name}, {"provider", "huggingface"}}.dump());
-    }
-    std::string install(const std::string& name) {
-        auto r = post_install(name);
-        EXPECT_EQ(r.status, 202) << r.body;
-        return r.status == 202 ? r.json()["operation_id"].get<std::string>() : "";
-    }
-    json operation(const std::string& id) { return daemon_->operation(id); }
-    json wait_finished(const std::string& id) { return daemon_->wait_finished(id, 20s); }
     fs::path repo_dir(const std::string& folder) {
         return daemon_->data_dir() / "models" / "huggingface" / "hub" / folder;
     }
@@ -67,9 +33,7 @@ protected:
         return nullptr;
     }
 
-    FakeHub hub_;
     std::string vllm_url_;
-    std::unique_ptr<TestDaemon> daemon_;
 };
 
 TEST_F(HuggingFaceProviderTest, InstallLandsVerifiedInTheHubCacheLayout) {
@@ -153,8 +117,8 @@ TEST_F(HuggingFaceProviderTest, ProgressIsBytesAcrossFilesWithTheCurrentFile) {
         },
         20s));
     EXPECT_EQ(op["status"], "completed");
-    EXPECT_TRUE(std::any_of(progress.begin(), progress.end(),
-                            [](double p) { return p > 0 && p < 100; }));
+    EXPECT_TRUE(
+        std::any_of(progress.begin(), progress.end(), [](double p) { return p > 0 && p < 100; }));
     EXPECT_TRUE(std::any_of(messages.begin(), messages.end(), [](const std::string& m) {
         return m.find("model.safetensors") != std::string::npos;
     }));
@@ -186,8 +150,7 @@ TEST_F(HuggingFaceProviderTest, WrongBytesFailAndPublishNothing) {
     EXPECT_NE(op["error"].get<std::string>().find("hash"), std::string::npos) << op.dump();
     const fs::path repo = repo_dir("models--org--liar");
     EXPECT_FALSE(fs::exists(repo / "snapshots"));
-    EXPECT_FALSE(fs::exists(repo / "blobs" /
-                            hub_.file_sha256("org/liar", "model.safetensors")));
+    EXPECT_FALSE(fs::exists(repo / "blobs" / hub_.file_sha256("org/liar", "model.safetensors")));
     EXPECT_TRUE(manifest_entry("org/liar").is_null());
 }
 
@@ -221,8 +184,7 @@ TEST_F(HuggingFaceProviderTest, ADownloadStoppedHalfWayResumesInTheNextInstall) 
                 kWeights / 2, kWeights, static_cast<unsigned long long>(served),
                 100.0 * (static_cast<double>(served) - kWeights) / kWeights);
     EXPECT_LE(served, kWeights + kWeights / 100);
-    const fs::path snapshot =
-        repo_dir("models--org--big") / "snapshots" / hub_.commit("org/big");
+    const fs::path snapshot = repo_dir("models--org--big") / "snapshots" / hub_.commit("org/big");
     EXPECT_EQ(read_file(snapshot / "model.safetensors"),
               hub_.file_content("org/big", "model.safetensors"));
 }
@@ -363,8 +325,8 @@ TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsFor
     const fs::path snapshot = fs::absolute(repo_dir("models--org--tiny-chat") / "snapshots" /
                                            hub_.commit("org/tiny-chat"));
 
-    auto activated = daemon_->post("/api/v1/models/activate",
-                                   R"({"name":"org/tiny-chat","runtime":"vllm"})");
+    auto activated =
+        daemon_->post("/api/v1/models/activate", R"({"name":"org/tiny-chat","runtime":"vllm"})");
     ASSERT_EQ(activated.status, 200) << activated.body;
     // vLLM (fake_llm_runtime through scripts/llm/vllm_service.sh) now serves the snapshot.
     auto served = http_request("GET", vllm_url_ + "/models");
@@ -381,8 +343,8 @@ TEST_F(HuggingFaceProviderTest, ActivateServesTheSnapshotOnVllmAndRemoveWaitsFor
     EXPECT_EQ(refused.json()["code"], "model_active");
     EXPECT_TRUE(fs::exists(snapshot));
 
-    auto not_installed = daemon_->post("/api/v1/models/activate",
-                                       R"({"name":"org/other","runtime":"vllm"})");
+    auto not_installed =
+        daemon_->post("/api/v1/models/activate", R"({"name":"org/other","runtime":"vllm"})");
     EXPECT_EQ(not_installed.status, 404);
     EXPECT_EQ(not_installed.json()["code"], "model_not_found");
     EXPECT_EQ(daemon_->post("/api/v1/system/llm-servers/vllm/stop", "").json()["exit_code"], 0);
