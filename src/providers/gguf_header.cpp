@@ -8,8 +8,19 @@ namespace {
 
 // ggml docs/gguf.md: gguf_metadata_value_type.
 enum GgufType : uint32_t {
-    u8 = 0, i8 = 1, u16 = 2, i16 = 3, u32 = 4, i32 = 5, f32 = 6, boolean = 7, string = 8,
-    array = 9, u64 = 10, i64 = 11, f64 = 12,
+    u8 = 0,
+    i8 = 1,
+    u16 = 2,
+    i16 = 3,
+    u32 = 4,
+    i32 = 5,
+    f32 = 6,
+    boolean = 7,
+    string = 8,
+    array = 9,
+    u64 = 10,
+    i64 = 11,
+    f64 = 12,
 };
 
 // Caps on top of "no length past the end of the file": a header has no reason to hold more.
@@ -20,15 +31,29 @@ constexpr int kMaxNesting = 8;
 
 uint64_t scalar_size(uint32_t type) {
     switch (type) {
-        case u8: case i8: case boolean: return 1;
-        case u16: case i16: return 2;
-        case u32: case i32: case f32: return 4;
-        case u64: case i64: case f64: return 8;
-        default: return 0;
+        case u8:
+        case i8:
+        case boolean:
+            return 1;
+        case u16:
+        case i16:
+            return 2;
+        case u32:
+        case i32:
+        case f32:
+            return 4;
+        case u64:
+        case i64:
+        case f64:
+            return 8;
+        default:
+            return 0;
     }
 }
 
-bool is_signed(uint32_t type) { return type == i8 || type == i16 || type == i32 || type == i64; }
+bool is_signed(uint32_t type) {
+    return type == i8 || type == i16 || type == i32 || type == i64;
+}
 
 class Reader {
 public:
@@ -100,7 +125,8 @@ bool skip_array(Reader& r, int depth) {
     if (element_type == string || element_type == array) {
         // Every element takes at least its length (or type + count) bytes: a count that cannot
         // fit in what is left is refused before looping over it.
-        const uint64_t min_element = element_type == string ? (r.wide() ? 8 : 4) : (r.wide() ? 12 : 8);
+        const uint64_t min_element =
+            element_type == string ? (r.wide() ? 8 : 4) : (r.wide() ? 12 : 8);
         if (count > r.left() / min_element) return false;
         for (uint64_t i = 0; i < count; ++i) {
             if (element_type == array) {
@@ -144,7 +170,8 @@ Result<GgufInfo> read_gguf_header(const std::filesystem::path& path) {
         little = false;
         version = byte_swap(version);
     }
-    if (version < 1 || version > 3) return bad("unsupported GGUF version " + std::to_string(version));
+    if (version < 1 || version > 3)
+        return bad("unsupported GGUF version " + std::to_string(version));
     r.set_format(little, version);
     uint64_t tensors = 0, kv_count = 0;
     if (!r.read_size(tensors) || !r.read_size(kv_count)) return bad("truncated header");
@@ -172,6 +199,8 @@ Result<GgufInfo> read_gguf_header(const std::filesystem::path& path) {
         std::string key;
         uint32_t type = 0;
         if (!r.read_string(key) || !r.read_u32(type)) return malformed("truncated metadata");
+        // ggml docs/gguf.md: a key is ASCII, at most 65535 bytes.
+        if (key.size() > 65535) return malformed("metadata key longer than 65535 bytes");
         if (type == string) {
             std::string value;
             if (!r.read_string(value)) return malformed("truncated metadata");
@@ -192,7 +221,12 @@ Result<GgufInfo> read_gguf_header(const std::filesystem::path& path) {
         if (is_signed(type) && size < 8 && (raw >> (8 * size - 1)) & 1u) {
             value = static_cast<int64_t>(raw | (~uint64_t{0} << (8 * size)));
         }
-        integers[key] = value;
+        // Only the keys finish() reads are kept, so memory stays bounded whatever the count.
+        const std::string_view k = key;
+        if (k == "general.file_type" ||
+            (k.size() > 15 && k.substr(k.size() - 15) == ".context_length")) {
+            integers[key] = value;
+        }
     }
     return finish();
 }
@@ -201,16 +235,18 @@ std::optional<std::string> gguf_file_type_name(uint32_t t) {
     // huggingface.js packages/tasks/src/gguf.ts GGMLFileQuantizationType (llama.cpp llama_ftype),
     // unsloth's naming-only values from 1000 included.
     static const std::map<uint32_t, std::string> names = {
-        {0, "F32"},      {1, "F16"},       {2, "Q4_0"},     {3, "Q4_1"},     {4, "Q4_1_SOME_F16"},
-        {5, "Q4_2"},     {6, "Q4_3"},      {7, "Q8_0"},     {8, "Q5_0"},     {9, "Q5_1"},
-        {10, "Q2_K"},    {11, "Q3_K_S"},   {12, "Q3_K_M"},  {13, "Q3_K_L"},  {14, "Q4_K_S"},
-        {15, "Q4_K_M"},  {16, "Q5_K_S"},   {17, "Q5_K_M"},  {18, "Q6_K"},    {19, "IQ2_XXS"},
-        {20, "IQ2_XS"},  {21, "Q2_K_S"},   {22, "IQ3_XS"},  {23, "IQ3_XXS"}, {24, "IQ1_S"},
-        {25, "IQ4_NL"},  {26, "IQ3_S"},    {27, "IQ3_M"},   {28, "IQ2_S"},   {29, "IQ2_M"},
-        {30, "IQ4_XS"},  {31, "IQ1_M"},    {32, "BF16"},    {33, "Q4_0_4_4"}, {34, "Q4_0_4_8"},
-        {35, "Q4_0_8_8"}, {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"}, {39, "NVFP4"},
-        {40, "Q1_0"},    {41, "Q2_0"},     {1000, "Q2_K_XL"}, {1001, "Q3_K_XL"}, {1002, "Q4_K_XL"},
-        {1003, "Q5_K_XL"}, {1004, "Q6_K_XL"}, {1005, "Q8_K_XL"},
+        {0, "F32"},           {1, "F16"},        {2, "Q4_0"},       {3, "Q4_1"},
+        {4, "Q4_1_SOME_F16"}, {5, "Q4_2"},       {6, "Q4_3"},       {7, "Q8_0"},
+        {8, "Q5_0"},          {9, "Q5_1"},       {10, "Q2_K"},      {11, "Q3_K_S"},
+        {12, "Q3_K_M"},       {13, "Q3_K_L"},    {14, "Q4_K_S"},    {15, "Q4_K_M"},
+        {16, "Q5_K_S"},       {17, "Q5_K_M"},    {18, "Q6_K"},      {19, "IQ2_XXS"},
+        {20, "IQ2_XS"},       {21, "Q2_K_S"},    {22, "IQ3_XS"},    {23, "IQ3_XXS"},
+        {24, "IQ1_S"},        {25, "IQ4_NL"},    {26, "IQ3_S"},     {27, "IQ3_M"},
+        {28, "IQ2_S"},        {29, "IQ2_M"},     {30, "IQ4_XS"},    {31, "IQ1_M"},
+        {32, "BF16"},         {33, "Q4_0_4_4"},  {34, "Q4_0_4_8"},  {35, "Q4_0_8_8"},
+        {36, "TQ1_0"},        {37, "TQ2_0"},     {38, "MXFP4_MOE"}, {39, "NVFP4"},
+        {40, "Q1_0"},         {41, "Q2_0"},      {1000, "Q2_K_XL"}, {1001, "Q3_K_XL"},
+        {1002, "Q4_K_XL"},    {1003, "Q5_K_XL"}, {1004, "Q6_K_XL"}, {1005, "Q8_K_XL"},
     };
     if (auto it = names.find(t); it != names.end()) return it->second;
     return std::nullopt;

@@ -57,9 +57,16 @@ std::vector<ModelMetadata> scan_hub_cache(const HubCache& cache) {
         meta.status = "installed";
         meta.runtime = "vllm";
         const std::string weight = main_weight_of(weights);
-        meta.capabilities = capabilities_from_snapshot(*snapshot, weight);
+        try {
+            meta.capabilities = capabilities_from_snapshot(*snapshot, weight);
+        } catch (const std::exception&) {
+            // Files any tool wrote: one a reader cannot take leaves the defaults, listed all
+            // the same.
+        }
         meta.local_path = fs::absolute(*snapshot).string();
         meta.extra["revision"] = commit;
+        // What vllm_launch_for judges: a GGUF here is refused on vLLM with a clear 400.
+        meta.extra["main_weight"] = weight;
         meta.extra["verified"] = false;
         out.push_back(std::move(meta));
     }

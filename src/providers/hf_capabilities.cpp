@@ -40,12 +40,19 @@ std::optional<std::string> chat_template(const fs::path& snapshot) {
     auto it = config.find("chat_template");
     if (it == config.end()) return std::nullopt;
     if (it->is_string()) return it->get<std::string>();
-    if (it->is_array()) {  // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]
-        for (const auto& t : *it) {
-            if (t.value("name", "") == "default" && t.contains("template")) return t["template"];
-        }
-        if (!it->empty() && (*it)[0].contains("template")) return (*it)[0]["template"];
+    if (!it->is_array()) return std::nullopt;
+    // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]; anything else in the
+    // list (a file anyone can publish) is skipped, never trusted to have that shape.
+    auto field = [](const json& t, const char* key) -> std::optional<std::string> {
+        if (!t.is_object()) return std::nullopt;
+        auto f = t.find(key);
+        if (f == t.end() || !f->is_string()) return std::nullopt;
+        return f->get<std::string>();
+    };
+    for (const auto& t : *it) {
+        if (field(t, "name") == "default" && field(t, "template")) return field(t, "template");
     }
+    if (!it->empty()) return field((*it)[0], "template");
     return std::nullopt;
 }
 
@@ -55,8 +62,8 @@ ModelCapabilities capabilities_from_snapshot(const fs::path& snapshot, const std
     ModelCapabilities caps;
     const json config = read_json(snapshot / "config.json");
     const json& text = config.contains("text_config") ? config["text_config"] : config;
-    for (const char* key : {"max_position_embeddings", "n_positions", "max_seq_len",
-                            "seq_length", "max_sequence_length"}) {
+    for (const char* key : {"max_position_embeddings", "n_positions", "max_seq_len", "seq_length",
+                            "max_sequence_length"}) {
         for (const json* source : {&config, &text}) {
             auto it = source->find(key);
             if (it != source->end() && it->is_number_integer() &&
@@ -66,9 +73,10 @@ ModelCapabilities capabilities_from_snapshot(const fs::path& snapshot, const std
         }
     }
     if (auto q = config.find("quantization_config"); q != config.end() && q->is_object()) {
-        std::string method = q->value("quant_method", "");
-        if (q->contains("bits") && (*q)["bits"].is_number()) {
-            method += (method.empty() ? "" : "-") + std::to_string((*q)["bits"].get<int>()) + "bit";
+        auto m = q->find("quant_method");
+        std::string method = m != q->end() && m->is_string() ? m->get<std::string>() : "";
+        if (auto bits = q->find("bits"); bits != q->end() && bits->is_number_integer()) {
+            method += (method.empty() ? "" : "-") + std::to_string(bits->get<int64_t>()) + "bit";
         }
         if (!method.empty()) caps.quantization = method;
     }

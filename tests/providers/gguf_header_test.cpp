@@ -1,11 +1,12 @@
 // GGUF headers built byte by byte, one case per rule of the reference parser
 // (huggingface.js packages/gguf/src/gguf.ts, ggml docs/gguf.md).
+#include "providers/gguf_header.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
 
-#include "providers/gguf_header.hpp"
 #include "support/temp_dir.hpp"
 
 namespace venom::providers {
@@ -35,7 +36,9 @@ public:
         return *this;
     }
     GgufBytes& header(uint64_t kv) { return count(0).count(kv); }
-    GgufBytes& kv_string(const std::string& k, const std::string& v) { return str(k).u32(8).str(v); }
+    GgufBytes& kv_string(const std::string& k, const std::string& v) {
+        return str(k).u32(8).str(v);
+    }
     GgufBytes& kv_u32(const std::string& k, uint32_t v) { return str(k).u32(4).u32(v); }
     std::string bytes() const { return bytes_; }
     fs::path write(const fs::path& path, size_t padding = 32) const {
@@ -124,6 +127,19 @@ TEST(GgufHeaderTest, ABadKeyAfterTheArchitectureKeepsWhatWasRead) {
     GgufBytes early(3);
     early.header(2).str("weird.key").u32(77).u32(0).kv_string("general.architecture", "llama");
     EXPECT_FALSE(read_gguf_header(early.write(dir / "e.gguf")).ok());
+}
+
+TEST(GgufHeaderTest, KeysPastTheSpecsLengthEndTheReadingAndOnlyReadKeysAreKept) {
+    testing::TempDir dir;
+    GgufBytes g(3);
+    g.header(4).kv_string("general.architecture", "llama").kv_u32("llama.context_length", 2048);
+    g.kv_u32("general.file_type", 15);
+    g.kv_u32(std::string(70000, 'k'), 1);  // ggml docs/gguf.md: a key is at most 65535 bytes
+    auto info = read_gguf_header(g.write(dir / "k.gguf"));
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(info->context_length, 2048);
+    EXPECT_EQ(info->file_type, 15u);
+    EXPECT_TRUE(info->incomplete);
 }
 
 TEST(GgufHeaderTest, HostileHeadersAreRefusedQuickly) {
