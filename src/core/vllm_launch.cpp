@@ -20,6 +20,17 @@ Result<VllmLaunch> vllm_launch_for(const ModelMetadata& model) {
         weight != model.extra.end() && weight->is_string() ? weight->get<std::string>() : "";
     const std::string lower = to_lower(main_weight);
     if (lower.size() < 5 || lower.compare(lower.size() - 5, 5, ".gguf") != 0) {
+        // vLLM loads a folder by its config.json (transformers' layout); without one (a folder
+        // of GGUF files another tool downloaded) it cannot start.
+        if (!std::filesystem::exists(std::filesystem::path(*model.local_path) / "config.json",
+                                     ec)) {
+            return make_error(400, "not_servable_by_vllm",
+                              model.name +
+                                  " has no config.json, which vLLM needs to load a "
+                                  "model folder; if it holds GGUF files, run it on Ollama "
+                                  "(hf.co/" +
+                                  model.name.substr(0, model.name.find(':')) + ")");
+        }
         return VllmLaunch{*model.local_path, std::nullopt};
     }
 
@@ -34,16 +45,20 @@ Result<VllmLaunch> vllm_launch_for(const ModelMetadata& model) {
     std::smatch m;
     if (std::regex_search(main_weight, m, shard) && std::stoi(m[1].str()) > 1) {
         return make_error(400, "gguf_not_servable_by_vllm",
-                          model.name + " is a GGUF split into " + std::to_string(std::stoi(m[1].str())) +
+                          model.name + " is a GGUF split into " +
+                              std::to_string(std::stoi(m[1].str())) +
                               " files; vLLM serves a GGUF model only as one file. Run it on "
-                              "Ollama instead: " + ollama_name);
+                              "Ollama instead: " +
+                              ollama_name);
     }
     const auto base = model.extra.find("base_model");
     if (base == model.extra.end() || !base->is_string() || base->get<std::string>().empty()) {
         return make_error(400, "gguf_not_servable_by_vllm",
-                          model.name + " is a GGUF file whose repository card names no "
-                          "base_model, and vLLM needs the base model's tokenizer to serve a "
-                          "GGUF. Run it on Ollama instead: " + ollama_name);
+                          model.name +
+                              " is a GGUF file whose repository card names no "
+                              "base_model, and vLLM needs the base model's tokenizer to serve a "
+                              "GGUF. Run it on Ollama instead: " +
+                              ollama_name);
     }
     return VllmLaunch{(std::filesystem::path(*model.local_path) / main_weight).string(),
                       base->get<std::string>()};

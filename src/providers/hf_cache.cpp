@@ -235,6 +235,9 @@ Result<uint64_t> HubCache::remove(const fs::path& repo, const std::string& commi
     for (const auto& path : unused) {
         auto lock = BlobLock::try_acquire(lock_file(repo, path.filename().string()));
         if (!lock) continue;  // HF's tools (or a download here) are at it
+        // huggingface_hub links a blob that is already there without taking its lock
+        // (file_download.py, _create_symlink for an existing blob): look again under it.
+        if (linked_etags(repo).count(path.filename().string())) continue;
         const uint64_t bytes = size_of(path);
         std::error_code e;
         if (fs::remove(path, e)) freed += bytes;
@@ -294,6 +297,7 @@ uint64_t HubCache::clean_repo(const fs::path& repo, const CleanOptions& options)
         const std::string name = path.filename().string();
         std::error_code e;
         if (ends_with(name, kIncomplete)) {
+            if (options.keep_partials) continue;
             const std::string etag = name.substr(0, name.size() - kIncomplete.size());
             if (options.partial_age) {
                 const auto modified = fs::last_write_time(path, e);

@@ -103,8 +103,10 @@ public:
     // deletion of a blob or .incomplete file first takes its BlobLock, so a file HF's tools (or
     // another download here) are writing is never touched.
     struct CleanOptions {
-        // .incomplete files: those at least this old go; nullopt: every one.
+        // .incomplete files: those at least this old go; nullopt: every one. keep_partials:
+        // none (a cache shared with other tools, whose partial downloads are theirs).
         std::optional<std::chrono::seconds> partial_age;
+        bool keep_partials = false;
         // Complete blobs whose etag is in this set and that no snapshot links.
         std::set<std::string> unlinked_blobs;
         // Every complete blob no snapshot links (a repo no manifest entry knows).

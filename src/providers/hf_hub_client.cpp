@@ -162,8 +162,8 @@ std::optional<std::chrono::seconds> hub_retry_after(
     if (!wait) {
         if (auto it = headers.find("retry-after"); it != headers.end()) {
             const std::string& v = it->second;
-            if (!v.empty() && std::all_of(v.begin(), v.end(),
-                                          [](char c) { return c >= '0' && c <= '9'; })) {
+            if (!v.empty() &&
+                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
                 wait = seconds(v);
             }
         }
@@ -220,8 +220,8 @@ Result<std::vector<CatalogEntry>> HubClient::list(Sort sort, const std::string& 
     auto query = [&](const char* sort_key) {
         // No `direction`: huggingface_hub hf_api.py list_models deprecated it ("Sorting is
         // always descending.", #3630), then removed it (#3882); the Hub ignores it.
-        std::string url = endpoint_ + "/api/models?sort=" + sort_key +
-                          "&limit=" + std::to_string(limit);
+        std::string url =
+            endpoint_ + "/api/models?sort=" + sort_key + "&limit=" + std::to_string(limit);
         if (search.empty()) {
             // Chat models of every pipeline a runtime serves: LLMs (text-generation) and VLMs
             // (image-text-to-text) both carry the Hub's "conversational" tag; huggingface_hub
@@ -268,7 +268,8 @@ Result<std::vector<CatalogEntry>> parse_hub_listing(const json& body, std::size_
         // Only what vLLM or Ollama can serve as a chat model; a repo without a pipeline_tag
         // (many GGUF repos) is kept.
         if (auto p = m.find("pipeline_tag"); p != m.end() && p->is_string() &&
-                                             *p != "text-generation" && *p != "image-text-to-text") {
+                                             *p != "text-generation" &&
+                                             *p != "image-text-to-text") {
             continue;
         }
         entries.push_back(to_entry(m, reader, "[" + std::to_string(i) + "]"));
@@ -304,7 +305,9 @@ Result<HubRepo> parse_hub_repo(const json& answer, const std::string& id) {
         const json& base = (*body)["cardData"].value("base_model", json());
         const json& one = base.is_array() && base.size() == 1 ? base[0] : base;
         static const std::regex repo_id(R"(^[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+$)");
-        if (one.is_string() && std::regex_match(one.get<std::string>(), repo_id)) {
+        // It becomes vLLM's --tokenizer: an org/name, never a path ("../x") or an option ("-x").
+        if (one.is_string() && std::regex_match(one.get<std::string>(), repo_id) &&
+            one.get<std::string>().front() != '-' && is_safe_repo_path(one.get<std::string>())) {
             repo.base_model = one.get<std::string>();
         }
     }

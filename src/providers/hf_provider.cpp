@@ -50,7 +50,15 @@ void HuggingFaceModelProvider::stop() {
 }
 
 void HuggingFaceModelProvider::rescan_cache() {
-    auto found = scan_hub_cache(cache_);
+    // The cache holds what any tool put there: a file that still trips a reader must cost that
+    // repo its listing, never the daemon.
+    std::vector<ModelMetadata> found;
+    try {
+        found = scan_hub_cache(cache_);
+    } catch (const std::exception& e) {
+        logger("huggingface")->warn("cache scan failed: {}", e.what());
+        return;
+    }
     std::lock_guard lock(scanned_mutex_);
     scanned_ = std::move(found);
 }
@@ -84,9 +92,9 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     // One metadata round trip, plus the index when there is one: its weight_map says which
     // safetensors are the model (huggingface_hub and transformers load exactly those).
     std::optional<std::set<std::string>> indexed;
-    const bool has_index = std::any_of(repo->files.begin(), repo->files.end(), [](const HubFile& f) {
-        return f.path == "model.safetensors.index.json";
-    });
+    const bool has_index =
+        std::any_of(repo->files.begin(), repo->files.end(),
+                    [](const HubFile& f) { return f.path == "model.safetensors.index.json"; });
     if (has_index) {
         auto index = hub_->file_json(id, repo->sha, "model.safetensors.index.json");
         if (!index) return index.error();
@@ -110,11 +118,12 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     InstallPlan plan;
     plan.size_gb = static_cast<double>(selection->total_bytes) / kBytesPerGb;
     plan.bytes = selection->total_bytes;
-    plan.detail = {{"sha", repo->sha},
-                   {"main_weight", selection->main_weight},
-                   {"base_model", repo->base_model ? nlohmann::json(*repo->base_model) : nlohmann::json()},
-                   {"total_bytes", selection->total_bytes},
-                   {"files", std::move(files)}};
+    plan.detail = {
+        {"sha", repo->sha},
+        {"main_weight", selection->main_weight},
+        {"base_model", repo->base_model ? nlohmann::json(*repo->base_model) : nlohmann::json()},
+        {"total_bytes", selection->total_bytes},
+        {"files", std::move(files)}};
     return plan;
 }
 
@@ -178,6 +187,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
             e.code == "cancelled" || (e.code != "checksum_mismatch" && e.code != "storage_error" &&
                                       (e.http_status == 429 || e.http_status >= 502));
         HubCache::CleanOptions clean;
+        clean.keep_partials = tuning_.shared_cache;
         if (resumable) {
             clean.partial_age = tuning_.partial_max_age;  // kept for a resume, within bounds
         } else {
@@ -199,9 +209,8 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     std::string main_sha;
     for (std::size_t i = 0; i < files.size(); ++i) {
         const HubFile& file = files[i];
-        const std::string downloading = "downloading " + file.path + " (" +
-                                        std::to_string(i + 1) + " of " +
-                                        std::to_string(files.size()) + ")";
+        const std::string downloading = "downloading " + file.path + " (" + std::to_string(i + 1) +
+                                        " of " + std::to_string(files.size()) + ")";
         context.set_message(downloading);
         auto blob = cache_.blob(*folder, file.etag());
         if (!blob) return fail(invalid_upstream_id("blob id", file.etag(), "model " + id));
@@ -293,7 +302,8 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     meta.runtime = runtime;
     meta.extra["revision"] = sha;
     meta.extra["main_weight"] = main_weight;
-    if (auto base = plan.detail.find("base_model"); base != plan.detail.end() && base->is_string()) {
+    if (auto base = plan.detail.find("base_model");
+        base != plan.detail.end() && base->is_string()) {
         meta.extra["base_model"] = *base;
     }
     nlohmann::json paths = nlohmann::json::array();
@@ -303,6 +313,22 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     scan_task_.trigger();
     return meta;
 }
+
+namespace {
+
+// Every file of a snapshot, as paths relative to it (links followed: a link to a blob is a file).
+std::vector<std::string> files_in(const fs::path& snapshot) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(snapshot, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        std::error_code e;
+        if (!it->is_directory(e)) out.push_back(it->path().lexically_relative(snapshot).string());
+    }
+    return out;
+}
+
+}  // namespace
 
 Result<void> HuggingFaceModelProvider::remove(const ModelMetadata& model,
                                               const std::vector<ModelMetadata>& others,
@@ -328,7 +354,13 @@ Result<void> HuggingFaceModelProvider::remove(const ModelMetadata& model,
         if (p.is_string() && !shared.count(p.get<std::string>())) paths.push_back(p);
     }
     std::string commit = revision;
-    if (revision.empty() && shared.empty()) {
+    if (!revision.empty() && !model.extra.contains("files") && shared.empty()) {
+        // Found in the shared cache (another tool downloaded it): the snapshot of its revision,
+        // every file in it.
+        auto snap = cache_.snapshot(*folder, revision);
+        if (!snap) return snap.error();
+        paths = files_in(*snap);
+    } else if (revision.empty() && shared.empty()) {
         // An entry from before file lists owns its snapshot, every file in it; not the repo
         // folder, which in a shared cache holds other tools' revisions and downloads.
         const fs::path snap = model.local_path ? fs::path(*model.local_path) : fs::path();
@@ -343,11 +375,7 @@ Result<void> HuggingFaceModelProvider::remove(const ModelMetadata& model,
             return {};
         }
         commit = snap.filename().string();
-        for (auto it = fs::recursive_directory_iterator(snap, ec);
-             !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            std::error_code e;
-            if (!it->is_directory(e)) paths.push_back(it->path().lexically_relative(snap).string());
-        }
+        paths = files_in(snap);
     }
     auto freed = cache_.remove(*folder, commit, paths);
     if (!freed) return freed.error();
@@ -420,6 +448,7 @@ void HuggingFaceModelProvider::collect_garbage(const std::vector<ModelMetadata>&
         }
         HubCache::CleanOptions clean;
         clean.partial_age = tuning_.partial_max_age;
+        clean.keep_partials = tuning_.shared_cache;
         clean.known_commits = known;
         freed += cache_.clean_repo(folder, clean);
     }
@@ -438,6 +467,7 @@ void HuggingFaceModelProvider::collect_garbage(const std::vector<ModelMetadata>&
 }
 
 void HuggingFaceModelProvider::trim_partials() {
+    if (tuning_.shared_cache) return;
     const auto now = fs::file_time_type::clock::now();
     auto partials = cache_.partials();
     uint64_t total = 0;

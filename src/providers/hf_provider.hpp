@@ -28,6 +28,10 @@ public:
         // partial_max_bytes. Other failures delete them at once.
         std::chrono::seconds partial_max_age{24 * 3600};
         uint64_t partial_max_bytes = 20ull << 30;
+        // The cache root came from HF_HUB_CACHE/HF_HOME: other tools download there too, so no
+        // .incomplete file is deleted on age or size (whose it is cannot be told), only by an
+        // explicit DELETE of a failed install. venomd's own are resumed by the next install.
+        bool shared_cache = false;
         // How often the shared cache is scanned for repos other tools downloaded.
         std::chrono::milliseconds cache_scan_interval{30000};
     };

@@ -329,5 +329,45 @@ TEST_F(HfCacheSharingTest, RemovalOfTheLastSnapshotKeepsAnotherProcesssIncomplet
     EXPECT_TRUE(eventually([&] { return listed(kRepo).is_null(); }));
 }
 
+// Files another tool put in the cache are read, never trusted: odd shapes cost the defaults,
+// not the daemon (it scans the cache at start and every 30 s).
+TEST_F(HfCacheSharingTest, ARepoWithOddFilesIsListedAndNeverStopsTheDaemon) {
+    hf_download_everything();
+    for (const char* name : {"tokenizer_config.json", "config.json"}) fs::remove(snapshot() / name);
+    write_file(snapshot() / "tokenizer_config.json",
+               R"({"chat_template": ["x", {"name": null, "template": 7}]})");
+    write_file(snapshot() / "config.json",
+               R"({"quantization_config": {"quant_method": null, "bits": 1e300}})");
+    start();
+    json found = listed(kRepo);
+    ASSERT_FALSE(found.is_null());
+    EXPECT_EQ(found["verified"], false);
+    auto caps = daemon_->get("/api/v1/models/org%2Ftiny-chat/capabilities");
+    EXPECT_EQ(caps.status, 200) << caps.body;
+}
+
+// Whose a partial download is cannot be told in a shared cache, and hf download resumes it.
+TEST_F(HfCacheSharingTest, AnotherToolsOldPartialDownloadIsKept) {
+    hf_download_everything();
+    const fs::path partial = repo() / "blobs" / (FakeHub::sha256_hex("half") + ".incomplete");
+    write_file(partial, "half");
+    fs::last_write_time(partial, fs::file_time_type::clock::now() - std::chrono::hours(24 * 30));
+    start();
+    EXPECT_EQ(read_file(partial), "half");
+}
+
+TEST_F(HfCacheSharingTest, DeletingARepoFoundInTheCacheRemovesItsSnapshot) {
+    hf_download_everything();
+    start();
+    ASSERT_FALSE(listed(kRepo).is_null());
+    auto r = daemon_->del("/api/v1/models/registry/org%2Ftiny-chat");
+    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_EQ(finished(r.json()["operation_id"])["status"], "completed");
+    EXPECT_FALSE(fs::exists(snapshot()));
+    EXPECT_FALSE(fs::exists(repo() / "refs" / "main"));
+    EXPECT_FALSE(fs::exists(repo() / "blobs" / etags_["model.safetensors"]));
+    EXPECT_TRUE(eventually([&] { return listed(kRepo).is_null(); }));
+}
+
 }  // namespace
 }  // namespace venom::testing
