@@ -54,7 +54,7 @@ void HuggingFaceModelProvider::rescan_cache() {
     // repo its listing, never the daemon.
     std::vector<ModelMetadata> found;
     try {
-        found = scan_hub_cache(cache_);
+        found = scan_hub_cache(cache_, known_models());
     } catch (const std::exception& e) {
         logger("huggingface")->warn("cache scan failed: {}", e.what());
         return;
