@@ -15,6 +15,14 @@
 
 namespace venom {
 
+// A JSON number as a count or size, never through undefined behaviour: a float from an upstream
+// can be 1e300 or -1, and casting that to an integer is UB (the fuzzer found a 55-digit `total`
+// in an Ollama pull line). Integers >= 0 as they are; floats only when finite and in range
+// (truncated); anything else nullopt.
+std::optional<std::uint64_t> as_unsigned(const nlohmann::json& value);
+// The same for a signed integer.
+std::optional<std::int64_t> as_signed(const nlohmann::json& value);
+
 class JsonFieldReader {
 public:
     // `source` starts every message: "Hub answer", "Gemini model list".
@@ -28,6 +36,7 @@ public:
     // A non-negative integer (sizes, counts); a float or negative number is an error.
     std::uint64_t unsigned_integer(const nlohmann::json& object, std::string_view key,
                                    std::uint64_t fallback, std::string_view path = {});
+    // An integer; a float is truncated, a float out of int64's range is an error.
     std::optional<std::int64_t> integer(const nlohmann::json& object, std::string_view key,
                                         std::string_view path = {});
     std::optional<double> number(const nlohmann::json& object, std::string_view key,

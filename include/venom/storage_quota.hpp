@@ -11,6 +11,10 @@ namespace venom {
 
 constexpr double kBytesPerGb = 1024.0 * 1024.0 * 1024.0;
 
+// `gb` GiB in bytes, saturating: a size from an upstream or a config can be 1e300, and casting
+// a double beyond uint64's range is undefined behaviour. NaN and negatives are 0.
+uint64_t bytes_from_gb(double gb);
+
 struct QuotaLimits {
     double max_storage_gb = 50.0;
     double default_model_size_gb = 4.0;  // estimate when a provider does not know the size

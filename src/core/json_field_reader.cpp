@@ -1,8 +1,42 @@
 #include "venom/json_field_reader.hpp"
 
+#include <cmath>
+
 namespace venom {
 
 using nlohmann::json;
+
+std::optional<std::uint64_t> as_unsigned(const json& value) {
+    if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+    if (value.is_number_integer()) {
+        const auto v = value.get<std::int64_t>();
+        if (v >= 0) return static_cast<std::uint64_t>(v);
+        return std::nullopt;
+    }
+    if (value.is_number_float()) {
+        const double v = value.get<double>();
+        if (std::isfinite(v) && v >= 0 && v < 18446744073709551616.0) {  // 2^64
+            return static_cast<std::uint64_t>(v);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> as_signed(const json& value) {
+    if (value.is_number_unsigned()) {
+        const auto v = value.get<std::uint64_t>();
+        if (v <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v);
+        return std::nullopt;
+    }
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    if (value.is_number_float()) {
+        const double v = value.get<double>();
+        if (std::isfinite(v) && v >= -9223372036854775808.0 && v < 9223372036854775808.0) {
+            return static_cast<std::int64_t>(v);  // within [-2^63, 2^63)
+        }
+    }
+    return std::nullopt;
+}
 
 std::string JsonFieldReader::type_name(const json& value) {
     switch (value.type()) {
@@ -66,9 +100,8 @@ std::uint64_t JsonFieldReader::unsigned_integer(const json& object, std::string_
                                                 std::uint64_t fallback, std::string_view path) {
     const json* value = find(object, key, path);
     if (!value) return fallback;
-    if (value->is_number_unsigned()) return value->get<std::uint64_t>();
-    if (value->is_number_integer() && value->get<std::int64_t>() >= 0) {
-        return static_cast<std::uint64_t>(value->get<std::int64_t>());
+    if (!value->is_number_float()) {
+        if (auto v = as_unsigned(*value)) return *v;
     }
     if (value->is_number()) {
         record(join(path, key), *value, "a non-negative integer");
@@ -82,8 +115,11 @@ std::optional<std::int64_t> JsonFieldReader::integer(const json& object, std::st
                                                      std::string_view path) {
     const json* value = find(object, key, path);
     if (!value) return std::nullopt;
-    if (value->is_number_integer()) return value->get<std::int64_t>();  // unsigned included
-    if (value->is_number_float()) return static_cast<std::int64_t>(value->get<double>());
+    if (auto v = as_signed(*value)) return *v;
+    if (value->is_number()) {
+        record(join(path, key), *value, "an integer in range");
+        return std::nullopt;
+    }
     record(join(path, key), *value, "a number");
     return std::nullopt;
 }

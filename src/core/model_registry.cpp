@@ -116,7 +116,7 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
         if (auto fits = check_storage_quota_locked(size_gb); !fits) return fits.error();
         held->id = reservations_->next++;
         reservations_->bytes[held->id] =
-            plan->bytes.value_or(static_cast<uint64_t>(size_gb * kBytesPerGb));
+            plan->bytes.value_or(bytes_from_gb(size_gb));
     }
 
     auto work = [this, name, target_runtime, filter, plan = *plan, provider = *provider,

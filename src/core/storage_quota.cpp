@@ -15,6 +15,13 @@ std::string gb(double value) {
 
 }  // namespace
 
+uint64_t bytes_from_gb(double gb) {
+    const double bytes = gb * kBytesPerGb;
+    if (!(bytes > 0)) return 0;
+    if (bytes >= 18446744073709551616.0) return UINT64_MAX;  // 2^64
+    return static_cast<uint64_t>(bytes);
+}
+
 Result<void> check_storage_quota(const QuotaLimits& limits, const StorageFacts& facts,
                                  double additional_gb) {
     const double reserved_gb = static_cast<double>(facts.reserved_bytes) / kBytesPerGb;

@@ -95,7 +95,7 @@ struct Daemon::Impl {
         tuning.first_backoff = std::chrono::milliseconds(config.download_backoff_ms);
         tuning.stall_timeout = std::chrono::seconds(config.pull_stall_timeout_seconds);
         tuning.partial_max_age = std::chrono::hours(config.partial_max_age_hours);
-        tuning.partial_max_bytes = static_cast<uint64_t>(config.partial_max_gb * kBytesPerGb);
+        tuning.partial_max_bytes = bytes_from_gb(config.partial_max_gb);
         tuning.shared_cache = !config.hf_hub_cache.empty() || config.hf_home.has_value();
         huggingface = std::make_shared<providers::HuggingFaceModelProvider>(
             std::make_shared<providers::HubClient>(config.hf_endpoint, config.hf_token, upstream),

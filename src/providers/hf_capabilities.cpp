@@ -7,6 +7,7 @@
 
 #include "providers/chat_template.hpp"
 #include "providers/gguf_header.hpp"
+#include "venom/json_field_reader.hpp"
 
 namespace venom::providers {
 namespace {
@@ -68,7 +69,7 @@ ModelCapabilities capabilities_from_snapshot(const fs::path& snapshot, const std
             auto it = source->find(key);
             if (it != source->end() && it->is_number_integer() &&
                 caps.max_context_length == ModelCapabilities{}.max_context_length) {
-                caps.max_context_length = it->get<int64_t>();
+                if (auto n = as_signed(*it); n && *n > 0) caps.max_context_length = *n;
             }
         }
     }

@@ -1,6 +1,7 @@
 #include "providers/ollama_capabilities.hpp"
 
 #include "providers/chat_template.hpp"
+#include "venom/json_field_reader.hpp"
 
 namespace venom::providers {
 
@@ -18,13 +19,13 @@ ModelCapabilities capabilities_from_show(const json& show) {
     if (auto arch = info.find("general.architecture"); arch != info.end() && arch->is_string()) {
         auto ctx = info.find(arch->get<std::string>() + ".context_length");
         if (ctx != info.end() && ctx->is_number_integer()) {
-            caps.max_context_length = ctx->get<int64_t>();
+            if (auto n = as_signed(*ctx); n && *n > 0) caps.max_context_length = *n;
         }
     }
     if (caps.max_context_length == ModelCapabilities{}.max_context_length) {
         if (auto ctx = details.find("context_length");
             ctx != details.end() && ctx->is_number_integer()) {
-            caps.max_context_length = ctx->get<int64_t>();
+            if (auto n = as_signed(*ctx); n && *n > 0) caps.max_context_length = *n;
         }
     }
     if (auto q = details.find("quantization_level"); q != details.end() && q->is_string()) {

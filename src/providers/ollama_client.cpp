@@ -71,10 +71,8 @@ std::optional<PullProgress> parse_pull_line(std::string_view line, std::string* 
     PullProgress p;
     p.status = string_field(j, "status");
     if (auto d = string_field(j, "digest"); !d.empty()) p.digest = d;
-    if (auto it = j.find("total"); it != j.end() && it->is_number()) p.total = it->get<uint64_t>();
-    if (auto it = j.find("completed"); it != j.end() && it->is_number()) {
-        p.completed = it->get<uint64_t>();
-    }
+    if (auto it = j.find("total"); it != j.end()) p.total = as_unsigned(*it);
+    if (auto it = j.find("completed"); it != j.end()) p.completed = as_unsigned(*it);
     return p;
 }
 
@@ -125,8 +123,8 @@ Result<std::vector<OllamaModel>> parse_ollama_tags(const json& answer) {
         model.name = string_field(m, "name");
         if (model.name.empty()) model.name = string_field(m, "model");
         if (model.name.empty()) continue;
-        if (auto it = m.find("size"); it != m.end() && it->is_number()) {
-            model.size = it->get<uint64_t>();
+        if (auto it = m.find("size"); it != m.end()) {
+            if (auto size = as_unsigned(*it)) model.size = *size;
         }
         model.digest = strip_sha(string_field(m, "digest"));
         model.remote_host = string_field(m, "remote_host");

@@ -138,7 +138,10 @@ std::optional<int64_t> parse_pull_count(const std::string& raw) {
     text.erase(std::remove(text.begin(), text.end(), ','), text.end());
     char* end = nullptr;
     double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0' || value < 0) return std::nullopt;
+    // "nan", "inf" and 1e300 are numbers to strtod, not counts: llround of them is unspecified.
+    if (end == text.c_str() || *end != '\0' || !(value >= 0) || value * scale > 9e18) {
+        return std::nullopt;
+    }
     return static_cast<int64_t>(std::llround(value * scale));
 }
 

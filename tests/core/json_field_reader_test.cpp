@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace venom {
 namespace {
 
@@ -50,6 +52,28 @@ TEST(JsonFieldReaderTest, KeepsTheFirstProblemAndChecksContainers) {
     negative.unsigned_integer(json{{"size", -1}}, "size", 0);
     EXPECT_EQ(negative.error().message,
               "Hub answer: field 'size' is a number, expected a non-negative integer");
+}
+
+TEST(JsonFieldReaderTest, NumbersOutOfRangeAreRefusedNotCast) {
+    // The fuzzer sent an Ollama pull line with a 55-digit total: nlohmann keeps it as a double
+    // and get<uint64_t>() on it is undefined behaviour (UBSan: float-cast-overflow).
+    const json huge = json::parse("4661211424444444444444444444444444444444444444444444444");
+    ASSERT_TRUE(huge.is_number_float());
+    EXPECT_FALSE(as_unsigned(huge));
+    EXPECT_FALSE(as_signed(huge));
+    EXPECT_FALSE(as_unsigned(json(-1)));
+    EXPECT_FALSE(as_unsigned(json(-0.5)));
+    EXPECT_FALSE(as_unsigned(json(std::numeric_limits<double>::quiet_NaN())));
+    EXPECT_FALSE(as_signed(json(std::numeric_limits<std::uint64_t>::max())));
+    EXPECT_FALSE(as_unsigned(json("12")));
+    EXPECT_EQ(as_unsigned(json(std::numeric_limits<std::uint64_t>::max())),
+              std::numeric_limits<std::uint64_t>::max());
+    EXPECT_EQ(as_unsigned(json(2019377376.0)), 2019377376u);
+    EXPECT_EQ(as_signed(json(-3)), -3);
+
+    JsonFieldReader r("Ollama answer");
+    EXPECT_FALSE(r.integer(json{{"n", huge}}, "n"));
+    EXPECT_EQ(r.error().message, "Ollama answer: field 'n' is a number, expected an integer in range");
 }
 
 }  // namespace

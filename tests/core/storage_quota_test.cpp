@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cstdint>
 
 namespace venom {
@@ -106,4 +108,12 @@ TEST(StorageQuotaReservationTest, ReservedBytesCountAgainstTheQuotaAndTheFreeSpa
 }
 
 }  // namespace
+TEST(StorageQuotaTest, GigabytesBecomeBytesWithoutOverflow) {
+    EXPECT_EQ(bytes_from_gb(1.5), 1610612736u);
+    EXPECT_EQ(bytes_from_gb(1e300), UINT64_MAX);  // a cast would be undefined behaviour
+    EXPECT_EQ(bytes_from_gb(std::numeric_limits<double>::infinity()), UINT64_MAX);
+    EXPECT_EQ(bytes_from_gb(std::numeric_limits<double>::quiet_NaN()), 0u);
+    EXPECT_EQ(bytes_from_gb(-2), 0u);
+}
+
 }  // namespace venom

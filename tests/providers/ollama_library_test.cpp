@@ -110,6 +110,9 @@ TEST(OllamaLibraryTest, PullCounts) {
     EXPECT_EQ(parse_pull_count("1,024"), 1024);
     EXPECT_FALSE(parse_pull_count("many"));
     EXPECT_FALSE(parse_pull_count(""));
+    EXPECT_FALSE(parse_pull_count("nan"));
+    EXPECT_FALSE(parse_pull_count("infM"));
+    EXPECT_FALSE(parse_pull_count("1e300B"));
 }
 
 TEST(OllamaPullLineTest, ParsesProgressAndErrors) {
@@ -125,6 +128,13 @@ TEST(OllamaPullLineTest, ParsesProgressAndErrors) {
     ASSERT_TRUE(failed);
     EXPECT_EQ(error, "pull model manifest: file does not exist");
     EXPECT_FALSE(parse_pull_line("not json", &error));
+    // A size no disk holds is not progress (and casting it was undefined behaviour).
+    auto absurd = parse_pull_line(
+        R"({"status":"pulling 6a07","total":4661211424444444444444444444444444444,"completed":-5})",
+        &error);
+    ASSERT_TRUE(absurd);
+    EXPECT_FALSE(absurd->total);
+    EXPECT_FALSE(absurd->completed);
 }
 
 TEST(OllamaConnectTest, BindAllAddressesBecomeLoopback) {
