@@ -3,6 +3,7 @@
 // handler (DESIGN.md, convention 3). An Error carries what the HTTP layer needs to answer with
 // the contract's error shape, so no layer has to translate exceptions.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -13,6 +14,9 @@ struct Error {
     int http_status = 500;
     std::string code;     // snake_case reason, e.g. "invalid_model_name"
     std::string message;  // for a person, English
+    // When an upstream asked us to wait (a 429's Retry-After or RateLimit reset): sent on as
+    // our own Retry-After header, so a client can honour it without reading the message.
+    std::optional<long long> retry_after_seconds = std::nullopt;
 };
 
 inline Error make_error(int http_status, std::string code, std::string message) {

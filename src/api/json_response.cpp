@@ -12,9 +12,22 @@ HttpResponse json_response(int status, const nlohmann::json& body) {
     return response;
 }
 
+namespace {
+
+HttpResponse with_retry_after(HttpResponse response, const Error& error) {
+    if (error.retry_after_seconds) {
+        response.headers.emplace_back("Retry-After", std::to_string(*error.retry_after_seconds));
+    }
+    return response;
+}
+
+}  // namespace
+
 HttpResponse error_response(const Error& error) {
-    return json_response(error.http_status,
-                         {{"success", false}, {"detail", error.message}, {"code", error.code}});
+    return with_retry_after(
+        json_response(error.http_status,
+                      {{"success", false}, {"detail", error.message}, {"code", error.code}}),
+        error);
 }
 
 HttpResponse error_response(int status, std::string code, std::string detail) {
@@ -22,10 +35,11 @@ HttpResponse error_response(int status, std::string code, std::string detail) {
 }
 
 HttpResponse error_response(const Error& error, const std::string& request_id) {
-    return json_response(error.http_status, {{"success", false},
-                                             {"detail", error.message},
-                                             {"code", error.code},
-                                             {"request_id", request_id}});
+    return with_retry_after(json_response(error.http_status, {{"success", false},
+                                                              {"detail", error.message},
+                                                              {"code", error.code},
+                                                              {"request_id", request_id}}),
+                            error);
 }
 
 }  // namespace venom::api

@@ -121,10 +121,13 @@ Error hub_error(long status, const std::map<std::string, std::string>& headers,
     }
     if (status == 429) {
         const auto wait = hub_retry_after(headers);
-        return make_error(429, "rate_limited",
-                          "The Hub is rate limiting requests; " +
-                              (wait ? "it asks to wait " + std::to_string(wait->count()) + " s"
-                                    : std::string("retry later")));
+        Error limited = make_error(
+            429, "rate_limited",
+            "The Hub is rate limiting requests; " +
+                (wait ? "it asks to wait " + std::to_string(wait->count()) + " s"
+                      : std::string("retry later")));
+        if (wait) limited.retry_after_seconds = wait->count();
+        return limited;
     }
     return make_error(502, "upstream_error",
                       "The Hub answered HTTP " + std::to_string(status) + " for " + what +

@@ -676,7 +676,7 @@ struct QueuedFault {
     FakeHubFault fault;
 };
 
-enum class Hop { resolve, content };
+enum class Hop { api, resolve, content };  // api: the repo-info call, set with path ""
 
 struct Caller {
     std::optional<std::string> token;  // the bearer token, if any Authorization was sent
@@ -735,12 +735,14 @@ FakeResponse status_fault_response(const FakeHubFault& fault, Hop hop) {
     if (fault.retry_after_seconds) {
         response.headers.emplace_back("Retry-After", std::to_string(*fault.retry_after_seconds));
     }
-    if (code == 429 && hop == Hop::resolve) {  // the CDN knows nothing of the Hub's quotas
+    if (code == 429 && hop != Hop::content) {  // the CDN knows nothing of the Hub's quotas
+        const std::string bucket = hop == Hop::api ? "api" : "resolvers";
         response.headers.emplace_back(
-            "RateLimit",
-            "\"resolvers\";r=0;t=" + std::to_string(fault.retry_after_seconds.value_or(1)));
+            "RateLimit", "\"" + bucket + "\";r=0;t=" +
+                             std::to_string(fault.retry_after_seconds.value_or(1)));
         response.headers.emplace_back("RateLimit-Policy",
-                                      "\"fixed window\";\"resolvers\";q=3000;w=300");
+                                      "\"fixed window\";\"" + bucket + "\";q=" +
+                                          (hop == Hop::api ? "500" : "3000") + ";w=300");
     }
     return response;
 }
@@ -1400,6 +1402,12 @@ public:
 
         const std::vector<std::string> rest(segments.begin() + static_cast<long>(consumed),
                                             segments.end());
+        const bool info = rest.empty() || (rest.size() == 2 && rest[0] == "revision");
+        if (info) {
+            if (auto fault = take_fault_locked(id, "", Hop::api, true, false, true)) {
+                return status_fault_response(*fault, Hop::api);
+            }
+        }
         if (rest.empty()) return model_info_locked(*repo, params);
         if (rest.size() == 2 && rest[0] == "revision") {
             const std::string revision = percent_decode(rest[1], false);

@@ -206,7 +206,9 @@ public:
     void set_tree_page_size(std::size_t entries);
 
     // Replaces the faults of one file with `fault`; add_fault() queues another one behind those
-    // already set (a request is hit by the first queued fault that applies to it).
+    // already set (a request is hit by the first queued fault that applies to it). Path "" is
+    // the repo-info call (/api/models/{id}[/revision/{rev}]): status faults only, a 429 there
+    // with the "api" bucket's exhausted RateLimit.
     void set_fault(std::string_view repo_id, std::string_view path, FakeHubFault fault);
     void add_fault(std::string_view repo_id, std::string_view path, FakeHubFault fault);
     void clear_faults();

@@ -83,6 +83,23 @@ TEST_F(HubMannersTest, TheHubsNotFoundMessageIsKeptWhole) {
     EXPECT_NE(detail.find("Repository not found"), std::string::npos) << detail;
 }
 
+TEST_F(HubMannersTest, A429OnTheRepoInfoCallIsPassedOnWithItsRetryAfter) {
+    // The repo-info call runs in the install request, before an operation exists to wait in:
+    // the client gets the Hub's wait as a Retry-After header it can honour, and nothing starts.
+    hub_.add_repo(FakeHubRepo::transformers("org/limited", kWeights));
+    FakeHubFault fault = FakeHubFault::status(429);
+    fault.retry_after_seconds = 120;  // also RateLimit: "api";r=0;t=120
+    hub_.set_fault("org/limited", "", fault);
+    start();
+    HttpResult r = post_install("org/limited");
+    EXPECT_EQ(r.status, 429) << r.body;
+    EXPECT_EQ(r.json().value("code", ""), "rate_limited") << r.body;
+    EXPECT_EQ(r.headers["retry-after"], "120");
+    EXPECT_NE(r.json().value("detail", "").find("wait 120 s"), std::string::npos) << r.body;
+    EXPECT_EQ(hub_.bytes_served("org/limited", "config.json"), 0u);
+    EXPECT_TRUE(daemon_->get("/api/v1/models/operations").json()["operations"].empty());
+}
+
 TEST_F(HubMannersTest, AFilePastTheHubsPlainHttpLimitIsRefusedBeforeAnOperationStarts) {
     hub_.add_repo(FakeHubRepo::transformers("org/giant", kWeights));
     hub_.set_listing_patch("org/giant", [](nlohmann::ordered_json& info, int) {

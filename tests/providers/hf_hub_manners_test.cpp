@@ -42,6 +42,7 @@ TEST(HubRulesTest, ErrorsKeepTheHubsWholeMessage) {
         hub_error(429, {{"ratelimit", "\"resolvers\";r=0;t=42"}}, "", "model a/b", false);
     EXPECT_EQ(limited.code, "rate_limited");
     EXPECT_NE(limited.message.find("wait 42 s"), std::string::npos) << limited.message;
+    EXPECT_EQ(limited.retry_after_seconds, 42);  // sent on as our Retry-After header
 }
 
 TEST(HubRulesTest, RelativeLocationsAreBuiltOnTheOriginThatAnswered) {
