@@ -66,6 +66,7 @@ struct Config {
     int request_timeout_seconds = 30;     // to read one request / write one response
     int keep_alive_timeout_seconds = 60;  // idle time between requests on one connection
     int operations_history_limit = 500;
+    int runtime_history_limit = 200;  // entries of runtime-history.json (GET /runtime/history)
     int usage_interval_seconds = 5;
     int upstream_timeout_seconds = 30;         // one upstream request (catalog, show, tags)
     int pull_stall_timeout_seconds = 120;      // an install with no progress for this long fails

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "venom/periodic_task.hpp"
 #include "venom/process_runner.hpp"
@@ -22,10 +24,24 @@ struct GpuStats {
     double vram_total_mb = 0;
 };
 
+// One folder (or file) in the models directory, for GET /system/storage.
+struct StorageItem {
+    std::string name;  // the folder's name; a Hugging Face repo as "org/name"
+    std::filesystem::path path;
+    uint64_t bytes = 0;
+    std::string kind;  // huggingface_model | directory | file
+};
+
 struct UsageSnapshot {
     uint64_t models_dir_bytes = 0;
-    uint64_t fs_total_bytes = 0;
+    uint64_t fs_total_bytes = 0;  // the filesystem holding the models directory
     uint64_t fs_free_bytes = 0;
+    uint64_t fs_used_bytes = 0;
+    uint64_t root_total_bytes = 0;  // the filesystem holding "/"
+    uint64_t root_free_bytes = 0;
+    uint64_t root_used_bytes = 0;
+    std::vector<StorageItem> storage_items;  // what models_dir_bytes is made of, largest first
+    std::chrono::system_clock::time_point storage_sampled_at{};
     std::optional<double> cpu_percent;  // null until two /proc/stat readings exist
     uint64_t mem_total_bytes = 0;
     uint64_t mem_used_bytes = 0;

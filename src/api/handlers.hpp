@@ -33,6 +33,13 @@ void get_llm_runtime_options(const ApiRequest& request, Services& services, Resp
 void list_llm_servers(const ApiRequest& request, Services& services, Respond respond);
 void run_llm_server_action(const ApiRequest& request, Services& services, Respond respond);
 
+// service_handlers.cpp (Config -> Services; actions and profiles run on a pool thread)
+HttpResponse get_runtime_status(const ApiRequest& request, Services& services);
+void run_runtime_service_action(const ApiRequest& request, Services& services, Respond respond);
+HttpResponse get_runtime_history(const ApiRequest& request, Services& services);
+void apply_runtime_profile(const ApiRequest& request, Services& services, Respond respond);
+HttpResponse get_system_storage(const ApiRequest& request, Services& services);
+
 // registry_handlers.cpp
 void install_model(const ApiRequest& request, Services& services, Respond respond);
 HttpResponse remove_model(const ApiRequest& request, Services& services);

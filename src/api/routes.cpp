@@ -37,6 +37,16 @@ std::vector<Route> api_routes() {
         {"POST", "/api/v1/system/llm-runtime/active", set_active_llm_runtime, Access::token,
          Body::json, Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/options", get_llm_runtime_options, Access::open},
+
+        // Config -> Services (issue 11, point 3). The profile route comes first: its literal
+        // "profile" segment would otherwise match {service}.
+        {"GET", "/api/v1/runtime/status", get_runtime_status, Access::open},
+        {"GET", "/api/v1/runtime/history", get_runtime_history, Access::open},
+        {"POST", "/api/v1/runtime/profile/{profile}", apply_runtime_profile, Access::token,
+         Body::none, Deadline::runtime_action},
+        {"POST", "/api/v1/runtime/{service}/{action}", run_runtime_service_action, Access::token,
+         Body::none, Deadline::runtime_action},
+        {"GET", "/api/v1/system/storage", get_system_storage, Access::open},
     };
 }
 

@@ -55,7 +55,12 @@ std::optional<HttpResponse> bad_model_id(const std::optional<std::string>& model
 // Local runtime with `model`, or a cloud provider: one entry point for the endpoints below.
 runtime::SwitchReport switch_to(Services& services, const std::string& runtime,
                                 const std::optional<std::string>& model) {
-    if (is_local(runtime)) return services.switcher.switch_local(runtime, model);
+    if (is_local(runtime)) {
+        runtime::SwitchReport report = services.switcher.switch_local(runtime, model);
+        // The Services page shows what the switch started and stopped from its next read on.
+        if (!report.steps.empty()) services.monitor.refresh();
+        return report;
+    }
     return services.switcher.switch_cloud(runtime, model.value_or(""));
 }
 
@@ -195,7 +200,7 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
                                           "/api/v1/system/llm-runtime/active)"));
     }
     answer_from_pool(services.action_pool, respond, [&services, name, model = *model] {
-        return switch_answer(services.switcher.switch_local(name, model), services);
+        return switch_answer(switch_to(services, name, model), services);
     });
 }
 

@@ -114,6 +114,8 @@ json last_models_json(const RuntimeState& state) {
 json gate_json(const runtime::SwitchGate& gate) {
     auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     return {{"in_progress", gate.in_progress},
+            {"switch_id", or_null(gate.switch_id)},
+            {"from_runtime", or_null(gate.from_runtime)},
             {"to_runtime", or_null(gate.target)},
             {"model", or_null(gate.model)},
             {"started_at_utc", or_null(gate.started_at)}};
@@ -121,10 +123,14 @@ json gate_json(const runtime::SwitchGate& gate) {
 
 json last_switch_json(const std::optional<runtime::SwitchEvent>& event) {
     if (!event) return nullptr;
-    return {{"event", "runtime_model_selected"},
+    return {{"event", event->ok ? "runtime_model_selected" : "runtime_switch_failed"},
+            {"switch_id", event->switch_id},
+            {"success", event->ok},
             {"runtime", event->runtime},
+            {"to_runtime", event->runtime},
             {"model", event->model},
             {"from_runtime", event->from_runtime},
+            {"reason", event->reason},
             {"at_utc", event->at}};
 }
 

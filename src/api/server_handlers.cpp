@@ -5,6 +5,7 @@
 #include "api/handlers.hpp"
 #include "api/json_response.hpp"
 #include "api/pool_task.hpp"
+#include "api/service_action.hpp"
 
 namespace venom::api {
 namespace {
@@ -61,23 +62,21 @@ void run_llm_server_action(const ApiRequest& request, Services& services, Respon
         return respond(error_response(409, "runtime_switch_in_progress",
                                       "A runtime switch is in progress; retry when it is done"));
     }
-    answer_from_pool(services.action_pool, respond, [&services, server, action, info] {
-        auto result = services.controller.run(server, action);
-        if (!result) return error_response(result.error());
-        if (result->not_managed()) {
-            return error_response(runtime::not_managed_error(info->display_name, info->endpoint));
-        }
-        const std::string message = result->ok() ? info->display_name + " " + action + " succeeded"
-                                                 : info->display_name + " " + action +
-                                                       " failed with exit code " +
-                                                       std::to_string(result->exit_code);
-        return json_response(200, {{"status", result->ok() ? "success" : "error"},
+    answer_from_pool(services.action_pool, respond, [&services, action, info] {
+        auto outcome = run_service_action(services, *info, action);
+        if (outcome.error) return error_response(*outcome.error);
+        const auto& result = *outcome.result;
+        const std::string message = result.ok() ? info->display_name + " " + action + " succeeded"
+                                                : info->display_name + " " + action +
+                                                      " failed with exit code " +
+                                                      std::to_string(result.exit_code);
+        return json_response(200, {{"status", result.ok() ? "success" : "error"},
                                    {"action", action},
-                                   {"stdout", result->out},
-                                   {"stderr", result->err},
-                                   {"exit_code", result->exit_code},
+                                   {"stdout", result.out},
+                                   {"stderr", result.err},
+                                   {"exit_code", result.exit_code},
                                    {"message", message},
-                                   {"duration_ms", static_cast<long long>(result->duration_ms)}});
+                                   {"duration_ms", static_cast<long long>(result.duration_ms)}});
     });
 }
 

@@ -11,6 +11,8 @@
 #include "cloud/cloud_catalog.hpp"
 #include "runtime/llm_server_controller.hpp"
 #include "runtime/runtime_switcher.hpp"
+#include "runtime/service_history.hpp"
+#include "runtime/service_monitor.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/config.hpp"
 #include "venom/model_registry.hpp"
@@ -43,6 +45,8 @@ struct Services {
     runtime::LlmServerController& controller;
     runtime::RuntimeSwitcher& switcher;
     cloud::CloudCatalog& cloud;
+    runtime::ServiceMonitor& monitor;  // the Services page's figures, sampled in the background
+    runtime::ServiceHistory& history;  // start/stop/restart/profile actions, persisted
     const Config& config;
     std::string version;
     std::vector<std::string> warnings;  // problems found at start-up, shown by /health

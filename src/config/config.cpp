@@ -242,6 +242,7 @@ const std::vector<Setting>& settings() {
          int_setting(&Config::keep_alive_timeout_seconds, 1, 3600)},
         {"", "", "operations_history_limit",
          int_setting(&Config::operations_history_limit, 10, 100000)},
+        {"", "", "runtime_history_limit", int_setting(&Config::runtime_history_limit, 10, 100000)},
         {"", "", "usage_interval_seconds", int_setting(&Config::usage_interval_seconds, 1, 3600)},
         {"", "", "upstream_timeout_seconds",
          int_setting(&Config::upstream_timeout_seconds, 1, 3600)},

@@ -12,6 +12,8 @@
 #include "providers/ollama_provider.hpp"
 #include "runtime/llm_server_controller.hpp"
 #include "runtime/runtime_switcher.hpp"
+#include "runtime/service_history.hpp"
+#include "runtime/service_monitor.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime_state.hpp"
 
@@ -48,6 +50,8 @@ struct Daemon::Impl {
     runtime::LlmServerController controller;
     cloud::CloudCatalog cloud;
     runtime::RuntimeSwitcher switcher;
+    runtime::ServiceMonitor monitor;  // after the controller: its thread probes through it
+    runtime::ServiceHistory history;
     bool started = false;
     bool stopped = false;
 
@@ -73,7 +77,13 @@ struct Daemon::Impl {
           cloud(cloud_options(config), clock),
           switcher(controller, cloud, registry, runtime_state, clock,
                    {std::chrono::seconds(config.runtime_ready_timeout_seconds),
-                    std::chrono::seconds(config.runtime_action_timeout_seconds)}) {
+                    std::chrono::seconds(config.runtime_action_timeout_seconds)}),
+          monitor({config.data_dir, std::chrono::seconds(config.usage_interval_seconds), "/proc",
+                   venom_version(), std::chrono::milliseconds(config.runtime_probe_timeout_ms)},
+                  controller),
+          history({config.data_dir / "runtime-history.json",
+                   static_cast<std::size_t>(config.runtime_history_limit)},
+                  clock) {
         registry.set_storage_refresh([this] { usage.refresh_storage(); });
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
@@ -158,6 +168,7 @@ Result<void> Daemon::start() {
     if (manifest_report.warning) d.warnings.push_back(*manifest_report.warning);
     if (auto warning = d.operations.load_history()) d.warnings.push_back(*warning);
     if (auto warning = d.runtime_state.load()) d.warnings.push_back(*warning);
+    d.history.load();
     // Entries written before names were normalised (issue 10) take the spelling providers use.
     if (auto renamed = d.registry.normalise_recorded_names(); !renamed) {
         d.warnings.push_back(renamed.error().message);
@@ -176,7 +187,8 @@ Result<void> Daemon::start() {
 
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
                                        d.catalog_pool, d.action_pool, d.catalog, d.controller,
-                                       d.switcher, d.cloud, d.config, venom_version(), d.warnings});
+                                       d.switcher, d.cloud, d.monitor, d.history, d.config,
+                                       venom_version(), d.warnings});
     api::RouterOptions router_options;
     router_options.handler_timeout =
         std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));
@@ -219,6 +231,8 @@ Result<void> Daemon::start() {
         d.usage.stop();
         return listening;
     }
+    d.monitor.set_own_port(d.server->port());
+    d.monitor.start();
     d.started = true;
     if (!d.config.api_token && d.config.insecure_bind) {
         logger("daemon")->warn(
@@ -256,6 +270,7 @@ void Daemon::stop() {
     if (d.huggingface) d.huggingface->stop();
     d.operations.shutdown();
     d.usage.stop();
+    d.monitor.stop();
     logger("daemon")->info("stopped");
 }
 

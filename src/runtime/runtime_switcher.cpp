@@ -60,13 +60,19 @@ bool same_ollama_model(const std::string& a, const std::string& b) {
     return same_ollama_name(a, b);
 }
 
+// Holds the gate for one switch; on the way out a failed switch is recorded as the last one,
+// so the panel sees why it failed (issue 11, point 6).
 class RuntimeSwitcher::GateHold {
 public:
-    explicit GateHold(RuntimeSwitcher& s) : s_(s) {}
-    ~GateHold() { s_.leave(); }
+    GateHold(RuntimeSwitcher& s, const SwitchReport& report) : s_(s), report_(report) {}
+    ~GateHold() {
+        if (report_.error) s_.record_failure(report_);
+        s_.leave();
+    }
 
 private:
     RuntimeSwitcher& s_;
+    const SwitchReport& report_;
 };
 
 RuntimeSwitcher::RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,
@@ -79,10 +85,12 @@ RuntimeSwitcher::RuntimeSwitcher(LlmServerController& controller, cloud::CloudCa
       clock_(clock),
       options_(options) {}
 
-bool RuntimeSwitcher::enter(const std::string& target, const std::string& model) {
+bool RuntimeSwitcher::enter(const std::string& target, const std::string& model,
+                            const std::string& from) {
     std::lock_guard lock(mutex_);
     if (gate_.in_progress) return false;
-    gate_ = {true, target, model, format_rfc3339(clock_.now())};
+    gate_ = {true, "switch-" + std::to_string(++switches_), target, model, from,
+             format_rfc3339(clock_.now())};
     ++version_;
     return true;
 }
@@ -105,11 +113,24 @@ std::optional<SwitchEvent> RuntimeSwitcher::last_switch() const {
 
 void RuntimeSwitcher::record(const SwitchReport& report) {
     std::lock_guard lock(mutex_);
-    last_ = SwitchEvent{report.runtime, report.model, report.previous_runtime.value_or(""),
-                        format_rfc3339(clock_.now())};
+    last_ = SwitchEvent{gate_.switch_id, report.runtime, report.model,
+                        report.previous_runtime.value_or(""), format_rfc3339(clock_.now()),
+                        true, "switched"};
     ++version_;
     logger("runtime")->info("switched runtime={} model={} from={}", report.runtime, report.model,
                             report.previous_runtime.value_or("none"));
+}
+
+void RuntimeSwitcher::record_failure(const SwitchReport& report) {
+    std::lock_guard lock(mutex_);
+    last_ = SwitchEvent{gate_.switch_id,
+                        report.runtime,
+                        report.model,
+                        report.previous_runtime.value_or(""),
+                        format_rfc3339(clock_.now()),
+                        false,
+                        "switch to " + report.runtime + " failed: " + report.error->message};
+    ++version_;
 }
 
 SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
@@ -142,12 +163,12 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
         report.error = valid.error();
         return report;
     }
-    if (!enter(server, model)) {
+    if (!enter(server, model, before.active_runtime.value_or(""))) {
         report.error = make_error(409, "runtime_switch_in_progress",
                                   "Another runtime switch is in progress; retry when it is done");
         return report;
     }
-    GateHold hold(*this);
+    GateHold hold(*this, report);
 
     // 1. The model must exist on the target. Checked before anything is stopped whenever that
     // can be known now, so a typo never costs the running runtime.
@@ -349,12 +370,12 @@ SwitchReport RuntimeSwitcher::switch_cloud(const std::string& provider_name,
     const RuntimeState before = state_.current();
     report.previous_runtime = before.active_runtime;
     report.previous_model = before.active_model;
-    if (!enter(report.runtime, model)) {
+    if (!enter(report.runtime, model, before.active_runtime.value_or(""))) {
         report.error = make_error(409, "runtime_switch_in_progress",
                                   "Another runtime switch is in progress; retry when it is done");
         return report;
     }
-    GateHold hold(*this);
+    GateHold hold(*this, report);
     StepTimer step(report, "validate_model");
     auto resolved = catalog_.resolve(provider_name, model);
     if (!resolved) {

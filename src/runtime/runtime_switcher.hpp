@@ -39,16 +39,22 @@ struct SwitchReport {
 
 struct SwitchGate {
     bool in_progress = false;
+    std::string switch_id;  // "switch-<n>", counted from 1 since venomd started; empty when idle
     std::string target;
     std::string model;
-    std::string started_at;  // RFC 3339, empty when idle
+    std::string from_runtime;  // the runtime active when the switch began ("" when none)
+    std::string started_at;    // RFC 3339, empty when idle
 };
 
+// The last switch that got past its gate, successful or not.
 struct SwitchEvent {
-    std::string runtime;
+    std::string switch_id;
+    std::string runtime;  // the target
     std::string model;
     std::string from_runtime;  // "" when nothing was active
     std::string at;            // RFC 3339
+    bool ok = true;
+    std::string reason;  // why it failed ("... failed: <error>"); "switched" when it did not
 };
 
 class RuntimeSwitcher {
@@ -80,9 +86,10 @@ public:
 
 private:
     class GateHold;
-    bool enter(const std::string& target, const std::string& model);
+    bool enter(const std::string& target, const std::string& model, const std::string& from);
     void leave();
     void record(const SwitchReport& report);
+    void record_failure(const SwitchReport& report);
     void roll_back(SwitchReport& report, const RuntimeState& before,
                    const std::vector<std::string>& stopped, bool target_touched);
 
@@ -95,6 +102,7 @@ private:
     mutable std::mutex mutex_;  // guards gate_ and last_
     SwitchGate gate_;
     std::optional<SwitchEvent> last_;
+    std::uint64_t switches_ = 0;  // switch ids handed out
     std::atomic<std::uint64_t> version_{0};
 };
 

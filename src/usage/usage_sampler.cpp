@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -27,6 +28,91 @@ uint64_t directory_bytes(const fs::path& dir) {
         }
     }
     return total;
+}
+
+// The models directory by its entries: each Hugging Face repo of the Hub cache layout
+// (huggingface/hub/models--org--name) on its own, every other entry as a whole.
+struct Measured {
+    uint64_t total = 0;
+    std::vector<StorageItem> items;
+};
+
+Measured measure_models_dir(const fs::path& dir) {
+    Measured m;
+    std::error_code ec;
+    auto add = [&](const fs::directory_entry& entry, std::string name, std::string kind) {
+        std::error_code size_ec;
+        uint64_t bytes = 0;
+        if (entry.is_directory(size_ec)) {
+            bytes = directory_bytes(entry.path());
+        } else if (entry.is_regular_file(size_ec) && !entry.is_symlink(size_ec)) {
+            bytes = entry.file_size(size_ec);
+            if (size_ec) bytes = 0;
+        }
+        m.total += bytes;
+        m.items.push_back({std::move(name), entry.path(), bytes, std::move(kind)});
+    };
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        std::error_code type_ec;
+        const std::string name = entry.path().filename().string();
+        if (name == "huggingface" && entry.is_directory(type_ec) &&
+            fs::is_directory(entry.path() / "hub", type_ec)) {
+            for (const auto& inner : fs::directory_iterator(entry.path(), ec)) {
+                if (inner.path().filename() != "hub") {
+                    add(inner, "huggingface/" + inner.path().filename().string(), "directory");
+                    continue;
+                }
+                for (const auto& repo : fs::directory_iterator(inner.path(), ec)) {
+                    std::string repo_name = repo.path().filename().string();
+                    if (repo_name.rfind("models--", 0) == 0) {
+                        repo_name = repo_name.substr(8);
+                        if (auto sep = repo_name.find("--"); sep != std::string::npos) {
+                            repo_name.replace(sep, 2, "/");
+                        }
+                        add(repo, repo_name, "huggingface_model");
+                    } else {
+                        add(repo, "huggingface/hub/" + repo_name, "directory");
+                    }
+                }
+            }
+            continue;
+        }
+        add(entry, name, entry.is_directory(type_ec) ? "directory" : "file");
+    }
+    std::sort(m.items.begin(), m.items.end(),
+              [](const StorageItem& a, const StorageItem& b) { return a.bytes > b.bytes; });
+    return m;
+}
+
+struct FsFigures {
+    uint64_t total = 0, free = 0, used = 0;
+};
+
+FsFigures filesystem_of(const fs::path& path) {
+    struct statvfs vfs {};
+    if (::statvfs(path.c_str(), &vfs) != 0) return {};
+    FsFigures f;
+    f.total = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+    f.free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    // Used as df counts it: blocks minus all free blocks (root's reserve counts as neither).
+    f.used = f.total - std::min(f.total, static_cast<uint64_t>(vfs.f_bfree) * vfs.f_frsize);
+    return f;
+}
+
+// Storage figures into `s` (the models directory, its filesystem, "/").
+void measure_storage(const fs::path& models_dir, UsageSnapshot& s) {
+    Measured measured = measure_models_dir(models_dir);
+    s.models_dir_bytes = measured.total;
+    s.storage_items = std::move(measured.items);
+    const FsFigures models_fs = filesystem_of(models_dir);
+    s.fs_total_bytes = models_fs.total;
+    s.fs_free_bytes = models_fs.free;
+    s.fs_used_bytes = models_fs.used;
+    const FsFigures root_fs = filesystem_of("/");
+    s.root_total_bytes = root_fs.total;
+    s.root_free_bytes = root_fs.free;
+    s.root_used_bytes = root_fs.used;
+    s.storage_sampled_at = std::chrono::system_clock::now();
 }
 
 double round2(double v) { return std::round(v * 100.0) / 100.0; }
@@ -88,12 +174,7 @@ UsageSampler::~UsageSampler() { stop(); }
 
 void UsageSampler::sample_now(bool with_gpu) {
     UsageSnapshot s;
-    s.models_dir_bytes = directory_bytes(options_.models_dir);
-    struct statvfs vfs {};
-    if (::statvfs(options_.models_dir.c_str(), &vfs) == 0) {
-        s.fs_total_bytes = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
-        s.fs_free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    }
+    measure_storage(options_.models_dir, s);
 
     std::ifstream stat(options_.proc_root / "stat");
     std::string cpu;
@@ -128,15 +209,18 @@ void UsageSampler::sample_now(bool with_gpu) {
 }
 
 void UsageSampler::refresh_storage() {
-    const uint64_t bytes = directory_bytes(options_.models_dir);
-    struct statvfs vfs {};
-    const bool have_fs = ::statvfs(options_.models_dir.c_str(), &vfs) == 0;
+    UsageSnapshot storage;
+    measure_storage(options_.models_dir, storage);
     std::lock_guard lock(mutex_);
-    latest_.models_dir_bytes = bytes;
-    if (have_fs) {
-        latest_.fs_total_bytes = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
-        latest_.fs_free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    }
+    latest_.models_dir_bytes = storage.models_dir_bytes;
+    latest_.storage_items = std::move(storage.storage_items);
+    latest_.fs_total_bytes = storage.fs_total_bytes;
+    latest_.fs_free_bytes = storage.fs_free_bytes;
+    latest_.fs_used_bytes = storage.fs_used_bytes;
+    latest_.root_total_bytes = storage.root_total_bytes;
+    latest_.root_free_bytes = storage.root_free_bytes;
+    latest_.root_used_bytes = storage.root_used_bytes;
+    latest_.storage_sampled_at = storage.storage_sampled_at;
 }
 
 void UsageSampler::start() { task_.start(); }

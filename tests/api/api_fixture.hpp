@@ -28,9 +28,12 @@ protected:
           controller_(controller_options(dir_.path()), run_process_nowhere(), clock_),
           cloud_({}, clock_),
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
+          monitor_({dir_.path(), std::chrono::hours(1), "/proc", "test", std::chrono::milliseconds(500)},
+                   controller_),
+          history_({dir_ / "runtime-history.json", 200}, clock_),
           services_{registry_,    operations_, usage_,      runtime_state_, pool_,
                     action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    config_,      "test",      {}},
+                    monitor_,     history_,    config_,     "test",         {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         operations_.start();
@@ -80,6 +83,8 @@ protected:
     runtime::LlmServerController controller_;
     cloud::CloudCatalog cloud_;
     runtime::RuntimeSwitcher switcher_;
+    runtime::ServiceMonitor monitor_;
+    runtime::ServiceHistory history_;
     api::Services services_;
     api::Router router_;
     std::shared_ptr<FakeProvider> provider_;

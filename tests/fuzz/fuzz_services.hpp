@@ -32,9 +32,12 @@ public:
           controller_(controller_options(), refuse_processes(), clock_),
           cloud_({}, clock_),
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
+          monitor_({scratch_dir(), std::chrono::hours(1), "/proc", "fuzz", std::chrono::milliseconds(500)},
+                   controller_),
+          history_({scratch_dir() / "runtime-history.json", 10}, clock_),
           services_{registry_,    operations_, usage_,      runtime_state_, pool_,
                     action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    config_,      "fuzz",      {}} {}
+                    monitor_,     history_,    config_,     "fuzz",         {}} {}
 
     api::Router router() const {
         std::vector<api::Route> routes = api::api_routes();
@@ -79,6 +82,8 @@ private:
     runtime::LlmServerController controller_;
     cloud::CloudCatalog cloud_;
     runtime::RuntimeSwitcher switcher_;
+    runtime::ServiceMonitor monitor_;
+    runtime::ServiceHistory history_;
     api::Services services_;
 };
 

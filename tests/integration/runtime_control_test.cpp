@@ -306,6 +306,12 @@ TEST_F(RuntimeControlTest, ASecondSwitchWhileOneRunsIs409) {
         return daemon_->get("/api/v1/system/llm-servers/active")
                    .json()["runtime_switch_gate"]["in_progress"] == true;
     }));
+    // The gate names the switch and where it comes from (issue 11, point 6).
+    json gate = daemon_->get("/api/v1/system/llm-servers/active").json()["runtime_switch_gate"];
+    EXPECT_EQ(gate["to_runtime"], "vllm") << gate.dump();
+    EXPECT_TRUE(gate["from_runtime"].is_null()) << gate.dump();  // nothing was active
+    EXPECT_TRUE(gate["switch_id"].is_string()) << gate.dump();
+    EXPECT_EQ(daemon_->post("/api/v1/runtime/profile/llm_off", "").status, 409);
     auto second = switch_server("ollama", "llama3.2:1b");
     EXPECT_EQ(second.status, 409) << second.body;
     EXPECT_EQ(second.json()["code"], "runtime_switch_in_progress");
@@ -477,6 +483,258 @@ TEST_F(RuntimeControlTest, ARejectedKeyIsA400NotASwitch) {
     EXPECT_EQ(r.json()["code"], "api_key_rejected");
     EXPECT_EQ(r.body.find("AIza-wrong-key"), std::string::npos);
     EXPECT_FALSE(fs::exists(data_dir_.path() / "runtime.json"));
+}
+
+// ---- Config -> Services (issue 11, points 1 and 3) -----------------------------------------
+
+class RuntimeServicesTest : public RuntimeControlTest {
+protected:
+    json service(const std::string& name) {
+        json body = daemon_->get("/api/v1/runtime/status").json();
+        for (const auto& s : body["services"]) {
+            if (s["name"] == name) return s;
+        }
+        ADD_FAILURE() << "no service " << name << " in " << body.dump();
+        return json::object();
+    }
+
+    pid_t recorded_pid(const std::string& name) const {
+        std::ifstream in(data_dir_.path() / "logs" / (name + ".pid"));
+        pid_t pid = 0;
+        in >> pid;
+        return pid;
+    }
+
+    json runtime_action(const std::string& service, const std::string& action) {
+        auto r = daemon_->post("/api/v1/runtime/" + service + "/" + action, "");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return r.status == 200 ? r.json() : json::object();
+    }
+
+    json profile(const std::string& name) {
+        auto r = daemon_->post("/api/v1/runtime/profile/" + name, "");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return r.status == 200 ? r.json() : json::object();
+    }
+
+    // A runtime that exits on SIGTERM is gone well within a second of the stop, and no step
+    // needed SIGKILL (the scripts wait 10 s before it): children start with an empty signal
+    // mask (process_runner), whichever panel path stops them.
+    static void expect_graceful(const std::string& what, const std::string& message,
+                                long long duration_ms, pid_t pid) {
+        EXPECT_EQ(message.find("SIGKILL"), std::string::npos) << what << ": " << message;
+        EXPECT_NE(message.find("stopped (pid " + std::to_string(pid) + ")"), std::string::npos)
+            << what << ": " << message;
+        EXPECT_LT(duration_ms, 1000) << what << ": " << message;
+        EXPECT_FALSE(alive(pid)) << what;
+    }
+};
+
+TEST_F(RuntimeServicesTest, StatusShowsRealProcessFiguresAndVersionsForEachService) {
+    start_daemon();
+    json before = daemon_->get("/api/v1/runtime/status").json();
+    EXPECT_EQ(before["status"], "success");
+    EXPECT_EQ(before["count"], 3);
+    json ollama = service("ollama");
+    EXPECT_EQ(ollama["status"], "stopped") << ollama.dump();
+    EXPECT_TRUE(ollama["pid"].is_null());
+    EXPECT_EQ(ollama["port"], ollama_port_);
+    EXPECT_EQ(ollama["actionable"], true);
+    EXPECT_EQ(ollama["service_type"], "llm_ollama");
+    json own = service("venomd");
+    EXPECT_EQ(own["status"], "running");
+    EXPECT_EQ(own["pid"], ::getpid());  // the daemon runs in this test process
+    EXPECT_EQ(own["port"], daemon_->daemon().port());
+    EXPECT_EQ(own["actionable"], false);
+    EXPECT_TRUE(own["memory_mb"].get<double>() > 0) << own.dump();
+
+    json started = runtime_action("ollama", "start");
+    EXPECT_EQ(started["success"], true) << started.dump();
+    const pid_t pid = recorded_pid("ollama");
+    ASSERT_GT(pid, 0);
+    ollama = service("ollama");
+    EXPECT_EQ(ollama["status"], "running") << ollama.dump();
+    EXPECT_EQ(ollama["pid"], pid);
+    EXPECT_GT(ollama["memory_mb"].get<double>(), 0);
+    EXPECT_GE(ollama["cpu_percent"].get<double>(), 0);
+    EXPECT_GE(ollama["uptime_seconds"].get<double>(), 0);
+    EXPECT_LT(ollama["uptime_seconds"].get<double>(), 60);
+    EXPECT_EQ(ollama["runtime_version"], "0.12.3");  // FakeOllama's /api/version
+    EXPECT_TRUE(ollama["error_message"].is_null());
+    EXPECT_TRUE(ollama["last_log"].is_string()) << ollama.dump();
+
+    ASSERT_EQ(switch_server("vllm", kVllmModel).status, 200);
+    json vllm = service("vllm");
+    EXPECT_EQ(vllm["status"], "running") << vllm.dump();
+    EXPECT_EQ(vllm["pid"], recorded_pid("vllm"));
+    EXPECT_EQ(vllm["runtime_version"], "0.10.1");  // the fake vLLM's /version
+    EXPECT_EQ(service("ollama")["status"], "stopped");
+}
+
+TEST_F(RuntimeServicesTest, EveryPanelPathStopsARuntimeGracefully) {
+    start_daemon();
+    // Services page: start, restart, stop.
+    runtime_action("ollama", "start");
+    pid_t pid = recorded_pid("ollama");
+    json restarted = runtime_action("ollama", "restart");
+    EXPECT_EQ(restarted["success"], true) << restarted.dump();
+    expect_graceful("restart", restarted["message"], restarted["duration_ms"], pid);
+    pid = recorded_pid("ollama");
+    EXPECT_TRUE(alive(pid));
+    json stopped = runtime_action("ollama", "stop");
+    EXPECT_EQ(stopped["success"], true) << stopped.dump();
+    expect_graceful("stop", stopped["message"], stopped["duration_ms"], pid);
+    EXPECT_EQ(service("ollama")["status"], "stopped");
+
+    // A switch stops the other runtime.
+    ASSERT_EQ(switch_server("ollama", "llama3.2:1b").status, 200);
+    pid = recorded_pid("ollama");
+    auto to_vllm = switch_server("vllm", kVllmModel);
+    ASSERT_EQ(to_vllm.status, 200) << to_vllm.body;
+    for (const auto& step : to_vllm.json()["steps"]) {
+        if (step["step"] == "stop_ollama") {
+            expect_graceful("switch", step["detail"], step["duration_ms"], pid);
+        }
+    }
+
+    // Profile light: vLLM is active, so a running Ollama goes.
+    runtime_action("ollama", "start");
+    pid = recorded_pid("ollama");
+    const pid_t vllm_pid = recorded_pid("vllm");
+    json light = profile("light");
+    EXPECT_EQ(light["success"], true) << light.dump();
+    ASSERT_EQ(light["actions"].size(), 1u) << light.dump();
+    EXPECT_EQ(light["actions"][0]["service"], "ollama");
+    expect_graceful("light", light["actions"][0]["message"], light["actions"][0]["duration_ms"],
+                    pid);
+    EXPECT_TRUE(alive(vllm_pid));
+    EXPECT_EQ(service("vllm")["status"], "running");
+
+    // Profile llm_off: every local runtime goes.
+    json off = profile("llm_off");
+    EXPECT_EQ(off["success"], true) << off.dump();
+    ASSERT_EQ(off["actions"].size(), 1u) << off.dump();
+    expect_graceful("llm_off", off["actions"][0]["message"], off["actions"][0]["duration_ms"],
+                    vllm_pid);
+    EXPECT_EQ(service("vllm")["status"], "stopped");
+    EXPECT_EQ(service("ollama")["status"], "stopped");
+
+    // Profile full: the active runtime (vLLM, with its model) comes back; Ollama stays off.
+    json full = profile("full");
+    EXPECT_EQ(full["success"], true) << full.dump();
+    EXPECT_EQ(service("vllm")["status"], "running");
+    EXPECT_EQ(vllm_models()["data"][0]["id"], kVllmModel);
+    EXPECT_EQ(service("ollama")["status"], "stopped");
+    json again = profile("full");
+    EXPECT_EQ(again["actions"].size(), 0u) << again.dump();
+    EXPECT_NE(again["message"].get<std::string>().find("nothing to change"), std::string::npos);
+}
+
+TEST_F(RuntimeServicesTest, HistoryKeepsEveryActionWithFailuresAcrossARestart) {
+    start_daemon();
+    runtime_action("ollama", "start");
+    // vLLM has no model configured yet: the script refuses, and that is recorded too.
+    json refused = runtime_action("vllm", "start");
+    EXPECT_EQ(refused["success"], false) << refused.dump();
+    EXPECT_NE(refused["message"].get<std::string>().find("failed"), std::string::npos);
+    profile("llm_off");
+
+    json history = daemon_->get("/api/v1/runtime/history?limit=10").json();
+    EXPECT_EQ(history["status"], "success");
+    ASSERT_EQ(history["history"].size(), 4u) << history.dump();
+    // Newest first.
+    EXPECT_EQ(history["history"][0]["service"], "profile");
+    EXPECT_EQ(history["history"][0]["action"], "llm_off");
+    EXPECT_EQ(history["history"][1]["service"], "ollama");
+    EXPECT_EQ(history["history"][1]["action"], "stop");
+    EXPECT_EQ(history["history"][2]["service"], "vllm");
+    EXPECT_EQ(history["history"][2]["success"], false);
+    EXPECT_EQ(history["history"][3]["action"], "start");
+    EXPECT_EQ(history["history"][3]["success"], true);
+    for (const auto& e : history["history"]) {
+        EXPECT_TRUE(e["timestamp"].is_string() && e["message"].is_string()) << e.dump();
+    }
+    EXPECT_EQ(daemon_->get("/api/v1/runtime/history?limit=2").json()["history"].size(), 2u);
+    EXPECT_EQ(daemon_->get("/api/v1/runtime/history?limit=0").status, 400);
+
+    daemon_->stop();
+    daemon_.reset();
+    start_daemon();
+    json after = daemon_->get("/api/v1/runtime/history?limit=10").json();
+    EXPECT_EQ(after["history"], history["history"]);
+}
+
+TEST_F(RuntimeServicesTest, UnknownServiceActionOrProfileChangesNothing) {
+    start_daemon();
+    auto unknown_service = daemon_->post("/api/v1/runtime/tgi/start", "");
+    EXPECT_EQ(unknown_service.status, 404) << unknown_service.body;
+    EXPECT_EQ(unknown_service.json()["code"], "unknown_service");
+    EXPECT_EQ(unknown_service.json()["success"], false);
+    auto unknown_action = daemon_->post("/api/v1/runtime/ollama/reboot", "");
+    EXPECT_EQ(unknown_action.status, 400);
+    EXPECT_EQ(unknown_action.json()["code"], "unknown_action");
+    auto own = daemon_->post("/api/v1/runtime/venomd/stop", "");
+    EXPECT_EQ(own.status, 400);
+    EXPECT_EQ(own.json()["code"], "service_not_actionable");
+    auto unknown_profile = daemon_->post("/api/v1/runtime/profile/turbo", "");
+    EXPECT_EQ(unknown_profile.status, 400);
+    EXPECT_EQ(unknown_profile.json()["code"], "unknown_profile");
+    EXPECT_FALSE(unknown_profile.json()["message"].get<std::string>().empty());
+    EXPECT_EQ(daemon_->get("/api/v1/runtime/history").json()["history"].size(), 0u);
+    EXPECT_TRUE(recorded_pids().empty());
+    EXPECT_FALSE(fs::exists(data_dir_.path() / "runtime-history.json"));
+}
+
+TEST_F(RuntimeServicesTest, StorageListsTheModelFoldersWithTheirSizes) {
+    start_daemon();
+    auto r = daemon_->get("/api/v1/system/storage");
+    ASSERT_EQ(r.status, 200) << r.body;
+    json body = r.json();
+    EXPECT_EQ(body["status"], "success");
+    EXPECT_TRUE(body["refreshed_at"].is_string());
+    for (const char* disk : {"disk", "disk_root"}) {
+        EXPECT_GT(body[disk]["total_bytes"].get<std::uint64_t>(), 0u) << disk;
+        EXPECT_GT(body[disk]["used_bytes"].get<std::uint64_t>(), 0u) << disk;
+        EXPECT_LE(body[disk]["free_bytes"].get<std::uint64_t>(),
+                  body[disk]["total_bytes"].get<std::uint64_t>());
+    }
+    json model;
+    std::uint64_t sum = 0;
+    for (const auto& item : body["items"]) {
+        sum += item["size_bytes"].get<std::uint64_t>();
+        if (item["name"] == kVllmModel) model = item;
+    }
+    ASSERT_FALSE(model.is_null()) << body.dump();
+    EXPECT_EQ(model["kind"], "huggingface_model");
+    EXPECT_EQ(model["size_bytes"], fs::file_size(snapshot_ / "config.json") +
+                                       fs::file_size(snapshot_.parent_path().parent_path() /
+                                                     "refs" / "main"));
+    EXPECT_EQ(model["path"], snapshot_.parent_path().parent_path().string());
+    EXPECT_EQ(sum, body["models_dir_bytes"].get<std::uint64_t>());
+}
+
+// Issue 11, point 6: a failed switch is the last switch, with its reason, for the panel.
+TEST_F(RuntimeControlTest, AFailedSwitchIsRecordedWithItsReason) {
+    vllm_bin_ = write_wrapper(bin_dir_.path(), "vllm-broken", "FAKE_RUNTIME_EXIT_AT_ONCE=1");
+    start_daemon();
+    ASSERT_EQ(switch_server("ollama", "llama3.2:1b").status, 200);
+    json ok = daemon_->get("/api/v1/system/llm-servers/active").json()["last_runtime_switch"];
+    EXPECT_EQ(ok["success"], true) << ok.dump();
+    EXPECT_EQ(ok["to_runtime"], "ollama");
+    const std::string ok_reason = ok["reason"];
+    for (const char* word : {"error", "fail", "denied"}) {
+        EXPECT_EQ(ok_reason.find(word), std::string::npos) << ok_reason;
+    }
+
+    EXPECT_EQ(switch_server("vllm", kVllmModel).status, 502);
+    json last = daemon_->get("/api/v1/system/llm-servers/active").json()["last_runtime_switch"];
+    EXPECT_EQ(last["success"], false) << last.dump();
+    EXPECT_EQ(last["to_runtime"], "vllm");
+    EXPECT_EQ(last["from_runtime"], "ollama");
+    EXPECT_EQ(last["model"], kVllmModel);
+    EXPECT_NE(last["reason"].get<std::string>().find("fail"), std::string::npos) << last.dump();
+    EXPECT_NE(last["reason"].get<std::string>().find("did not start"), std::string::npos);
+    EXPECT_NE(last["switch_id"], ok["switch_id"]);
 }
 
 // The binary, as users run it: keys come from its environment and must not show up in what it
