@@ -37,6 +37,10 @@ std::vector<Route> api_routes() {
         {"POST", "/api/v1/system/llm-runtime/active", set_active_llm_runtime, Access::token,
          Body::json, Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/options", get_llm_runtime_options, Access::open},
+
+        // Live events (docs/API.md "Live events"): reads, so open like the other GETs.
+        {"GET", "/api/v1/events", stream_events, Access::open},
+        {"GET", "/ws/events", open_event_websocket, Access::open},
     };
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cloud/cloud_catalog.hpp"
+#include "events/event_bus.hpp"
 #include "runtime/llm_server_controller.hpp"
 #include "runtime/runtime_switcher.hpp"
 #include "venom/blocking_pool.hpp"
@@ -43,6 +44,7 @@ struct Services {
     runtime::LlmServerController& controller;
     runtime::RuntimeSwitcher& switcher;
     cloud::CloudCatalog& cloud;
+    events::EventBus& events;
     const Config& config;
     std::string version;
     std::vector<std::string> warnings;  // problems found at start-up, shown by /health

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "events/event_types.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/logging.hpp"
 #include "venom/model_name.hpp"
@@ -60,13 +61,23 @@ bool same_ollama_model(const std::string& a, const std::string& b) {
     return same_ollama_name(a, b);
 }
 
+// Holds the gate for one switch and announces its start and its outcome.
 class RuntimeSwitcher::GateHold {
 public:
-    explicit GateHold(RuntimeSwitcher& s) : s_(s) {}
-    ~GateHold() { s_.leave(); }
+    GateHold(RuntimeSwitcher& s, const SwitchReport& r) : s_(s), r_(r) { announce("started"); }
+    ~GateHold() {
+        announce(r_.error ? "failed" : "completed");
+        s_.leave();
+    }
 
 private:
+    void announce(std::string_view status) {
+        events::publish_runtime_switch(s_.events_, status, r_.runtime,
+                                       r_.previous_runtime.value_or(""), r_.model,
+                                       r_.error ? r_.error->message : "");
+    }
     RuntimeSwitcher& s_;
+    const SwitchReport& r_;
 };
 
 RuntimeSwitcher::RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,
@@ -147,7 +158,7 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
                                   "Another runtime switch is in progress; retry when it is done");
         return report;
     }
-    GateHold hold(*this);
+    GateHold hold(*this, report);
 
     // 1. The model must exist on the target. Checked before anything is stopped whenever that
     // can be known now, so a typo never costs the running runtime.
@@ -354,7 +365,7 @@ SwitchReport RuntimeSwitcher::switch_cloud(const std::string& provider_name,
                                   "Another runtime switch is in progress; retry when it is done");
         return report;
     }
-    GateHold hold(*this);
+    GateHold hold(*this, report);
     StepTimer step(report, "validate_model");
     auto resolved = catalog_.resolve(provider_name, model);
     if (!resolved) {

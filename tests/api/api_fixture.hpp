@@ -30,7 +30,7 @@ protected:
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
           services_{registry_,    operations_, usage_,      runtime_state_, pool_,
                     action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    config_,      "test",      {}},
+                    events_,      config_,     "test",      {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         operations_.start();
@@ -80,6 +80,7 @@ protected:
     runtime::LlmServerController controller_;
     cloud::CloudCatalog cloud_;
     runtime::RuntimeSwitcher switcher_;
+    events::EventBus events_{{}, clock_};
     api::Services services_;
     api::Router router_;
     std::shared_ptr<FakeProvider> provider_;

@@ -34,7 +34,7 @@ public:
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
           services_{registry_,    operations_, usage_,      runtime_state_, pool_,
                     action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    config_,      "fuzz",      {}} {}
+                    events_,      config_,     "fuzz",      {}} {}
 
     api::Router router() const {
         std::vector<api::Route> routes = api::api_routes();
@@ -79,6 +79,7 @@ private:
     runtime::LlmServerController controller_;
     cloud::CloudCatalog cloud_;
     runtime::RuntimeSwitcher switcher_;
+    events::EventBus events_{{}, clock_};
     api::Services services_;
 };
 
