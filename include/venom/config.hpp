@@ -82,6 +82,11 @@ struct Config {
     // switches and service actions get runtime_action + runtime_ready timeouts instead).
     double handler_timeout_seconds = 30;
     int action_workers = 2;  // threads for installs, switches and service actions
+    // Live events: events one client may have waiting before it is dropped as too slow, and how
+    // often an idle stream gets a keep-alive (SSE comment; WebSocket ping, closed when no pong
+    // comes within twice this).
+    int events_client_queue = 256;
+    int events_keepalive_ms = 15000;
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

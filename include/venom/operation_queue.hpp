@@ -86,6 +86,12 @@ public:
     std::optional<std::string> load_history();
     void start();
 
+    // Told of every change, under the queue's lock (so it must only queue, never block):
+    // `state_changed` for created, started and finished, false for progress and messages.
+    // Set before start(). Live events use it.
+    using Observer = std::function<void(const Operation&, bool state_changed)>;
+    void set_observer(Observer observer) { observer_ = std::move(observer); }
+
     // Queues `work`. 409 model_busy (naming the running operation) when the model already has
     // an unfinished operation; 503 shutting_down after shutdown(). Thread-safe, no disk I/O.
     Result<std::string> submit(OperationRequest request, OperationWork work);
@@ -127,11 +133,15 @@ private:
     void trim_history_locked();
     void mark_dirty_locked();
     void changed_locked(Entry& entry);
+    void notify_locked(const Entry& entry, bool state_changed) const {
+        if (observer_) observer_(entry.op, state_changed);
+    }
     std::string serialize_locked() const;
 
     Options options_;
     const Clock& clock_;
     WriteFaults* faults_;
+    Observer observer_;
 
     mutable std::mutex mutex_;
     std::condition_variable work_cv_;

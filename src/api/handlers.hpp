@@ -49,4 +49,8 @@ HttpResponse list_operations(const ApiRequest& request, Services& services);
 HttpResponse get_operation(const ApiRequest& request, Services& services);
 HttpResponse cancel_operation(const ApiRequest& request, Services& services);
 
+// event_handlers.cpp (the server then streams the subscription)
+HttpResponse stream_events(const ApiRequest& request, Services& services);
+HttpResponse open_event_websocket(const ApiRequest& request, Services& services);
+
 }  // namespace venom::api

@@ -2,10 +2,15 @@
 // Plain request and response values: what the HTTP layer hands the router and gets back. No
 // Beast types, so handlers and the router are unit-tested without sockets.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace venom::events {
+class Subscription;
+}
 
 namespace venom::api {
 
@@ -24,6 +29,13 @@ struct HttpResponse {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Allow
+
+    // Set by the live-event routes: instead of a body, the server keeps the connection and
+    // pushes the subscription's events as Server-Sent Events or, after the upgrade, WebSocket
+    // messages.
+    enum class Stream { none, server_sent_events, websocket };
+    Stream stream = Stream::none;
+    std::shared_ptr<events::Subscription> events;
 };
 
 }  // namespace venom::api

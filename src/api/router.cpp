@@ -184,7 +184,10 @@ std::optional<HttpResponse> Router::screen(const HttpRequest& request) const {
                             {"Access-Control-Max-Age", "600"}};
         return response;
     }
-    if (!origin.empty() && changes_state(request.method) &&
+    // A WebSocket is not covered by CORS: any page may open one and read what it pushes, so
+    // a cross-site page is refused as it is for state-changing calls.
+    const bool websocket = iequals(request.header("upgrade"), "websocket");
+    if (!origin.empty() && (changes_state(request.method) || websocket) &&
         !origin_allowed(policy_, origin, host)) {
         return error_response(403, "origin_not_allowed",
                               "Cross-origin request refused; add the page's origin to "

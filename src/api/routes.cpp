@@ -47,6 +47,9 @@ std::vector<Route> api_routes() {
         {"POST", "/api/v1/runtime/{service}/{action}", run_runtime_service_action, Access::token,
          Body::none, Deadline::runtime_action},
         {"GET", "/api/v1/system/storage", get_system_storage, Access::open},
+        // Live events (docs/API.md "Live events"): reads, so open like the other GETs.
+        {"GET", "/api/v1/events", stream_events, Access::open},
+        {"GET", "/ws/events", open_event_websocket, Access::open},
     };
 }
 

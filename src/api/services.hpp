@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cloud/cloud_catalog.hpp"
+#include "events/event_bus.hpp"
 #include "runtime/llm_server_controller.hpp"
 #include "runtime/runtime_switcher.hpp"
 #include "runtime/service_history.hpp"
@@ -47,6 +48,7 @@ struct Services {
     cloud::CloudCatalog& cloud;
     runtime::ServiceMonitor& monitor;  // the Services page's figures, sampled in the background
     runtime::ServiceHistory& history;  // start/stop/restart/profile actions, persisted
+    events::EventBus& events;
     const Config& config;
     std::string version;
     std::vector<std::string> warnings;  // problems found at start-up, shown by /health

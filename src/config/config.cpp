@@ -261,6 +261,8 @@ const std::vector<Setting>& settings() {
              c.handler_timeout_seconds = seconds;
          }},
         {"", "VENOM_ACTION_WORKERS", "action_workers", int_setting(&Config::action_workers, 1, 64)},
+        {"", "", "events_client_queue", int_setting(&Config::events_client_queue, 1, 100000)},
+        {"", "", "events_keepalive_ms", int_setting(&Config::events_keepalive_ms, 50, 3600000)},
     };
     return table;
 }

@@ -133,6 +133,7 @@ Result<std::string> OperationQueue::submit(OperationRequest request, OperationWo
     entry.work = std::move(work);
     std::string id = entry.op.operation_id;
     entries_.push_back(std::move(entry));
+    notify_locked(entries_.back(), true);
     trim_history_locked();
     mark_dirty_locked();
     work_cv_.notify_one();
@@ -183,6 +184,7 @@ Result<Operation> OperationQueue::cancel(const std::string& id) {
         entry->op.message = "Cancelling...";
         entry->op.updated_at = format_rfc3339(clock_.now());
         changed_locked(*entry);
+        notify_locked(*entry, false);
     }
     logger("operations")->info("cancel requested op={} model={}", id, entry->op.model_name);
     return entry->op;
@@ -233,6 +235,7 @@ void OperationQueue::worker_loop() {
             entry->op.status = OperationStatus::in_progress;
             entry->op.updated_at = format_rfc3339(clock_.now());
             changed_locked(*entry);
+            notify_locked(*entry, true);
             runtime_key = runtime_lock_key(entry->op.runtime);
             busy_runtimes_.insert(runtime_key);
             id = entry->op.operation_id;
@@ -303,6 +306,7 @@ void OperationQueue::finish_locked(Entry& entry, OperationStatus status, std::st
                                op.model_name, to_string(status),
                                op.error ? " error=\"" + *op.error + "\"" : "");
     mark_dirty_locked();
+    notify_locked(entry, true);
 }
 
 void OperationQueue::update(const std::string& id, const std::function<void(Operation&)>& change) {
@@ -311,6 +315,7 @@ void OperationQueue::update(const std::string& id, const std::function<void(Oper
         change(entry->op);
         entry->op.updated_at = format_rfc3339(clock_.now());
         entry->json_text.clear();
+        notify_locked(*entry, false);
     }
 }
 

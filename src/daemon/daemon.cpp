@@ -5,6 +5,8 @@
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "cloud/cloud_catalog.hpp"
+#include "events/event_bus.hpp"
+#include "events/event_types.hpp"
 #include "http/fd_limit.hpp"
 #include "http/http_server.hpp"
 #include "providers/hf_provider.hpp"
@@ -31,6 +33,8 @@ struct Daemon::Impl {
     Config config;
     SystemClock system_clock;
     const Clock& clock;
+    // Before everything that publishes to it, so it outlives them.
+    events::EventBus events;
     ManifestStore manifest;
     OperationQueue operations;
     UsageSampler usage;
@@ -58,6 +62,7 @@ struct Daemon::Impl {
     Impl(Config c, Ports& ports)
         : config(std::move(c)),
           clock(ports.clock ? *ports.clock : system_clock),
+          events({}, clock),
           manifest(config.models_dir / "manifest.json", clock),
           operations({static_cast<std::size_t>(config.operation_workers),
                       static_cast<std::size_t>(config.operations_history_limit),
@@ -85,6 +90,11 @@ struct Daemon::Impl {
                    static_cast<std::size_t>(config.runtime_history_limit)},
                   clock) {
         registry.set_storage_refresh([this] { usage.refresh_storage(); });
+        operations.set_observer([this](const Operation& op, bool state_changed) {
+            events::publish_operation(&events, op, state_changed);
+        });
+        controller.set_event_bus(&events);
+        switcher.set_event_bus(&events);
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
             return;
@@ -187,8 +197,8 @@ Result<void> Daemon::start() {
 
     d.services.reset(new api::Services{d.registry, d.operations, d.usage, d.runtime_state,
                                        d.catalog_pool, d.action_pool, d.catalog, d.controller,
-                                       d.switcher, d.cloud, d.monitor, d.history, d.config,
-                                       venom_version(), d.warnings});
+                                       d.switcher, d.cloud, d.monitor, d.history, d.events,
+                                       d.config, venom_version(), d.warnings});
     api::RouterOptions router_options;
     router_options.handler_timeout =
         std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));
@@ -219,6 +229,7 @@ Result<void> Daemon::start() {
     options.max_body_bytes = d.config.max_body_bytes;
     options.request_timeout = std::chrono::seconds(d.config.request_timeout_seconds);
     options.keep_alive_timeout = std::chrono::seconds(d.config.keep_alive_timeout_seconds);
+    options.events_keepalive = std::chrono::milliseconds(d.config.events_keepalive_ms);
     d.server = std::make_unique<http::HttpServer>(
         options, [&d](const api::HttpRequest& request, http::Responder respond) {
             d.router->dispatch(request, *d.services, std::move(respond));
@@ -269,6 +280,7 @@ void Daemon::stop() {
     if (d.ollama) d.ollama->stop();
     if (d.huggingface) d.huggingface->stop();
     d.operations.shutdown();
+    d.events.stop();
     d.usage.stop();
     d.monitor.stop();
     logger("daemon")->info("stopped");
@@ -285,6 +297,9 @@ OperationQueue& Daemon::operations() {
 }
 UsageSampler& Daemon::usage() {
     return impl_->usage;
+}
+events::EventBus& Daemon::events() {
+    return impl_->events;
 }
 
 }  // namespace venom

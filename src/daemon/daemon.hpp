@@ -14,6 +14,10 @@
 #include "venom/result.hpp"
 #include "venom/usage_sampler.hpp"
 
+namespace venom::events {
+class EventBus;
+}
+
 namespace venom {
 
 class Daemon {
@@ -41,6 +45,7 @@ public:
     ModelRegistry& registry();
     OperationQueue& operations();
     UsageSampler& usage();
+    events::EventBus& events();
 
 private:
     struct Impl;

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "api/json_response.hpp"
+#include "events/event_bus.hpp"
 #include "http/request_parser_limits.hpp"
 #include "venom/logging.hpp"
 
@@ -31,6 +33,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -51,6 +54,50 @@ bool is_resource_exhaustion(const beast::error_code& ec) {
 
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 constexpr std::chrono::seconds kAcceptLogInterval{10};
+
+// Live-event streams: what wakes a stream's writer. The bus's dispatcher posts to the
+// session's strand (it must not block); the writer waits on `timer` (its keep-alive deadline),
+// which a wake cancels. A client that lets its queue overflow is dropped by closing its socket,
+// which also ends a write it is stuck in.
+struct StreamSignal {
+    explicit StreamSignal(asio::any_io_executor executor) : timer(executor) {}
+    asio::steady_timer timer;
+    std::atomic<bool> posted{false};
+    // Strand only:
+    bool done = false;               // the stream ended; `socket` may be gone
+    bool reader_done = false;        // the client closed, or the connection failed
+    tcp::socket* socket = nullptr;   // valid while !done
+};
+
+void close_socket(tcp::socket& socket) {
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
+std::function<void()> wake_for(const std::shared_ptr<StreamSignal>& signal,
+                               const std::weak_ptr<events::Subscription>& subscription) {
+    return [signal, subscription] {
+        if (signal->posted.exchange(true)) return;  // one wake in flight is enough
+        asio::post(signal->timer.get_executor(), [signal, subscription] {
+            signal->posted = false;
+            if (signal->done) return;
+            auto strong = subscription.lock();
+            if (strong && strong->overflowed() && signal->socket) close_socket(*signal->socket);
+            signal->timer.cancel();
+        });
+    };
+}
+
+// One SSE message per event: "id:" (absent for a snapshot), "event:", "data:", blank line.
+std::string sse_text(const std::vector<events::EventPtr>& batch) {
+    std::string out;
+    for (const auto& event : batch) {
+        if (event->id) out += "id: " + std::to_string(event->id) + "\n";
+        out += "event: " + event->type + "\ndata: " + event->json + "\n\n";
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -253,9 +300,25 @@ struct HttpServer::Impl {
             auto req = parser.release();
             const unsigned version = req.version();
             const bool wants_keep_alive = req.keep_alive();
+            std::optional<bhttp::request<bhttp::string_body>> upgrade;
+            if (websocket::is_upgrade(req)) upgrade = req;
             const api::HttpRequest request = to_api(std::move(req));
             api::HttpResponse answer = co_await respond(request);
-            const bool keep_alive = wants_keep_alive && !stopping;
+            if (answer.events) {
+                // A live-event stream holds the connection until it ends; shutdown closes it
+                // like an idle one.
+                {
+                    std::lock_guard lock(sessions_mutex);
+                    session.busy = false;
+                }
+                if (answer.stream == api::HttpResponse::Stream::websocket && upgrade) {
+                    co_await serve_websocket(stream, std::move(*upgrade), answer.events);
+                } else {
+                    co_await serve_server_sent_events(stream, answer, version);
+                }
+                co_return;
+            }
+            const bool keep_alive = wants_keep_alive && !upgrade && !stopping;
             auto res = to_beast(answer, version, keep_alive);
             stream.expires_after(options.request_timeout);
             auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
@@ -267,6 +330,167 @@ struct HttpServer::Impl {
         }
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    // Reads until the client closes or the connection fails (shutdown closes it too), then
+    // wakes the writer. SSE clients send nothing after their request.
+    asio::awaitable<void> watch_for_close(beast::tcp_stream& stream,
+                                          std::shared_ptr<StreamSignal> signal) {
+        char sink[512];
+        for (;;) {
+            auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(sink), use_tuple);
+            if (ec) break;
+        }
+        signal->reader_done = true;
+        signal->timer.cancel();
+    }
+
+    // Pongs, close frames and anything a client sends are read here; Beast answers pings and
+    // sends its own keep-alive pings while this read is pending.
+    static asio::awaitable<void> read_websocket(websocket::stream<beast::tcp_stream&>& ws,
+                                                std::shared_ptr<StreamSignal> signal) {
+        beast::flat_buffer buffer;
+        for (;;) {
+            buffer.clear();
+            auto [ec, n] = co_await ws.async_read(buffer, use_tuple);
+            if (ec) break;
+        }
+        signal->reader_done = true;
+        signal->timer.cancel();
+    }
+
+    // Ends a stream: no more wakes, the reader stopped and gone before the frame it reads
+    // into is.
+    asio::awaitable<void> finish_stream(events::Subscription& subscription,
+                                        StreamSignal& signal) {
+        subscription.set_wake(nullptr);
+        if (!signal.reader_done && signal.socket) close_socket(*signal.socket);
+        signal.done = true;
+        while (!signal.reader_done) {
+            signal.timer.expires_after(std::chrono::seconds(1));
+            co_await signal.timer.async_wait(use_tuple);
+        }
+    }
+
+    void log_dropped(const events::Subscription& subscription, const char* transport) {
+        if (subscription.overflowed()) {
+            logger("http")->warn("event client dropped transport={} reason=too_slow", transport);
+        }
+    }
+
+    asio::awaitable<void> serve_server_sent_events(beast::tcp_stream& stream,
+                                                   const api::HttpResponse& answer,
+                                                   unsigned version) {
+        std::shared_ptr<events::Subscription> subscription = answer.events;
+        auto signal = std::make_shared<StreamSignal>(stream.get_executor());
+        signal->socket = &stream.socket();
+        bhttp::response<bhttp::empty_body> res{bhttp::status::ok, version};
+        res.set(bhttp::field::server, "venomd");
+        res.set(bhttp::field::content_type, "text/event-stream");
+        res.set(bhttp::field::cache_control, "no-cache");
+        for (const auto& [name, value] : answer.headers) res.set(name, value);
+        const bool chunked = version >= 11;  // HTTP/1.0: the body ends when the connection does
+        if (chunked) {
+            res.chunked(true);
+        } else {
+            res.keep_alive(false);
+        }
+        auto write = [&](std::string text) -> asio::awaitable<bool> {
+            stream.expires_after(options.request_timeout);
+            beast::error_code ec;
+            if (chunked) {
+                std::tie(ec, std::ignore) = co_await asio::async_write(
+                    stream, bhttp::make_chunk(asio::buffer(text)), use_tuple);
+            } else {
+                std::tie(ec, std::ignore) =
+                    co_await asio::async_write(stream, asio::buffer(text), use_tuple);
+            }
+            // An expiry left running would fail the next write if it passed meanwhile.
+            stream.expires_never();
+            co_return !ec;
+        };
+        bhttp::response_serializer<bhttp::empty_body> serializer{res};
+        stream.expires_after(options.request_timeout);
+        auto [header_ec, header_bytes] =
+            co_await bhttp::async_write_header(stream, serializer, use_tuple);
+        stream.expires_never();
+        bool open = !header_ec && co_await write("retry: 3000\n\n");
+        if (open) {
+            subscription->set_wake(wake_for(signal, subscription));
+            asio::co_spawn(stream.get_executor(), watch_for_close(stream, signal), asio::detached);
+        } else {
+            signal->reader_done = true;
+        }
+        while (open && !signal->reader_done && !stopping) {
+            const bool closed = subscription->topic_closed();  // before take(): nothing follows
+            std::vector<events::EventPtr> batch = subscription->take();
+            if (subscription->overflowed()) break;
+            if (!batch.empty()) {
+                open = co_await write(sse_text(batch));
+                if (open && closed) {
+                    if (chunked) {
+                        stream.expires_after(options.request_timeout);
+                        co_await asio::async_write(stream, bhttp::make_chunk_last(), use_tuple);
+                    }
+                    break;
+                }
+                continue;
+            }
+            signal->timer.expires_after(options.events_keepalive);
+            auto [ec] = co_await signal->timer.async_wait(use_tuple);
+            if (!ec) open = co_await write(": keep-alive\n\n");
+        }
+        log_dropped(*subscription, "sse");
+        co_await finish_stream(*subscription, *signal);
+    }
+
+    asio::awaitable<void> serve_websocket(beast::tcp_stream& stream,
+                                          bhttp::request<bhttp::string_body> upgrade,
+                                          std::shared_ptr<events::Subscription> subscription) {
+        auto signal = std::make_shared<StreamSignal>(stream.get_executor());
+        signal->socket = &stream.socket();
+        websocket::stream<beast::tcp_stream&> ws(stream);
+        stream.expires_never();  // the websocket's own timeouts apply from here on
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = options.request_timeout;
+        timeouts.idle_timeout = 2 * options.events_keepalive;  // a ping goes out at half of it
+        timeouts.keep_alive_pings = true;
+        ws.set_option(timeouts);
+        ws.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(bhttp::field::server, "venomd"); }));
+        ws.read_message_max(4096);  // clients have nothing to say
+        auto [accept_ec] = co_await ws.async_accept(upgrade, use_tuple);
+        if (accept_ec) {
+            signal->reader_done = true;
+        } else {
+            ws.text(true);
+            subscription->set_wake(wake_for(signal, subscription));
+            asio::co_spawn(stream.get_executor(), read_websocket(ws, signal), asio::detached);
+        }
+        bool open = !accept_ec;
+        while (open && !signal->reader_done && !stopping) {
+            const bool closed = subscription->topic_closed();
+            std::vector<events::EventPtr> batch = subscription->take();
+            if (subscription->overflowed()) break;
+            for (const auto& event : batch) {
+                auto [ec, n] = co_await ws.async_write(asio::buffer(event->json), use_tuple);
+                if (ec) {
+                    open = false;
+                    break;
+                }
+            }
+            if (!open) break;
+            if (closed) {
+                co_await ws.async_close(websocket::close_code::normal, use_tuple);
+                break;
+            }
+            if (!batch.empty()) continue;
+            // Only a wake or the reader ends this wait; Beast sends the keep-alive pings.
+            signal->timer.expires_after(std::chrono::hours(24));
+            co_await signal->timer.async_wait(use_tuple);
+        }
+        log_dropped(*subscription, "websocket");
+        co_await finish_stream(*subscription, *signal);
     }
 
     std::size_t sessions_size() {

@@ -21,6 +21,9 @@ struct ServerOptions {
     uint64_t max_body_bytes = 1 << 20;
     std::chrono::seconds request_timeout{30};     // read one request, write one response
     std::chrono::seconds keep_alive_timeout{60};  // idle between requests
+    // Live-event streams: an SSE heartbeat comment, or a WebSocket ping, after this long idle;
+    // a WebSocket client that sends nothing (not even a pong) for twice this is closed.
+    std::chrono::milliseconds events_keepalive{15000};
 };
 
 // Called on an I/O thread for every complete request; must not block. It calls the responder

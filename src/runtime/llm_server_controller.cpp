@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "events/event_types.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
@@ -178,6 +179,7 @@ Result<ActionResult> LlmServerController::run(
     if (!output) {
         logger("runtime")->warn("action failed server={} action={} error=\"{}\"", name, action,
                                 output.error().message);
+        events::publish_service_status(events_, name, action, false, output.error().message);
         return output.error();
     }
     result.exit_code = output->exit_code;
@@ -185,6 +187,8 @@ Result<ActionResult> LlmServerController::run(
     result.err = trim(output->err);
     logger("runtime")->info("action server={} action={} exit={} ms={:.0f}", name, action,
                             result.exit_code, result.duration_ms);
+    events::publish_service_status(events_, name, action, result.ok(),
+                                   result.ok() || result.err.empty() ? result.out : result.err);
     return result;
 }
 

@@ -17,6 +17,10 @@
 #include "venom/process_runner.hpp"
 #include "venom/result.hpp"
 
+namespace venom::events {
+class EventBus;
+}
+
 namespace venom::runtime {
 
 struct ServerInfo {
@@ -76,6 +80,8 @@ public:
     };
 
     LlmServerController(Options options, ProcessRunner runner, const Clock& clock);
+    // Where run() announces service status changes (live events); set before use.
+    void set_event_bus(events::EventBus* bus) { events_ = bus; }
 
     // The local runtimes, in a fixed order (ollama, vllm). Thread-safe, no I/O.
     const std::vector<ServerInfo>& servers() const { return servers_; }
@@ -105,6 +111,7 @@ private:
     Options options_;
     ProcessRunner runner_;
     const Clock& clock_;
+    events::EventBus* events_ = nullptr;
     std::vector<ServerInfo> servers_;
     mutable std::mutex mutex_;  // guards busy_ and last_probe_
     std::map<std::string, bool> busy_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "events/event_types.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/logging.hpp"
 #include "venom/model_name.hpp"
@@ -60,19 +61,25 @@ bool same_ollama_model(const std::string& a, const std::string& b) {
     return same_ollama_name(a, b);
 }
 
-// Holds the gate for one switch; on the way out a failed switch is recorded as the last one,
-// so the panel sees why it failed (issue 11, point 6).
+// Holds the gate for one switch and announces its start and its outcome; on the way out a
+// failed switch is recorded as the last one, so the panel sees why it failed (issue 11, point 6).
 class RuntimeSwitcher::GateHold {
 public:
-    GateHold(RuntimeSwitcher& s, const SwitchReport& report) : s_(s), report_(report) {}
+    GateHold(RuntimeSwitcher& s, const SwitchReport& r) : s_(s), r_(r) { announce("started"); }
     ~GateHold() {
-        if (report_.error) s_.record_failure(report_);
+        if (r_.error) s_.record_failure(r_);
+        announce(r_.error ? "failed" : "completed");
         s_.leave();
     }
 
 private:
+    void announce(std::string_view status) {
+        events::publish_runtime_switch(s_.events_, status, r_.runtime,
+                                       r_.previous_runtime.value_or(""), r_.model,
+                                       r_.error ? r_.error->message : "");
+    }
     RuntimeSwitcher& s_;
-    const SwitchReport& report_;
+    const SwitchReport& r_;
 };
 
 RuntimeSwitcher::RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,

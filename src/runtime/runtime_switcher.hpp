@@ -17,6 +17,10 @@
 #include "venom/model_registry.hpp"
 #include "venom/runtime_state.hpp"
 
+namespace venom::events {
+class EventBus;
+}
+
 namespace venom::runtime {
 
 struct SwitchStep {
@@ -67,6 +71,8 @@ public:
     RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,
                     ModelRegistry& registry, RuntimeStateStore& state, const Clock& clock,
                     Options options);
+    // Where switches announce themselves (live events); set before use.
+    void set_event_bus(events::EventBus* bus) { events_ = bus; }
 
     // Switches to local runtime `server` with `model` (nullopt or empty: the last model used
     // on it). Errors in the report: 404 unknown_server, 400 no_model / invalid_model_name,
@@ -99,6 +105,7 @@ private:
     RuntimeStateStore& state_;
     const Clock& clock_;
     Options options_;
+    events::EventBus* events_ = nullptr;
     mutable std::mutex mutex_;  // guards gate_ and last_
     SwitchGate gate_;
     std::optional<SwitchEvent> last_;

@@ -33,7 +33,8 @@ protected:
           history_({dir_ / "runtime-history.json", 200}, clock_),
           services_{registry_,    operations_, usage_,      runtime_state_, pool_,
                     action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    monitor_,     history_,    config_,     "test",         {}},
+                    monitor_,     history_,    events_,     config_,        "test",
+                    {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         operations_.start();
@@ -85,6 +86,7 @@ protected:
     runtime::RuntimeSwitcher switcher_;
     runtime::ServiceMonitor monitor_;
     runtime::ServiceHistory history_;
+    events::EventBus events_{{}, clock_};
     api::Services services_;
     api::Router router_;
     std::shared_ptr<FakeProvider> provider_;

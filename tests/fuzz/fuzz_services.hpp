@@ -37,7 +37,8 @@ public:
           history_({scratch_dir() / "runtime-history.json", 10}, clock_),
           services_{registry_,    operations_, usage_,      runtime_state_, pool_,
                     action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    monitor_,     history_,    config_,     "fuzz",         {}} {}
+                    monitor_,     history_,    events_,     config_,        "fuzz",
+                    {}} {}
 
     api::Router router() const {
         std::vector<api::Route> routes = api::api_routes();
@@ -84,6 +85,7 @@ private:
     runtime::RuntimeSwitcher switcher_;
     runtime::ServiceMonitor monitor_;
     runtime::ServiceHistory history_;
+    events::EventBus events_{{}, clock_};
     api::Services services_;
 };
 
