@@ -37,6 +37,14 @@ std::vector<Route> api_routes() {
         {"POST", "/api/v1/system/llm-runtime/active", set_active_llm_runtime, Access::token,
          Body::json, Deadline::runtime_action},
         {"GET", "/api/v1/system/llm-runtime/options", get_llm_runtime_options, Access::open},
+
+        // Web panel: operation queue and the Models -> Remote tab.
+        {"GET", "/api/v1/queue/status", get_queue_status, Access::open},
+        {"POST", "/api/v1/queue/pause", pause_queue, Access::token},
+        {"POST", "/api/v1/queue/resume", resume_queue, Access::token},
+        {"GET", "/api/v1/models/remote/providers", list_remote_providers, Access::open},
+        {"GET", "/api/v1/models/remote/catalog", get_remote_catalog, Access::open},
+        {"GET", "/api/v1/models/remote/connectivity", get_remote_connectivity, Access::open},
     };
 }
 
