@@ -271,7 +271,9 @@ TEST_F(HuggingFaceProviderTest, PrivateRepositoriesAreRefusedAtTheInstallRequest
 
 TEST_F(HuggingFaceProviderTest, AFailedInstallLeavesNoEmptyIncompleteFile) {
     hub_.add_repo(FakeHubRepo::transformers("org/refused", kWeights));
-    hub_.set_fault("org/refused", "model.safetensors", FakeHubFault::status(403, 100));
+    // A 503 on every try: resumable, so partial downloads are kept for a resume, but a file that
+    // got no byte has nothing to resume.
+    hub_.set_fault("org/refused", "model.safetensors", FakeHubFault::status(503, 100));
     start();
     json op = wait_finished(install("org/refused"));
     ASSERT_EQ(op["status"], "failed") << op.dump();
