@@ -109,6 +109,23 @@ public:
     // cancelled. 404 operation_not_found; 409 operation_finished when already final.
     Result<Operation> cancel(const std::string& id);
 
+    // Paused: queued operations stay pending (their message says why) and none starts; running
+    // ones go on. Not persisted: a restarted daemon's queue runs. Thread-safe, no disk I/O.
+    void pause();
+    void resume();
+
+    struct Status {
+        bool paused = false;
+        std::size_t pending = 0;    // queued, not started
+        std::size_t active = 0;     // in_progress
+        std::size_t limit = 0;      // operations that may run at once (the workers)
+        std::size_t completed = 0;  // in the kept history
+        std::size_t failed = 0;
+        std::size_t cancelled = 0;
+    };
+    // Counts over the queue and its kept history. Thread-safe, no disk I/O.
+    Status status() const;
+
     // Stops accepting work, tells running work to stop, waits for the workers, records
     // unfinished operations as failed ("interrupted by shutdown") and flushes the history.
     void shutdown();
@@ -119,6 +136,7 @@ private:
         Operation op;
         mutable std::string json_text;  // to_json(op).dump(), empty when stale
         OperationWork work;
+        std::string queued_message;  // shown again when a pause ends
         std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
     };
 
@@ -149,6 +167,7 @@ private:
     std::deque<Entry> entries_;  // creation order, oldest first
     std::set<std::string> busy_runtimes_;
     bool stopping_ = false;
+    bool paused_ = false;
     bool dirty_ = false;
     bool writer_stop_ = false;
 

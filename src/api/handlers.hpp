@@ -52,5 +52,14 @@ HttpResponse cancel_operation(const ApiRequest& request, Services& services);
 // event_handlers.cpp (the server then streams the subscription)
 HttpResponse stream_events(const ApiRequest& request, Services& services);
 HttpResponse open_event_websocket(const ApiRequest& request, Services& services);
+// queue_handlers.cpp
+HttpResponse get_queue_status(const ApiRequest& request, Services& services);
+HttpResponse pause_queue(const ApiRequest& request, Services& services);
+HttpResponse resume_queue(const ApiRequest& request, Services& services);
+
+// remote_model_handlers.cpp (the provider checks run on a pool thread)
+void list_remote_providers(const ApiRequest& request, Services& services, Respond respond);
+void get_remote_catalog(const ApiRequest& request, Services& services, Respond respond);
+void get_remote_connectivity(const ApiRequest& request, Services& services, Respond respond);
 
 }  // namespace venom::api

@@ -50,6 +50,13 @@ std::vector<Route> api_routes() {
         // Live events (docs/API.md "Live events"): reads, so open like the other GETs.
         {"GET", "/api/v1/events", stream_events, Access::open},
         {"GET", "/ws/events", open_event_websocket, Access::open},
+        // Web panel: operation queue and the Models -> Remote tab.
+        {"GET", "/api/v1/queue/status", get_queue_status, Access::open},
+        {"POST", "/api/v1/queue/pause", pause_queue, Access::token},
+        {"POST", "/api/v1/queue/resume", resume_queue, Access::token},
+        {"GET", "/api/v1/models/remote/providers", list_remote_providers, Access::open},
+        {"GET", "/api/v1/models/remote/catalog", get_remote_catalog, Access::open},
+        {"GET", "/api/v1/models/remote/connectivity", get_remote_connectivity, Access::open},
     };
 }
 

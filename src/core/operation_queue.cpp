@@ -1,6 +1,7 @@
 #include "venom/operation_queue.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +18,17 @@ constexpr double kRunningProgressCap = 99.9;
 
 // Upstream error text can hold any bytes; serialising must not throw on them.
 constexpr auto kReplaceInvalidUtf8 = json::error_handler_t::replace;
+
+constexpr const char* kPausedMessage =
+    "Waiting: the operation queue is paused (POST /api/v1/queue/resume)";
+
+// The panel shows only `message`: a failed operation's message says why it failed, not the last
+// progress line, which would make it look as if it were still going.
+std::string failure_message(OperationType type, const std::string& reason) {
+    std::string kind(to_string(type));
+    if (!kind.empty()) kind[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind[0])));
+    return kind + " failed: " + reason;
+}
 
 }  // namespace
 
@@ -69,6 +81,7 @@ std::optional<std::string> OperationQueue::load_history() {
             if (!entry.op.finished()) {
                 entry.op.status = OperationStatus::failed;
                 entry.op.error = "interrupted: the daemon stopped while this operation ran";
+                entry.op.message = failure_message(entry.op.type, *entry.op.error);
                 entry.op.completed_at = format_rfc3339(clock_.now());
                 entry.op.updated_at = *entry.op.completed_at;
                 ++interrupted;
@@ -127,7 +140,8 @@ Result<std::string> OperationQueue::submit(OperationRequest request, OperationWo
     entry.op.provider = std::move(request.provider);
     entry.op.runtime = std::move(request.runtime);
     entry.op.type = request.type;
-    entry.op.message = std::move(request.message);
+    entry.queued_message = std::move(request.message);
+    entry.op.message = paused_ ? kPausedMessage : entry.queued_message;
     entry.op.started_at = format_rfc3339(clock_.now());
     entry.op.updated_at = entry.op.started_at;
     entry.work = std::move(work);
@@ -190,6 +204,52 @@ Result<Operation> OperationQueue::cancel(const std::string& id) {
     return entry->op;
 }
 
+void OperationQueue::pause() {
+    std::lock_guard lock(mutex_);
+    if (paused_) return;
+    paused_ = true;
+    for (auto& entry : entries_) {
+        if (entry.op.status != OperationStatus::pending) continue;
+        entry.op.message = kPausedMessage;
+        entry.op.updated_at = format_rfc3339(clock_.now());
+        changed_locked(entry);
+    }
+    logger("operations")->info("queue paused");
+}
+
+void OperationQueue::resume() {
+    {
+        std::lock_guard lock(mutex_);
+        if (!paused_) return;
+        paused_ = false;
+        for (auto& entry : entries_) {
+            if (entry.op.status != OperationStatus::pending) continue;
+            entry.op.message = entry.queued_message;
+            entry.op.updated_at = format_rfc3339(clock_.now());
+            changed_locked(entry);
+        }
+        logger("operations")->info("queue resumed");
+    }
+    work_cv_.notify_all();
+}
+
+OperationQueue::Status OperationQueue::status() const {
+    std::lock_guard lock(mutex_);
+    Status s;
+    s.paused = paused_;
+    s.limit = std::max<std::size_t>(1, options_.workers);
+    for (const auto& entry : entries_) {
+        switch (entry.op.status) {
+            case OperationStatus::pending: ++s.pending; break;
+            case OperationStatus::in_progress: ++s.active; break;
+            case OperationStatus::completed: ++s.completed; break;
+            case OperationStatus::failed: ++s.failed; break;
+            case OperationStatus::cancelled: ++s.cancelled; break;
+        }
+    }
+    return s;
+}
+
 void OperationQueue::shutdown() {
     {
         std::lock_guard lock(mutex_);
@@ -206,8 +266,10 @@ void OperationQueue::shutdown() {
         std::lock_guard lock(mutex_);
         for (auto& entry : entries_) {
             if (!entry.op.finished()) {
-                finish_locked(entry, OperationStatus::failed, entry.op.message,
-                              "interrupted by daemon shutdown; start it again to resume");
+                const std::string reason =
+                    "interrupted by daemon shutdown; start it again to resume";
+                finish_locked(entry, OperationStatus::failed,
+                              failure_message(entry.op.type, reason), reason);
             }
         }
         writer_stop_ = true;
@@ -263,13 +325,16 @@ void OperationQueue::worker_loop() {
                     finish_locked(*entry, OperationStatus::completed, result.value(),
                                   std::nullopt);
                 } else if (cancel->load() && stopping_) {
-                    finish_locked(*entry, OperationStatus::failed, entry->op.message,
-                                  "interrupted by daemon shutdown; start it again to resume");
+                    const std::string reason =
+                        "interrupted by daemon shutdown; start it again to resume";
+                    finish_locked(*entry, OperationStatus::failed,
+                                  failure_message(entry->op.type, reason), reason);
                 } else if (cancel->load()) {
                     finish_locked(*entry, OperationStatus::cancelled, "Cancelled",
                                   std::nullopt);
                 } else {
-                    finish_locked(*entry, OperationStatus::failed, entry->op.message,
+                    finish_locked(*entry, OperationStatus::failed,
+                                  failure_message(entry->op.type, result.error().message),
                                   result.error().message);
                 }
             }
@@ -279,6 +344,7 @@ void OperationQueue::worker_loop() {
 }
 
 OperationQueue::Entry* OperationQueue::next_runnable_locked() {
+    if (paused_) return nullptr;
     for (auto& entry : entries_) {
         if (entry.op.status == OperationStatus::pending &&
             !busy_runtimes_.count(runtime_lock_key(entry.op.runtime))) {

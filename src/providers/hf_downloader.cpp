@@ -1,6 +1,7 @@
 #include "providers/hf_downloader.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -172,7 +173,10 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
     fs::create_directories(target.blob.parent_path(), ec);
     const fs::path incomplete = fs::path(target.blob.string() + ".incomplete");
 
-    int fd = ::open(incomplete.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // Created here (not another writer's): then an empty one is removed again on failure.
+    int fd = ::open(incomplete.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    const bool created = fd >= 0;
+    if (!created && errno == EEXIST) fd = ::open(incomplete.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         return make_error(500, "storage_error",
                           "cannot write " + incomplete.string() + ": " + std::strerror(errno));
@@ -181,6 +185,18 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
+    // A failed download that got no byte leaves nothing behind: an empty .incomplete file would
+    // only look like a download in flight to other tools. Partial bytes stay for a resume.
+    // Declared after `closer`, so it runs while the descriptor is open (and the lock held).
+    struct EmptyRemover {
+        int fd;
+        const fs::path& path;
+        bool armed;
+        ~EmptyRemover() {
+            struct stat st {};
+            if (armed && ::fstat(fd, &st) == 0 && st.st_size == 0) ::unlink(path.c_str());
+        }
+    } empty_remover{fd, incomplete, created};
 
     Hasher hasher(target);
     uint64_t offset = static_cast<uint64_t>(::lseek(fd, 0, SEEK_END));
@@ -356,6 +372,7 @@ Result<void> download_blob(const BlobDownload& target, const DownloadOptions& op
         return make_error(500, "storage_error",
                           "rename failed: " + std::string(std::strerror(errno)));
     }
+    empty_remover.armed = false;  // the path now names nothing of ours (an empty file is valid)
     int dir = ::open(target.blob.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {
         ::fsync(dir);

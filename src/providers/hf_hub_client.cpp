@@ -356,6 +356,22 @@ Result<json> HubClient::file_json(const std::string& id, const std::string& comm
     return get_json(resolve_url(id, commit, path), nullptr);
 }
 
+Result<void> HubClient::check_download_access(const std::string& id, const std::string& commit,
+                                              const std::string& path) const {
+    net::HttpCall call;
+    call.method = "HEAD";
+    call.url = resolve_url(id, commit, path);
+    call.headers = auth_headers_for(call.url);
+    call.timeout = timeout_;
+    call.stall_timeout = timeout_;
+    call.follow_redirects = false;
+    auto reply = net::perform(call);
+    if (!reply) return reply.error();
+    if (reply->status >= 200 && reply->status < 400) return {};
+    return hub_error(reply->status, reply->headers, reply->body, "model " + id,
+                     token_.has_value());
+}
+
 std::string HubClient::resolve_url(const std::string& id, const std::string& commit,
                                    const std::string& path) const {
     return endpoint_ + "/" + id + "/resolve/" + net::url_encode(commit) + "/" + path_quote(path);

@@ -55,6 +55,11 @@ public:
     Result<nlohmann::json> file_json(const std::string& id, const std::string& commit,
                                      const std::string& path) const;
 
+    // Whether this caller may download files of a gated repo: one HEAD of `path` at `commit`
+    // on the Hub, no redirect followed (the Hub answers 401/403 GatedRepo before it redirects
+    // to the CDN). Ok on 2xx/3xx; else the error a download would have met. BLOCKING.
+    Result<void> check_download_access(const std::string& id, const std::string& commit,
+                                       const std::string& path) const;
     // Where to GET a file of a commit; it redirects LFS files to the CDN.
     std::string resolve_url(const std::string& id, const std::string& commit,
                             const std::string& path) const;

@@ -24,6 +24,11 @@ double gb(uint64_t bytes) {
     return std::round(static_cast<double>(bytes) / kBytesPerGb * 10000.0) / 10000.0;
 }
 
+// The Hub's `gated`: false, or "auto" / "manual" (true in older answers).
+bool is_gated(const nlohmann::json& gated) {
+    return (gated.is_boolean() && gated.get<bool>()) || (gated.is_string() && gated != "false");
+}
+
 }  // namespace
 
 std::pair<std::string, std::optional<std::string>> split_quant(const std::string& name) {
@@ -102,6 +107,21 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
     }
     auto selection = select_files(repo->files, quant, filter, indexed);
     if (!selection) return selection.error();
+    // A gated repo's metadata is public but its files are not: answer 401/403 now rather than
+    // from an operation that fails at its first download (docs/API.md promises it). Without a
+    // token the plan's own answer says enough; with one, one HEAD of the smallest chosen file
+    // asks the Hub whether this token has access. Repos that are not gated cost nothing more.
+    if (is_gated(repo->gated) && !selection->files.empty()) {
+        if (!hub_->has_token()) {
+            return hub_error(401, {{"x-error-code", "GatedRepo"}}, "", "model " + id, false);
+        }
+        const auto smallest = std::min_element(
+            selection->files.begin(), selection->files.end(),
+            [](const HubFile& a, const HubFile& b) { return a.size < b.size; });
+        if (auto access = hub_->check_download_access(id, repo->sha, smallest->path); !access) {
+            return access.error();
+        }
+    }
     // Refused before the operation starts: the Hub does not serve such a file over plain HTTP,
     // so the download would fail after hours (see kHubMaxFileBytes).
     for (const HubFile& file : selection->files) {

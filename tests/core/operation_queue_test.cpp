@@ -88,7 +88,7 @@ TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
     ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
 }
 
-TEST(OperationQueueTest, FailureKeepsTheErrorText) {
+TEST(OperationQueueTest, FailureKeepsTheErrorTextAndTheMessageSaysWhy) {
     FakeClock clock;
     OperationQueue queue({1, 500, {}}, clock);
     queue.start();
@@ -99,7 +99,8 @@ TEST(OperationQueueTest, FailureKeepsTheErrorText) {
     ASSERT_TRUE(reaches(queue, *id, OperationStatus::failed));
     Operation op = *queue.get(*id);
     EXPECT_EQ(op.error, "pull model manifest: file does not exist");
-    EXPECT_EQ(op.message, "pulling manifest");
+    // Not the last phase: the panel shows only `message`.
+    EXPECT_EQ(op.message, "Install failed: pull model manifest: file does not exist");
     EXPECT_LT(op.progress, 100.0);
     EXPECT_TRUE(op.completed_at);
 }

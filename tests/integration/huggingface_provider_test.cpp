@@ -211,28 +211,81 @@ TEST_F(HuggingFaceProviderTest, TruncatedBodiesAnd429AreRetried) {
     EXPECT_EQ(op["status"], "completed") << op.dump();
 }
 
-TEST_F(HuggingFaceProviderTest, GatedRepositoriesSayWhatToDo) {
+TEST_F(HuggingFaceProviderTest, GatedRepositoriesAnswer401AtTheInstallRequest) {
     FakeHubRepo gated = FakeHubRepo::gemma("google/gemma-2b-it", kWeights);
     gated.gated = "manual";
     hub_.add_repo(gated);
     start();
-    json anonymous = wait_finished(install("google/gemma-2b-it"));
-    EXPECT_EQ(anonymous["status"], "failed");
-    EXPECT_NE(anonymous["error"].get<std::string>().find("HF_TOKEN"), std::string::npos)
-        << anonymous.dump();
+    // The plan's own repository answer says "gated": no operation, no download, no extra request.
+    const std::size_t before = hub_.hub().requests().size();
+    auto r = post_install("google/gemma-2b-it");
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(r.json()["code"], "gated_repo");
+    EXPECT_NE(r.json()["detail"].get<std::string>().find("HF_TOKEN"), std::string::npos) << r.body;
+    EXPECT_EQ(hub_.hub().requests().size() - before, 1u);  // the plan's one round trip
+    EXPECT_EQ(daemon_->get("/api/v1/models/operations").json()["count"], 0);
     EXPECT_TRUE(manifest_entry("google/gemma-2b-it").is_null());
+    EXPECT_FALSE(fs::exists(repo_dir("models--google--gemma-2b-it") / "blobs"));
 }
 
-TEST_F(HuggingFaceProviderTest, GatedWithATokenWithoutAccess) {
+TEST_F(HuggingFaceProviderTest, GatedWithATokenWithoutAccessIs403AtTheInstallRequest) {
     FakeHubRepo gated = FakeHubRepo::gemma("google/gemma-2b-it", kWeights);
     gated.gated = "manual";
     hub_.add_repo(gated);
     hub_.add_token("hf_no_access");
     start([](Config& c) { c.hf_token = "hf_no_access"; });
+    auto r = post_install("google/gemma-2b-it");
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(r.json()["code"], "gated_repo");
+    EXPECT_NE(r.json()["detail"].get<std::string>().find("accept its terms"), std::string::npos)
+        << r.body;
+    EXPECT_EQ(daemon_->get("/api/v1/models/operations").json()["count"], 0);
+}
+
+TEST_F(HuggingFaceProviderTest, GatedWithATokenThatHasAccessInstalls) {
+    FakeHubRepo gated = FakeHubRepo::gemma("google/gemma-2b-it", kWeights);
+    gated.gated = "auto";
+    hub_.add_repo(gated);
+    hub_.add_token("hf_granted");
+    hub_.grant_access("google/gemma-2b-it", "hf_granted");
+    start([](Config& c) { c.hf_token = "hf_granted"; });
     json op = wait_finished(install("google/gemma-2b-it"));
-    EXPECT_EQ(op["status"], "failed");
-    EXPECT_NE(op["error"].get<std::string>().find("accept its terms"), std::string::npos)
-        << op.dump();
+    EXPECT_EQ(op["status"], "completed") << op.dump();
+}
+
+// The Hub hides private repos: an anonymous caller gets 401 RepoNotFound and a token without
+// access 404, exactly as for a repo that does not exist, so "private" cannot be told apart. The
+// install request is refused at once, and the detail says a token may help.
+TEST_F(HuggingFaceProviderTest, PrivateRepositoriesAreRefusedAtTheInstallRequest) {
+    FakeHubRepo hidden = FakeHubRepo::transformers("org/private-chat", kWeights);
+    hidden.private_repo = true;
+    hub_.add_repo(hidden);
+    start();
+    auto anonymous = post_install("org/private-chat");
+    EXPECT_EQ(anonymous.status, 404) << anonymous.body;
+    EXPECT_NE(anonymous.json()["detail"].get<std::string>().find("private: set HF_TOKEN"),
+              std::string::npos)
+        << anonymous.body;
+    EXPECT_EQ(daemon_->get("/api/v1/models/operations").json()["count"], 0);
+}
+
+TEST_F(HuggingFaceProviderTest, AFailedInstallLeavesNoEmptyIncompleteFile) {
+    hub_.add_repo(FakeHubRepo::transformers("org/refused", kWeights));
+    // A 503 on every try: resumable, so partial downloads are kept for a resume, but a file that
+    // got no byte has nothing to resume.
+    hub_.set_fault("org/refused", "model.safetensors", FakeHubFault::status(503, 100));
+    start();
+    json op = wait_finished(install("org/refused"));
+    ASSERT_EQ(op["status"], "failed") << op.dump();
+    EXPECT_NE(op["message"].get<std::string>().find("failed"), std::string::npos) << op.dump();
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(repo_dir("models--org--refused"), ec);
+         !ec && it != fs::recursive_directory_iterator(); ++it) {
+        if (it->path().extension() == ".incomplete") {
+            EXPECT_GT(fs::file_size(it->path()), 0u) << "empty leftover " << it->path();
+        }
+    }
+    EXPECT_TRUE(manifest_entry("org/refused").is_null());
 }
 
 TEST_F(HuggingFaceProviderTest, MissingRepositoryOrQuantAnswers404AtOnce) {
