@@ -33,6 +33,7 @@ protected:
                     config_,      "test",      {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
+        services_.generation_settings = &generation_settings_;
         operations_.start();
         provider_ = std::make_shared<FakeProvider>();
         registry_.add_provider(provider_);
@@ -73,6 +74,7 @@ protected:
     OperationQueue operations_;
     UsageSampler usage_;
     RuntimeStateStore runtime_state_;
+    GenerationSettingsStore generation_settings_{dir_.path() / "generation-settings.json"};
     ModelRegistry registry_;
     BlockingPool pool_;  // the catalog pool
     BlockingPool action_pool_;
