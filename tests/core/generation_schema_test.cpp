@@ -79,7 +79,7 @@ TEST(GenerationSchemaTest, BadValuesAre422NamingEachParameter) {
     check({{"temperature", true}}, "temperature must be a number");
     check({{"seed", 1}}, "seed is not a parameter");
     // Every bad one is named, not only the first.
-    check({{"top_k", 0}, {"max_tokens", 0}}, "max_tokens must be at least 1; top_k must be");
+    check({{"top_k", 0}, {"max_tokens", 0}}, "max_tokens must be at least 1 (got 0); top_k must be at least 1");
     auto not_object = validate_generation_params(schema, json::array());
     ASSERT_FALSE(not_object);
     EXPECT_EQ(not_object.error().http_status, 422);

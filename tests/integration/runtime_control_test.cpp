@@ -376,7 +376,8 @@ TEST_F(RuntimeControlTest, SavedTuningStartsVllmWithItsFlagsAndSurvivesARestart)
     auto same = switch_server("vllm", kVllmModel);
     ASSERT_EQ(same.status, 200) << same.body;
     bool kept = false;
-    for (const auto& step : same.json()["steps"]) {
+    const json same_body = same.json();
+    for (const auto& step : same_body["steps"]) {
         kept = kept || (step["step"] == "start_vllm" &&
                         step["detail"].get<std::string>().find("already serving") == 0);
     }
