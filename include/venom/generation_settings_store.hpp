@@ -5,10 +5,9 @@
 
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "venom/generation_schema.hpp"
 #include "venom/result.hpp"

@@ -63,8 +63,8 @@ public:
                             const std::optional<std::string>& model_path = std::nullopt);
 
     // Records what vLLM serves when it next starts (VLLM_MODEL_PATH, VLLM_SERVED_MODEL_NAME),
-    // and its tuning, without changing the active runtime, so that the script or a systemd unit reading
-    // llm-runtime.env starts it with that model. Durable like set_active. Thread-safe.
+    // and its tuning, without changing the active runtime, so that the script or a systemd unit
+    // reading llm-runtime.env starts it with that model. Durable like set_active. Thread-safe.
     Result<void> set_vllm_target(const std::optional<std::string>& model_path,
                                  const std::optional<std::string>& served_name,
                                  const std::optional<std::string>& tokenizer = std::nullopt,

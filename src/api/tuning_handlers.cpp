@@ -18,9 +18,9 @@ Result<TunableRuntime> runtime_of(const std::optional<std::string>& asked,
                                   const ModelMetadata& model) {
     const std::string name = asked.value_or(model.runtime);
     if (auto runtime = parse_tunable_runtime(name)) return *runtime;
-    return make_error(400, "invalid_runtime",
-                      "Runtime '" + name +
-                          "' has no generation settings in venomd: use 'ollama' or 'vllm'");
+    return make_error(
+        400, "invalid_runtime",
+        "Runtime '" + name + "' has no generation settings in venomd: use 'ollama' or 'vllm'");
 }
 
 }  // namespace
@@ -37,11 +37,11 @@ HttpResponse get_model_config(const ApiRequest& request, Services& services) {
         current[key] = saved.contains(key) ? saved[key] : spec["default"];
     }
     return json_response(200, {{"success", true},
-                                {"model_name", model->name},
-                                {"runtime", to_string(*runtime)},
-                                {"generation_schema", std::move(schema)},
-                                {"current_values", std::move(current)},
-                                {"saved_values", saved}});
+                               {"model_name", model->name},
+                               {"runtime", to_string(*runtime)},
+                               {"generation_schema", std::move(schema)},
+                               {"current_values", std::move(current)},
+                               {"saved_values", saved}});
 }
 
 void set_model_config(const ApiRequest& request, Services& services, Respond respond) {
@@ -56,7 +56,8 @@ void set_model_config(const ApiRequest& request, Services& services, Respond res
     if (!body->contains("params")) {
         return respond(error_response(422, "missing_field", "Field 'params' is required"));
     }
-    auto values = validate_generation_params(generation_schema(*runtime, *model), (*body)["params"]);
+    auto values =
+        validate_generation_params(generation_schema(*runtime, *model), (*body)["params"]);
     if (!values) return respond(error_response(values.error()));
 
     // fsync: off the I/O thread.
@@ -70,8 +71,7 @@ void set_model_config(const ApiRequest& request, Services& services, Respond res
                                    {"runtime", to_string(runtime)},
                                    {"params", values},
                                    {"message", "Saved; applied when " + name +
-                                                   " is next activated on " +
-                                                   to_string(runtime)}});
+                                                   " is next activated on " + to_string(runtime)}});
                      });
 }
 

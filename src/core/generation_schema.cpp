@@ -57,19 +57,19 @@ json generation_schema(TunableRuntime runtime, const ModelMetadata& model) {
     const std::int64_t context_default =
         runtime == TunableRuntime::ollama ? std::min<std::int64_t>(4096, max_context) : max_context;
     return {
-        {"temperature", float_param(0.7, 0.0, 2.0,
-                                    "Sampling temperature: higher is more varied, 0 is greedy")},
+        {"temperature",
+         float_param(0.7, 0.0, 2.0, "Sampling temperature: higher is more varied, 0 is greedy")},
         {"top_p", float_param(0.9, 0.0, 1.0,
                               "Nucleus sampling: keep the most likely tokens up to this mass")},
         {"top_k", int_param(40, 1, 100, "Sample only from the k most likely tokens")},
-        {"max_tokens",
-         int_param(std::min<std::int64_t>(2048, max_context), 1, max_context,
-                   "Most tokens generated for one answer")},
+        {"max_tokens", int_param(std::min<std::int64_t>(2048, max_context), 1, max_context,
+                                 "Most tokens generated for one answer")},
         {"repeat_penalty",
          float_param(1.1, 1.0, 2.0, "Penalty for repeating tokens already in the text")},
         {"context_length",
-         int_param(context_default, kMinContext, max_context,
-                   "Context window in tokens (prompt and answer), at most what the model supports")},
+         int_param(
+             context_default, kMinContext, max_context,
+             "Context window in tokens (prompt and answer), at most what the model supports")},
     };
 }
 
@@ -86,7 +86,8 @@ Result<json> validate_generation_params(const json& schema, const json& params) 
         auto spec = schema.find(key);
         if (spec == schema.end()) {
             std::string known;
-            for (const auto& [name, _] : schema.items()) known += (known.empty() ? "" : ", ") + name;
+            for (const auto& [name, _] : schema.items())
+                known += (known.empty() ? "" : ", ") + name;
             fail(key, "is not a parameter of this runtime (known: " + known + ")");
             continue;
         }
@@ -121,8 +122,11 @@ json ollama_options(const json& values) {
     // Our name -> Ollama's (api/types.go Options; num_ctx is a Runner option, "set when the
     // model is loaded into memory").
     static const std::pair<const char*, const char*> names[] = {
-        {"temperature", "temperature"},       {"top_p", "top_p"},   {"top_k", "top_k"},
-        {"max_tokens", "num_predict"},        {"repeat_penalty", "repeat_penalty"},
+        {"temperature", "temperature"},
+        {"top_p", "top_p"},
+        {"top_k", "top_k"},
+        {"max_tokens", "num_predict"},
+        {"repeat_penalty", "repeat_penalty"},
         {"context_length", "num_ctx"}};
     json options = json::object();
     for (const auto& [ours, theirs] : names) {

@@ -33,8 +33,8 @@ TEST_F(TuningHandlersTest, GetAnswersTheSchemaAndCurrentValuesThePanelReads) {
     EXPECT_EQ(body["model_name"], "google/gemma-2b-it");
     EXPECT_EQ(body["runtime"], "vllm");  // the model's own runtime when none is asked
     const json& schema = body["generation_schema"];
-    for (const char* key : {"temperature", "top_p", "top_k", "max_tokens", "repeat_penalty",
-                            "context_length"}) {
+    for (const char* key :
+         {"temperature", "top_p", "top_k", "max_tokens", "repeat_penalty", "context_length"}) {
         ASSERT_TRUE(schema.contains(key)) << key;
         for (const char* field : {"type", "default", "min", "max", "desc"}) {
             EXPECT_TRUE(schema[key].contains(field)) << key << "." << field;
@@ -60,8 +60,8 @@ TEST_F(TuningHandlersTest, UnknownModelIs404AndUnknownRuntimeIs400) {
 }
 
 TEST_F(TuningHandlersTest, PostStoresValidValuesAndGetShowsThem) {
-    auto saved = post_config({{"runtime", "vllm"},
-                              {"params", {{"temperature", 0.3}, {"context_length", 4096}}}});
+    auto saved = post_config(
+        {{"runtime", "vllm"}, {"params", {{"temperature", 0.3}, {"context_length", 4096}}}});
     ASSERT_EQ(saved.status, 200) << saved.body;
     json body = body_of(saved);
     EXPECT_EQ(body["success"], true);
@@ -74,8 +74,7 @@ TEST_F(TuningHandlersTest, PostStoresValidValuesAndGetShowsThem) {
     EXPECT_EQ(got["current_values"]["context_length"], 4096);
     EXPECT_EQ(got["current_values"]["top_k"], got["generation_schema"]["top_k"]["default"]);
     // Kept per runtime: Ollama's values for the same model are untouched.
-    json ollama =
-        body_of(call("GET", "/api/v1/models/google%2Fgemma-2b-it/config?runtime=ollama"));
+    json ollama = body_of(call("GET", "/api/v1/models/google%2Fgemma-2b-it/config?runtime=ollama"));
     EXPECT_EQ(ollama["current_values"]["temperature"],
               ollama["generation_schema"]["temperature"]["default"]);
     EXPECT_EQ(generation_settings_.values(TunableRuntime::vllm, "google/gemma-2b-it"),

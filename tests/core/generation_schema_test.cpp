@@ -27,8 +27,8 @@ ModelMetadata model_with_context(std::int64_t max_context) {
 
 TEST(GenerationSchemaTest, EveryParameterHasTheShapeThePanelReads) {
     const json schema = generation_schema(TunableRuntime::ollama, model_with_context(32768));
-    for (const char* key : {"temperature", "top_p", "top_k", "max_tokens", "repeat_penalty",
-                            "context_length"}) {
+    for (const char* key :
+         {"temperature", "top_p", "top_k", "max_tokens", "repeat_penalty", "context_length"}) {
         ASSERT_TRUE(schema.contains(key)) << key;
         const json& p = schema[key];
         EXPECT_TRUE(p["type"] == "float" || p["type"] == "int") << key;
@@ -79,7 +79,8 @@ TEST(GenerationSchemaTest, BadValuesAre422NamingEachParameter) {
     check({{"temperature", true}}, "temperature must be a number");
     check({{"seed", 1}}, "seed is not a parameter");
     // Every bad one is named, not only the first.
-    check({{"top_k", 0}, {"max_tokens", 0}}, "max_tokens must be at least 1 (got 0); top_k must be at least 1");
+    check({{"top_k", 0}, {"max_tokens", 0}},
+          "max_tokens must be at least 1 (got 0); top_k must be at least 1");
     auto not_object = validate_generation_params(schema, json::array());
     ASSERT_FALSE(not_object);
     EXPECT_EQ(not_object.error().http_status, 422);
@@ -103,8 +104,10 @@ TEST(GenerationSchemaTest, OllamaGetsItsOwnOptionNames) {
 }
 
 TEST(GenerationSchemaTest, VllmGetsMaxModelLenAndAGenerationConfigOverride) {
-    const VllmTuning t = vllm_tuning(
-        {{"temperature", 0.3}, {"repeat_penalty", 1.2}, {"max_tokens", 512}, {"context_length", 1024}});
+    const VllmTuning t = vllm_tuning({{"temperature", 0.3},
+                                      {"repeat_penalty", 1.2},
+                                      {"max_tokens", 512},
+                                      {"context_length", 1024}});
     EXPECT_EQ(t.max_model_len, 1024);
     ASSERT_TRUE(t.override_generation_config);
     EXPECT_EQ(json::parse(*t.override_generation_config),
