@@ -70,6 +70,9 @@ public:
 
     // From the manifest; 400 invalid name, 404 model_not_found.
     Result<ModelCapabilities> get_model_capabilities(const std::string& name) const;
+    // The model `name` designates: its manifest entry (under the recorded spelling), else what
+    // a provider has without venomd having installed it. 400 invalid name, 404 model_not_found.
+    Result<ModelMetadata> find_model(const std::string& name) const;
 
     // Ok when `additional_gb` more fits MAX_STORAGE_GB and the free disk, counting what
     // installs in progress have reserved; 507 otherwise.

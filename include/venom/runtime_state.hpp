@@ -16,6 +16,15 @@
 
 namespace venom {
 
+// vLLM settings from the tuning drawer (venom/generation_schema.hpp) that vLLM takes only when it
+// starts: rendered as VLLM_MAX_MODEL_LEN and VLLM_OVERRIDE_GENERATION_CONFIG, which the service
+// script turns into --max-model-len and --override-generation-config.
+struct VllmTuning {
+    std::optional<std::int64_t> max_model_len;
+    std::optional<std::string> override_generation_config;  // a JSON object, as vLLM parses it
+    bool operator==(const VllmTuning&) const = default;
+};
+
 struct RuntimeState {
     std::optional<std::string> active_runtime;  // "ollama", "vllm", "openai", "google"
     std::optional<std::string> active_model;
@@ -24,6 +33,7 @@ struct RuntimeState {
     std::optional<std::string> vllm_served_model_name;
     // --tokenizer for a GGUF file: the base model's repo id (vLLM docs/features/quantization/gguf.md)
     std::optional<std::string> vllm_tokenizer;
+    VllmTuning vllm_tuning;  // what vLLM was (or is next) started with
 };
 
 // `value` as one double-quoted llm-runtime.env value, in the syntax systemd's EnvironmentFile=
@@ -53,11 +63,12 @@ public:
                             const std::optional<std::string>& model_path = std::nullopt);
 
     // Records what vLLM serves when it next starts (VLLM_MODEL_PATH, VLLM_SERVED_MODEL_NAME),
-    // without changing the active runtime, so that the script or a systemd unit reading
-    // llm-runtime.env starts it with that model. Durable like set_active. Thread-safe.
+    // and its tuning, without changing the active runtime, so that the script or a systemd unit
+    // reading llm-runtime.env starts it with that model. Durable like set_active. Thread-safe.
     Result<void> set_vllm_target(const std::optional<std::string>& model_path,
                                  const std::optional<std::string>& served_name,
-                                 const std::optional<std::string>& tokenizer = std::nullopt);
+                                 const std::optional<std::string>& tokenizer = std::nullopt,
+                                 const VllmTuning& tuning = {});
 
 private:
     Result<void> commit(RuntimeState next);  // caller holds write_mutex_

@@ -26,7 +26,13 @@
 #                                model's repo, as vLLM's GGUF docs ask)
 #   VLLM_MAX_MODEL_LEN, VLLM_GPU_MEMORY_UTILIZATION, VLLM_CHAT_TEMPLATE
 #                                optional: --max-model-len, --gpu-memory-utilization,
-#                                --chat-template, passed through when set
+#                                --chat-template, passed through when set (venomd writes
+#                                VLLM_MAX_MODEL_LEN from the model's saved context_length)
+#   VLLM_OVERRIDE_GENERATION_CONFIG
+#                                optional: --override-generation-config, a JSON object of
+#                                default sampling values (venomd writes it from the tuning
+#                                drawer's saved values: temperature, top_p, top_k,
+#                                repetition_penalty, max_new_tokens)
 #   VLLM_HEALTH_URL              default http://<VLLM_HOST, 0.0.0.0 as 127.0.0.1>:<VLLM_PORT>/health
 #   VENOM_RUNTIME_START_TIMEOUT  seconds to wait for health after starting (default 600: loading
 #                                a model takes minutes)
@@ -125,6 +131,11 @@ svc_prepare_start() {
     if [[ -n ${VLLM_CHAT_TEMPLATE:-} ]]; then
         SVC_CMD+=(--chat-template "$VLLM_CHAT_TEMPLATE")
     fi
+    # vllm/config/model.py ModelConfig.override_generation_config: merged over the model's
+    # generation_config.json as the default sampling parameters of every request.
+    if [[ -n ${VLLM_OVERRIDE_GENERATION_CONFIG:-} ]]; then
+        SVC_CMD+=(--override-generation-config "$VLLM_OVERRIDE_GENERATION_CONFIG")
+    fi
     # vLLM docs/features/quantization/gguf.md: a GGUF file is served with the base model's
     # tokenizer (venomd sets it from the GGUF repo card's base_model).
     if [[ -n ${VLLM_TOKENIZER:-} ]]; then
@@ -132,7 +143,7 @@ svc_prepare_start() {
     fi
     SVC_CHILD_UNSET=(VLLM_BIN VLLM_ENDPOINT VLLM_HOST VLLM_PORT VLLM_MODEL_PATH
         VLLM_SERVED_MODEL_NAME VLLM_TOKENIZER VLLM_MAX_MODEL_LEN VLLM_GPU_MEMORY_UTILIZATION VLLM_CHAT_TEMPLATE
-        VLLM_HEALTH_URL VLLM_SYSTEMD_UNIT)
+        VLLM_OVERRIDE_GENERATION_CONFIG VLLM_HEALTH_URL VLLM_SYSTEMD_UNIT)
 }
 
 svc_main "$1"

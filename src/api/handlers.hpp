@@ -15,6 +15,10 @@ HttpResponse list_installed_models(const ApiRequest& request, Services& services
 HttpResponse get_model_capabilities(const ApiRequest& request, Services& services);
 HttpResponse get_models_usage(const ApiRequest& request, Services& services);
 
+// tuning_handlers.cpp (saving runs on a pool thread)
+HttpResponse get_model_config(const ApiRequest& request, Services& services);
+void set_model_config(const ApiRequest& request, Services& services, Respond respond);
+
 // catalog_handlers.cpp (answer from a pool thread on a cache miss)
 void list_provider_models(const ApiRequest& request, Services& services, Respond respond);
 void list_trending_models(const ApiRequest& request, Services& services, Respond respond);

@@ -11,6 +11,8 @@ std::vector<Route> api_routes() {
         {"GET", "/api/v1/models", list_installed_models, Access::open},
         {"GET", "/api/v1/models/usage", get_models_usage, Access::open},
         {"GET", "/api/v1/models/{name}/capabilities", get_model_capabilities, Access::open},
+        {"GET", "/api/v1/models/{name}/config", get_model_config, Access::open},
+        {"POST", "/api/v1/models/{name}/config", set_model_config, Access::token, Body::json},
 
         {"GET", "/api/v1/models/providers", list_provider_models, Access::open},
         {"GET", "/api/v1/models/trending", list_trending_models, Access::open},

@@ -16,6 +16,7 @@
 #include "runtime/service_monitor.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/config.hpp"
+#include "venom/generation_settings_store.hpp"
 #include "venom/model_registry.hpp"
 #include "venom/operation_queue.hpp"
 #include "venom/runtime_state.hpp"
@@ -55,6 +56,8 @@ struct Services {
     // GET /system/llm-servers/active, which the web panel polls: rebuilt only when the runtime
     // state or a switch changes.
     CachedAnswer active_server_answer{};
+    // The tuning drawer's saved values; set by whoever builds Services, before serving.
+    GenerationSettingsStore* generation_settings = nullptr;
 };
 
 }  // namespace venom::api

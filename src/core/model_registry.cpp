@@ -243,12 +243,18 @@ std::optional<Operation> ModelRegistry::get_operation_status(const std::string& 
 }
 
 Result<ModelCapabilities> ModelRegistry::get_model_capabilities(const std::string& name) const {
+    auto model = find_model(name);
+    if (!model) return model.error();
+    return model->capabilities;
+}
+
+Result<ModelMetadata> ModelRegistry::find_model(const std::string& name) const {
     if (auto valid = validate_model_name(name); !valid) return valid.error();
-    if (auto model = find_recorded(name)) return model->capabilities;
+    if (auto model = find_recorded(name)) return *model;
     // What an upstream has without venomd having installed it (a repo `hf download` put in the
     // shared cache), as read at the provider's last scan.
-    for (const auto& m : list_unrecorded()) {
-        if (m.name == name) return m.capabilities;
+    for (auto& m : list_unrecorded()) {
+        if (m.name == name) return std::move(m);
     }
     return make_error(404, "model_not_found", "Model " + name + " is not in the manifest");
 }

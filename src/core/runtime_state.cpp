@@ -18,7 +18,10 @@ json to_json(const RuntimeState& s) {
             {"last_model", s.last_model},
             {"vllm_model_path", nullable(s.vllm_model_path)},
             {"vllm_served_model_name", nullable(s.vllm_served_model_name)},
-            {"vllm_tokenizer", nullable(s.vllm_tokenizer)}};
+            {"vllm_tokenizer", nullable(s.vllm_tokenizer)},
+            {"vllm_max_model_len", nullable(s.vllm_tuning.max_model_len)},
+            {"vllm_override_generation_config",
+             nullable(s.vllm_tuning.override_generation_config)}};
 }
 
 }  // namespace
@@ -51,6 +54,14 @@ std::string render_env(const RuntimeState& s) {
         out << "VLLM_SERVED_MODEL_NAME=" << quote(*s.vllm_served_model_name) << "\n";
     }
     if (s.vllm_tokenizer) out << "VLLM_TOKENIZER=" << quote(*s.vllm_tokenizer) << "\n";
+    if (s.vllm_tuning.max_model_len) {
+        out << "VLLM_MAX_MODEL_LEN=" << quote(std::to_string(*s.vllm_tuning.max_model_len))
+            << "\n";
+    }
+    if (s.vllm_tuning.override_generation_config) {
+        out << "VLLM_OVERRIDE_GENERATION_CONFIG="
+            << quote(*s.vllm_tuning.override_generation_config) << "\n";
+    }
     for (const auto& [rt, model] : s.last_model) {
         std::string key = rt;
         for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -85,6 +96,13 @@ std::optional<std::string> RuntimeStateStore::load() {
         }
         if (auto v = doc.find("vllm_tokenizer"); v != doc.end() && v->is_string()) {
             loaded.vllm_tokenizer = v->get<std::string>();
+        }
+        if (auto v = doc.find("vllm_max_model_len"); v != doc.end() && v->is_number_integer()) {
+            loaded.vllm_tuning.max_model_len = v->get<std::int64_t>();
+        }
+        if (auto v = doc.find("vllm_override_generation_config");
+            v != doc.end() && v->is_string()) {
+            loaded.vllm_tuning.override_generation_config = v->get<std::string>();
         }
     } catch (const std::exception& e) {
         return "runtime state " + json_path_.string() + " is damaged (" + e.what() +
@@ -130,12 +148,14 @@ Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std
 
 Result<void> RuntimeStateStore::set_vllm_target(const std::optional<std::string>& model_path,
                                                 const std::optional<std::string>& served_name,
-                                                const std::optional<std::string>& tokenizer) {
+                                                const std::optional<std::string>& tokenizer,
+                                                const VllmTuning& tuning) {
     std::lock_guard write_lock(write_mutex_);
     RuntimeState next = current();
     next.vllm_model_path = model_path;
     next.vllm_served_model_name = served_name;
     next.vllm_tokenizer = tokenizer;
+    next.vllm_tuning = tuning;
     return commit(std::move(next));
 }
 

@@ -16,6 +16,8 @@
 #include "runtime/runtime_switcher.hpp"
 #include "runtime/service_history.hpp"
 #include "runtime/service_monitor.hpp"
+#include "venom/generation_schema.hpp"
+#include "venom/generation_settings_store.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime_state.hpp"
 
@@ -39,6 +41,7 @@ struct Daemon::Impl {
     OperationQueue operations;
     UsageSampler usage;
     RuntimeStateStore runtime_state;
+    GenerationSettingsStore generation_settings;
     ModelRegistry registry;
     std::shared_ptr<providers::OllamaModelProvider> ollama;  // null when tests inject providers
     std::shared_ptr<providers::HuggingFaceModelProvider> huggingface;  // likewise
@@ -71,6 +74,7 @@ struct Daemon::Impl {
           usage({config.models_dir, std::chrono::seconds(config.usage_interval_seconds)},
                 ports.gpu_probe ? ports.gpu_probe : make_nvidia_smi_probe(run_process_default())),
           runtime_state(config.data_dir),
+          generation_settings(config.data_dir / "generation-settings.json"),
           registry(
               manifest, operations,
               QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
@@ -95,6 +99,11 @@ struct Daemon::Impl {
         });
         controller.set_event_bus(&events);
         switcher.set_event_bus(&events);
+        // The tuning drawer's values reach vLLM as start-up flags and Ollama as load options,
+        // looked up under the model's recorded name.
+        switcher.set_vllm_tuning([this](const std::string& model) {
+            return vllm_tuning(generation_settings.values(TunableRuntime::vllm, model));
+        });
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
             return;
@@ -108,6 +117,11 @@ struct Daemon::Impl {
                 providers::connectable_ollama_url(config.ollama_host), timeouts),
             std::make_shared<providers::OllamaLibrary>(config.ollama_library_url, upstream), clock,
             std::chrono::seconds(config.ollama_inventory_interval_seconds));
+        ollama->set_load_options([this](const std::string& model) {
+            auto found = registry.find_model(model);
+            return ollama_options(
+                generation_settings.values(TunableRuntime::ollama, found ? found->name : model));
+        });
         registry.add_provider(ollama);
 
         providers::HuggingFaceModelProvider::Tuning tuning;
@@ -179,6 +193,7 @@ Result<void> Daemon::start() {
     if (auto warning = d.operations.load_history()) d.warnings.push_back(*warning);
     if (auto warning = d.runtime_state.load()) d.warnings.push_back(*warning);
     d.history.load();
+    if (auto warning = d.generation_settings.load()) d.warnings.push_back(*warning);
     // Entries written before names were normalised (issue 10) take the spelling providers use.
     if (auto renamed = d.registry.normalise_recorded_names(); !renamed) {
         d.warnings.push_back(renamed.error().message);
@@ -199,6 +214,7 @@ Result<void> Daemon::start() {
                                        d.catalog_pool, d.action_pool, d.catalog, d.controller,
                                        d.switcher, d.cloud, d.monitor, d.history, d.events,
                                        d.config, venom_version(), d.warnings});
+    d.services->generation_settings = &d.generation_settings;
     api::RouterOptions router_options;
     router_options.handler_timeout =
         std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));

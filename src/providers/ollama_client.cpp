@@ -171,9 +171,10 @@ Result<std::vector<std::string>> parse_ollama_ps(const json& answer) {
     return names;
 }
 
-Result<void> OllamaClient::load(const std::string& name) const {
+Result<void> OllamaClient::load(const std::string& name, const json& options) const {
     // The active model stays in memory until another is activated (which unloads it).
     json body = {{"model", name}, {"prompt", ""}, {"stream", false}, {"keep_alive", -1}};
+    if (!options.empty()) body["options"] = options;
     auto reply = call_json("POST", "/api/generate", &body, timeouts_.load);
     if (!reply) return reply.error();
     return {};

@@ -67,7 +67,10 @@ public:
     // GET /api/ps: names of the loaded models.
     Result<std::vector<std::string>> loaded() const;
     // POST /api/generate with an empty prompt and keep_alive -1: loaded until unloaded.
-    Result<void> load(const std::string& name) const;
+    // `options` (api/types.go Options, e.g. num_ctx) go with it when not empty: runner options
+    // such as num_ctx are the ones the model is loaded with.
+    Result<void> load(const std::string& name,
+                      const nlohmann::json& options = nlohmann::json::object()) const;
     Result<void> unload(const std::string& name) const;
     // DELETE /api/delete with a JSON body; 404 model_not_found.
     Result<void> remove(const std::string& name) const;

@@ -117,7 +117,8 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
                                   listed + ", not completion (an embedding model cannot chat)");
         }
     }
-    if (auto loaded = client_->load(name); !loaded) return loaded.error();
+    const nlohmann::json options = load_options_ ? load_options_(name) : nlohmann::json::object();
+    if (auto loaded = client_->load(name, options); !loaded) return loaded.error();
     // One active model at a time: the others give their memory back.
     if (auto loaded = client_->loaded(); loaded) {
         for (const auto& other : *loaded) {

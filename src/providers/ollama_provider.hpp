@@ -3,6 +3,7 @@
 // API (so a remote OLLAMA_HOST works), and keeps an inventory of what Ollama has, refreshed in
 // the background so requests never wait on Ollama for it.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,11 @@ public:
     Result<ModelCapabilities> capabilities(const std::string& model) override;
     std::vector<ModelMetadata> known_models() const override;
 
+    // The request options activate() loads `model` with (the tuning drawer's saved values as
+    // Ollama names them); empty: none. Call before serving.
+    using LoadOptions = std::function<nlohmann::json(const std::string& model)>;
+    void set_load_options(LoadOptions options) { load_options_ = std::move(options); }
+
     // Starts / stops the background inventory refresh; refresh_inventory() runs it now
     // (blocking: workers only).
     void start();
@@ -58,6 +64,7 @@ private:
     mutable std::mutex mutex_;  // guards inventory_
     std::vector<OllamaModel> inventory_;
     PeriodicTask inventory_task_;
+    LoadOptions load_options_;
 };
 
 }  // namespace venom::providers

@@ -49,6 +49,25 @@ bool serves(const std::string& server, const std::vector<std::string>& models,
     });
 }
 
+// What the vLLM script is started with (scripts/llm/vllm_service.sh). Tuning variables only
+// when saved, so an operator's own VLLM_MAX_MODEL_LEN in venomd's environment still applies to
+// models without a saved context_length.
+std::vector<std::pair<std::string, std::string>> vllm_env(
+    const std::string& path, const std::string& served, const std::optional<std::string>& tokenizer,
+    const VllmTuning& tuning) {
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"VLLM_MODEL_PATH", path},
+        {"VLLM_SERVED_MODEL_NAME", served},
+        {"VLLM_TOKENIZER", tokenizer.value_or("")}};
+    if (tuning.max_model_len) {
+        env.emplace_back("VLLM_MAX_MODEL_LEN", std::to_string(*tuning.max_model_len));
+    }
+    if (tuning.override_generation_config) {
+        env.emplace_back("VLLM_OVERRIDE_GENERATION_CONFIG", *tuning.override_generation_config);
+    }
+    return env;
+}
+
 std::string joined(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
@@ -181,6 +200,7 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     // can be known now, so a typo never costs the running runtime.
     std::string vllm_path;
     std::optional<std::string> vllm_tokenizer;
+    VllmTuning tuning;  // vLLM: the tuning drawer's start-up settings for this model
     {
         StepTimer step(report, "validate_model");
         if (server == "vllm") {
@@ -199,6 +219,7 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
             }
             vllm_path = launch->model_path;
             vllm_tokenizer = launch->tokenizer;
+            if (vllm_tuning_for_) tuning = vllm_tuning_for_(model);
             step.finish(true, "installed at " + vllm_path);
         } else {
             ServerHealth health = controller_.probe(server);
@@ -243,21 +264,20 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
         StepTimer start(report, "start_" + server);
         if (server == "ollama" && now.status == "online") {
             start.finish(true, "already running");
-        } else if (server == "vllm" && ready_with_model) {
+        } else if (server == "vllm" && ready_with_model && before.vllm_tuning == tuning) {
             start.finish(true, "already serving " + model);
         } else {
             std::vector<std::pair<std::string, std::string>> env;
             if (server == "vllm") {
                 // Written first so a systemd unit reading llm-runtime.env sees it too.
-                if (auto saved = state_.set_vllm_target(vllm_path, model, vllm_tokenizer); !saved) {
+                if (auto saved = state_.set_vllm_target(vllm_path, model, vllm_tokenizer, tuning);
+                    !saved) {
                     report.error = saved.error();
                     start.finish(false, saved.error().message);
                     roll_back(report, before, stopped, false);
                     return report;
                 }
-                env = {{"VLLM_MODEL_PATH", vllm_path},
-                       {"VLLM_SERVED_MODEL_NAME", model},
-                       {"VLLM_TOKENIZER", vllm_tokenizer.value_or("")}};
+                env = vllm_env(vllm_path, model, vllm_tokenizer, tuning);
             }
             target_touched = true;
             const std::string verb = now.status == "offline" ? "start" : "restart";
@@ -327,7 +347,7 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
     const bool target_was_active = before.active_runtime == target;
     if (target == "vllm" && target_touched) {
         (void)state_.set_vllm_target(before.vllm_model_path, before.vllm_served_model_name,
-                                     before.vllm_tokenizer);
+                                     before.vllm_tokenizer, before.vllm_tuning);
     }
     if (BlockingPool::current_task_cancelled()) {
         // venomd is shutting down and its waits gave up: starting or stopping runtimes now would
@@ -345,9 +365,8 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
             // It was serving another model before: put that one back.
             step.finish(controller_.run(
                 target, "restart",
-                {{"VLLM_MODEL_PATH", *before.vllm_model_path},
-                 {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")},
-                 {"VLLM_TOKENIZER", before.vllm_tokenizer.value_or("")}}));
+                vllm_env(*before.vllm_model_path, before.vllm_served_model_name.value_or(""),
+                         before.vllm_tokenizer, before.vllm_tuning)));
         } else if (!target_was_active) {
             step.finish(controller_.run(target, "stop"));
         } else {
@@ -358,9 +377,8 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
         StepTimer step(report, "rollback_start_" + name);
         std::vector<std::pair<std::string, std::string>> env;
         if (name == "vllm" && before.vllm_model_path) {
-            env = {{"VLLM_MODEL_PATH", *before.vllm_model_path},
-                   {"VLLM_SERVED_MODEL_NAME", before.vllm_served_model_name.value_or("")},
-                   {"VLLM_TOKENIZER", before.vllm_tokenizer.value_or("")}};
+            env = vllm_env(*before.vllm_model_path, before.vllm_served_model_name.value_or(""),
+                           before.vllm_tokenizer, before.vllm_tuning);
         }
         step.finish(controller_.run(name, "start", env));
     }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -85,6 +86,13 @@ public:
     // runtimes keep running. Errors: CloudCatalog::resolve's, 409 as above. BLOCKING.
     SwitchReport switch_cloud(const std::string& provider, const std::string& model);
 
+    // The start-up settings vLLM gets for `model` (the tuning drawer's, see
+    // venom/generation_schema.hpp); a vLLM already serving the model is restarted when they
+    // changed. Call before serving.
+    void set_vllm_tuning(std::function<VllmTuning(const std::string& model)> tuning_for) {
+        vllm_tuning_for_ = std::move(tuning_for);
+    }
+
     SwitchGate gate() const;
     std::optional<SwitchEvent> last_switch() const;
     // Changes whenever gate() or last_switch() does. Thread-safe.
@@ -111,6 +119,7 @@ private:
     std::optional<SwitchEvent> last_;
     std::uint64_t switches_ = 0;  // switch ids handed out
     std::atomic<std::uint64_t> version_{0};
+    std::function<VllmTuning(const std::string&)> vllm_tuning_for_;
 };
 
 // Whether two names are one Ollama model (venom/ollama_name.hpp same_ollama_name).

@@ -37,6 +37,7 @@ protected:
                     {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
+        services_.generation_settings = &generation_settings_;
         operations_.start();
         provider_ = std::make_shared<FakeProvider>();
         registry_.add_provider(provider_);
@@ -77,6 +78,7 @@ protected:
     OperationQueue operations_;
     UsageSampler usage_;
     RuntimeStateStore runtime_state_;
+    GenerationSettingsStore generation_settings_{dir_.path() / "generation-settings.json"};
     ModelRegistry registry_;
     BlockingPool pool_;  // the catalog pool
     BlockingPool action_pool_;

@@ -288,6 +288,42 @@ TEST_F(OllamaProviderTest, ActivateLoadsOneModelAndRemembersIt) {
     EXPECT_TRUE(active_from_manifest) << models.dump();
 }
 
+// The tuning drawer's saved values go with the request that loads the model, under Ollama's
+// own option names (api/types.go Options/Runner), and num_ctx is what the model is loaded with.
+TEST_F(OllamaProviderTest, SavedTuningGoesWithTheLoadRequestAsOllamaOptions) {
+    ollama_.add_model(FakeOllamaModel::llama3());
+    const std::string activate = R"({"name":"llama3:latest","runtime":"ollama"})";
+    ASSERT_EQ(daemon_->post("/api/v1/models/activate", activate).status, 200);
+    auto saved = daemon_->post("/api/v1/models/llama3%3Alatest/config",
+                               json{{"runtime", "ollama"},
+                                    {"params",
+                                     {{"temperature", 0.25},
+                                      {"top_p", 0.5},
+                                      {"top_k", 10},
+                                      {"max_tokens", 256},
+                                      {"repeat_penalty", 1.25},
+                                      {"context_length", 2048}}}}
+                                   .dump());
+    ASSERT_EQ(saved.status, 200) << saved.body;
+
+    ASSERT_EQ(daemon_->post("/api/v1/models/activate", activate).status, 200);
+    json load;
+    for (const auto& g : ollama_.generate_requests()) {
+        if (g.value("model", "") == "llama3:latest" && g.value("keep_alive", 0) == -1) load = g;
+    }
+    ASSERT_TRUE(load.contains("options")) << load.dump();
+    EXPECT_EQ(load["options"], json({{"temperature", 0.25},
+                                     {"top_p", 0.5},
+                                     {"top_k", 10},
+                                     {"num_predict", 256},
+                                     {"repeat_penalty", 1.25},
+                                     {"num_ctx", 2048}}));
+    auto ps = http_request("GET", ollama_.base_url() + "/api/ps");
+    ASSERT_EQ(ps.status, 200);
+    ASSERT_EQ(ps.json()["models"].size(), 1u) << ps.body;
+    EXPECT_EQ(ps.json()["models"][0]["context_length"], 2048);
+}
+
 TEST_F(OllamaProviderTest, ActivateRefusesWhatOllamaDoesNotHave) {
     auto missing = daemon_->post("/api/v1/models/activate",
                                  R"({"name":"nothing:latest","runtime":"ollama"})");

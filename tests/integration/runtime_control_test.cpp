@@ -353,6 +353,51 @@ TEST_F(RuntimeControlTest, ModelSwitchRestartsVllmWithTheNewSnapshot) {
     EXPECT_EQ(options["active"]["active_model"], "org/other-chat");
 }
 
+// The tuning drawer's saved values reach vLLM as start-up flags through the service script
+// (context_length -> --max-model-len, sampling -> --override-generation-config), a vLLM already
+// serving the model is restarted when they changed, and they survive a daemon restart.
+TEST_F(RuntimeControlTest, SavedTuningStartsVllmWithItsFlagsAndSurvivesARestart) {
+    start_daemon();
+    const std::string config_path = "/api/v1/models/org%2Ftiny-chat/config";
+    auto saved = daemon_->post(
+        config_path,
+        json{{"runtime", "vllm"}, {"params", {{"context_length", 1024}, {"temperature", 0.25}}}}
+            .dump());
+    ASSERT_EQ(saved.status, 200) << saved.body;
+
+    ASSERT_EQ(switch_server("vllm", kVllmModel).status, 200);
+    EXPECT_EQ(vllm_models()["data"][0]["max_model_len"], 1024);
+    const std::string log = read_file(data_dir_.path() / "logs" / "vllm.log");
+    EXPECT_NE(log.find(R"(with generation config {"temperature":0.25})"), std::string::npos)
+        << log;
+    const std::string env = read_file(data_dir_.path() / "llm-runtime.env");
+    EXPECT_NE(env.find("VLLM_MAX_MODEL_LEN=\"1024\""), std::string::npos) << env;
+
+    // A new value restarts the vLLM that serves the model; the same value would not.
+    ASSERT_EQ(daemon_->post(config_path, json{{"params", {{"context_length", 2048}}}}.dump()).status,
+              200);
+    auto again = switch_server("vllm", kVllmModel);
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(vllm_models()["data"][0]["max_model_len"], 2048);
+    auto same = switch_server("vllm", kVllmModel);
+    ASSERT_EQ(same.status, 200) << same.body;
+    bool kept = false;
+    const json same_body = same.json();
+    for (const auto& step : same_body["steps"]) {
+        kept = kept || (step["step"] == "start_vllm" &&
+                        step["detail"].get<std::string>().find("already serving") == 0);
+    }
+    EXPECT_TRUE(kept) << same.body;
+
+    daemon_->stop();
+    daemon_.reset();
+    start_daemon();
+    json after = daemon_->get(config_path).json();
+    EXPECT_EQ(after["current_values"]["context_length"], 2048) << after.dump();
+    EXPECT_EQ(after["current_values"]["temperature"],
+              after["generation_schema"]["temperature"]["default"]);
+}
+
 // Issue 9, finding 14: a vLLM that venomd did not start answers on the vLLM port. The script
 // leaves it alone, so activating another model used to wait for the ready timeout; now the
 // script says so (exit 4) and the answer comes at once, with the reason.

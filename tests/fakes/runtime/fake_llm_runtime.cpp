@@ -340,6 +340,7 @@ struct VllmOptions {
     std::string tokenizer;                  // --tokenizer; empty: from the model itself
     std::uint16_t port = kVllmDefaultPort;
     std::int64_t max_model_len = kVllmDefaultMaxModelLen;
+    std::string override_generation_config;  // --override-generation-config, a JSON object
 };
 
 FakeResponse vllm_error(int status, const std::string& type, const std::string& message,
@@ -452,6 +453,14 @@ std::optional<VllmOptions> parse_vllm_args(const std::vector<std::string>& args,
             }
         } else if (flag == "--tokenizer") {
             options.tokenizer = take_value().value_or("");
+        } else if (flag == "--override-generation-config") {
+            // vLLM parses the value as JSON (a dict) and refuses to start otherwise.
+            const auto value = take_value();
+            if (!value || !json::parse(*value, nullptr, false).is_object()) {
+                error = "--override-generation-config needs a JSON object";
+                return std::nullopt;
+            }
+            options.override_generation_config = *value;
         } else if (flag.starts_with("--")) {
             (void)take_value();  // --host and everything else
         } else {
@@ -571,6 +580,9 @@ int main(int argc, char** argv) {
                 options->served_names.empty() ? options->model_path : options->served_names.front();
             std::cout << "fake-vllm serving " << options->model_path << " as " << served
                       << (options->tokenizer.empty() ? "" : " with tokenizer " + options->tokenizer)
+                      << (options->override_generation_config.empty()
+                              ? ""
+                              : " with generation config " + options->override_generation_config)
                       << " on 127.0.0.1:" << vllm->port() << std::endl;
         } else {
             const char* host = std::getenv("OLLAMA_HOST");
