@@ -577,6 +577,8 @@ protected:
 
 TEST_F(RuntimeServicesTest, StatusShowsRealProcessFiguresAndVersionsForEachService) {
     start_daemon();
+    // "unknown" until the monitor's first background sample: wait for it, bounded.
+    ASSERT_TRUE(eventually([&] { return service("ollama")["status"] != "unknown"; }));
     json before = daemon_->get("/api/v1/runtime/status").json();
     EXPECT_EQ(before["status"], "success");
     EXPECT_EQ(before["count"], 3);
