@@ -25,6 +25,18 @@ constexpr std::size_t kListPageDefault = 1000;
 constexpr std::size_t kListPageMax = 1000;
 constexpr std::string_view kCdnLastModified = "Thu, 01 Aug 2024 12:00:00 GMT";
 
+// The Hub's rate-limit buckets (hub-docs docs/hub/rate-limits.md): "resolvers" for /resolve/
+// and /api/resolve-cache/, "api" for the rest; fixed 5-minute windows; the anonymous quotas.
+constexpr std::int64_t kRateWindowSeconds = 300;
+
+std::int64_t bucket_quota(std::string_view bucket) { return bucket == "resolvers" ? 3000 : 500; }
+
+std::string rate_limit_policy(std::string_view bucket) {
+    return "\"fixed window\";\"" + std::string(bucket) +
+           "\";q=" + std::to_string(bucket_quota(bucket)) +
+           ";w=" + std::to_string(kRateWindowSeconds);
+}
+
 // ---- small text helpers -----------------------------------------------------------------------
 
 std::string lower(std::string_view text) {
@@ -740,9 +752,7 @@ FakeResponse status_fault_response(const FakeHubFault& fault, Hop hop) {
         response.headers.emplace_back(
             "RateLimit", "\"" + bucket + "\";r=0;t=" +
                              std::to_string(fault.retry_after_seconds.value_or(1)));
-        response.headers.emplace_back("RateLimit-Policy",
-                                      "\"fixed window\";\"" + bucket + "\";q=" +
-                                          (hop == Hop::api ? "500" : "3000") + ";w=300");
+        response.headers.emplace_back("RateLimit-Policy", rate_limit_policy(bucket));
     }
     return response;
 }
@@ -1250,17 +1260,14 @@ public:
     }
 
     // Every Hub answer carries a request id, as the real one does; clients log it. And the
-    // IETF draft RateLimit headers of the bucket the request counts against (hub-docs
-    // docs/hub/rate-limits.md: "resolvers" for /resolve/ and /api/resolve-cache/, "api" for the
-    // rest; fixed 5-minute windows; the anonymous quotas, 3,000 and 500), with what is left and
-    // the seconds to the window's end. Only counted, never enforced: 429s come from faults,
-    // whose exhausted RateLimit is kept.
+    // IETF draft RateLimit headers of the bucket the request counts against (see
+    // rate_limit_policy), with what is left and the seconds to the window's end. Only counted,
+    // never enforced: 429s come from faults, whose exhausted RateLimit is kept.
     FakeResponse stamped(const FakeRequest& request, FakeResponse response) {
-        constexpr std::int64_t window_seconds = 300;
         const bool resolver = request.path.find("/resolve/") != std::string::npos ||
                               request.path.rfind("/api/resolve-cache/", 0) == 0;
         const std::string bucket = resolver ? "resolvers" : "api";
-        const std::int64_t quota = resolver ? 3000 : 500;
+        const std::int64_t quota = bucket_quota(bucket);
         const std::int64_t elapsed = std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::steady_clock::now() - started_)
                                          .count();
@@ -1269,8 +1276,8 @@ public:
         {
             std::lock_guard lock(mutex_);
             number = ++request_counter_;
-            if (elapsed / window_seconds != window_) {
-                window_ = elapsed / window_seconds;
+            if (elapsed / kRateWindowSeconds != window_) {
+                window_ = elapsed / kRateWindowSeconds;
                 bucket_used_.clear();
             }
             used = ++bucket_used_[bucket];
@@ -1283,13 +1290,10 @@ public:
                                          [](const auto& h) { return h.first == "RateLimit"; });
         if (!limited) {
             response.headers.emplace_back(
-                "RateLimit", "\"" + bucket + "\";r=" + std::to_string(std::max<std::int64_t>(
-                                                          quota - used, 0)) +
-                                 ";t=" + std::to_string(window_seconds - elapsed % window_seconds));
-            response.headers.emplace_back("RateLimit-Policy",
-                                          "\"fixed window\";\"" + bucket + "\";q=" +
-                                              std::to_string(quota) +
-                                              ";w=" + std::to_string(window_seconds));
+                "RateLimit",
+                "\"" + bucket + "\";r=" + std::to_string(std::max<std::int64_t>(quota - used, 0)) +
+                    ";t=" + std::to_string(kRateWindowSeconds - elapsed % kRateWindowSeconds));
+            response.headers.emplace_back("RateLimit-Policy", rate_limit_policy(bucket));
         }
         return response;
     }
