@@ -12,7 +12,9 @@ stages=("$@")
 
 configure() {  # dir, flags
   # Build type None: only these flags, so asserts stay on and -O1 keeps the suite fast enough.
-  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DVENOM_BUILD_BENCH=OFF \
+  # clang, as for the fuzzers: it compiles the sanitized tree in about half of g++'s time, which
+  # CI's 45 minutes on two cores need. (A build dir configured with g++ must be removed first.)
+  CC=clang CXX=clang++ cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=None -DVENOM_BUILD_BENCH=OFF \
       -DCMAKE_CXX_FLAGS="$2 -O1 -g1 -fno-omit-frame-pointer" \
       -DCMAKE_EXE_LINKER_FLAGS="$2" >/dev/null
 }
@@ -30,7 +32,11 @@ tsan_filter='OperationQueue*:TtlCache*:BlockingPool*:HandlerDeadline*:StorageQuo
 for stage in "${stages[@]}"; do
   case "$stage" in
     asan)
-      configure build-asan "-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+      # -fno-sanitize=function: clang 14 cannot emit that check for Asio's code in http_server.cpp
+      # ("Cannot represent a difference across sections"); it checks calls through function
+      # pointers of the wrong type, which the rest of UBSan's checks and the compiler's own
+      # type checking leave little room for in C++.
+      configure build-asan "-fsanitize=address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined"
       cmake --build build-asan -j "$jobs"
       # Leaks are reported at exit of every test process, daemon children included.
       ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1" \
