@@ -638,7 +638,8 @@ TEST_F(RuntimeServicesTest, EveryPanelPathStopsARuntimeGracefully) {
     pid = recorded_pid("ollama");
     auto to_vllm = switch_server("vllm", kVllmModel);
     ASSERT_EQ(to_vllm.status, 200) << to_vllm.body;
-    for (const auto& step : to_vllm.json()["steps"]) {
+    const json switched = to_vllm.json();
+    for (const auto& step : switched["steps"]) {
         if (step["step"] == "stop_ollama") {
             expect_graceful("switch", step["detail"], step["duration_ms"], pid);
         }
