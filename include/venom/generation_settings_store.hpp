@@ -18,8 +18,9 @@ class GenerationSettingsStore {
 public:
     explicit GenerationSettingsStore(std::filesystem::path path);
 
-    // Reads the file (missing: nothing saved). A damaged file is left as it is for a person to
-    // inspect and a warning returned; nothing is saved then until a value is. Call before serving.
+    // Reads the file (missing: nothing saved). A damaged file (not the expected shape, or a
+    // value that is not a number) is copied to <path>.corrupt for a person to inspect and a
+    // warning returned; nothing is loaded from it. Call before serving.
     std::optional<std::string> load();
 
     // The saved values of `model` on `runtime` (an empty object when none). No I/O. Thread-safe.

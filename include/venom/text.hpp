@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <string>
+#include <string_view>
 
 namespace venom {
 
@@ -11,12 +12,31 @@ inline std::string to_lower(std::string s) {
     return s;
 }
 
+// Equal when compared without regard to ASCII case (header names, tokens).
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 // Without leading and trailing spaces, tabs and line ends.
 inline std::string trim(std::string s) {
     const char* space = " \t\r\n";
     s.erase(0, s.find_first_not_of(space));
     s.erase(s.find_last_not_of(space) + 1);
     return s;
+}
+
+// At most about `max` bytes of `text`: its head and its tail with "[...]" between (a script's
+// output: the head says what happened, the tail holds the last log lines).
+inline std::string head_and_tail(const std::string& text, std::size_t max) {
+    if (text.size() <= max) return text;
+    return text.substr(0, max / 2) + "\n[...]\n" + text.substr(text.size() - max / 2);
 }
 
 // "http://host/v1/" -> "http://host/v1", so paths can be appended with "/".

@@ -1,23 +1,14 @@
 // GET /api/v1/events (Server-Sent Events) and GET /ws/events (WebSocket): both validate the
 // request here and hand the server a subscription to stream (docs/API.md "Live events").
-#include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.hpp"
 #include "api/json_response.hpp"
 #include "events/event_types.hpp"
+#include "venom/text.hpp"
 
 namespace venom::api {
 namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // Last-Event-ID (what EventSource sends on reconnect) or ?last_event_id= (browsers cannot set
 // headers on a WebSocket).
@@ -38,10 +29,8 @@ Result<HttpResponse> subscribe(const ApiRequest& request, Services& services,
     auto after = last_event_id(request);
     if (!after) return after.error();
     std::string topic;
-    std::optional<Operation> op;
     if (auto id = request.query_value("operation_id")) {
-        op = services.operations.get(*id);
-        if (!op) {
+        if (!services.operations.get(*id)) {
             return make_error(404, "operation_not_found", "Operation " + *id + " not found");
         }
         topic = *id;
@@ -51,11 +40,29 @@ Result<HttpResponse> subscribe(const ApiRequest& request, Services& services,
     response.stream = stream;
     response.events = services.events.subscribe(
         topic, static_cast<std::size_t>(services.config.events_client_queue), *after);
-    // Following one operation from the start: first the operation as it is now, so a client
-    // that connects after it finished still learns how it ended (and the stream then ends).
-    if (op && !*after) {
-        response.events->push_front(services.events.snapshot(events::kOperationStatus, topic,
-                                                             to_json(*op), op->finished()));
+    if (topic.empty()) return response;
+    // Following one operation: first the operation as it is now (read after subscribing, so
+    // no state change falls between the two), so a client that connects after it finished
+    // still learns how it ended; the stream then ends.
+    const std::optional<Operation> op = services.operations.get(topic);
+    if (!op) return make_error(404, "operation_not_found", "Operation " + topic + " not found");
+    auto snapshot = [&] {
+        return services.events.snapshot(events::kOperationStatus, *response.events, to_json(*op),
+                                        op->finished());
+    };
+    if (!*after) {
+        response.events->push_front(snapshot());
+    } else if (op->finished()) {
+        // A reconnect to an operation that has ended: what it missed, then the final state
+        // (unless the replay had it). With nothing missed, SSE answers 204, the one answer
+        // that makes EventSource stop reconnecting.
+        if (response.events->empty() && stream == HttpResponse::Stream::server_sent_events) {
+            HttpResponse ended;
+            ended.status = 204;
+            ended.content_type.clear();
+            return ended;
+        }
+        response.events->push_back(snapshot());
     }
     return response;
 }
@@ -69,7 +76,7 @@ HttpResponse stream_events(const ApiRequest& request, Services& services) {
 }
 
 HttpResponse open_event_websocket(const ApiRequest& request, Services& services) {
-    if (!iequal(request.http.header("upgrade"), "websocket")) {
+    if (!iequals(request.http.header("upgrade"), "websocket")) {
         HttpResponse refused = error_response(
             426, "upgrade_required",
             "/ws/events is a WebSocket; for a plain HTTP stream use GET /api/v1/events");

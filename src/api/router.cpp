@@ -11,6 +11,7 @@
 #include "api/json_response.hpp"
 #include "api/request_id.hpp"
 #include "venom/logging.hpp"
+#include "venom/text.hpp"
 
 namespace venom::api {
 namespace {
@@ -54,16 +55,6 @@ int hex_value(char c) {
     return -1;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 }  // namespace
 

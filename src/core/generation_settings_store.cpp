@@ -25,13 +25,23 @@ std::optional<std::string> GenerationSettingsStore::load() {
             if (!parse_tunable_runtime(runtime) || !models.is_object()) return false;
             for (const auto& [model, values] : models.items()) {
                 if (!values.is_object()) return false;
+                for (const auto& [name, value] : values.items()) {
+                    if (!value.is_number()) return false;  // every tuning parameter is a number
+                }
             }
         }
         return true;
     };
     if (!well_formed()) {
+        // The next save rewrites the file, so the damaged one is kept aside for a person.
+        std::filesystem::path aside = path_;
+        aside += ".corrupt";
+        std::error_code ec;
+        std::filesystem::copy_file(path_, aside,
+                                   std::filesystem::copy_options::overwrite_existing, ec);
         return "generation settings " + path_.string() +
-               " are damaged; the tuning drawer starts from defaults";
+               " are damaged; the tuning drawer starts from defaults" +
+               (ec ? "" : "; a copy was kept at " + aside.string());
     }
     std::lock_guard lock(mutex_);
     doc_ = std::move(doc);

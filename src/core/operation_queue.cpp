@@ -213,6 +213,7 @@ void OperationQueue::pause() {
         entry.op.message = kPausedMessage;
         entry.op.updated_at = format_rfc3339(clock_.now());
         changed_locked(entry);
+        notify_locked(entry, false);  // event clients see why it waits
     }
     logger("operations")->info("queue paused");
 }
@@ -227,6 +228,7 @@ void OperationQueue::resume() {
             entry.op.message = entry.queued_message;
             entry.op.updated_at = format_rfc3339(clock_.now());
             changed_locked(entry);
+            notify_locked(entry, false);
         }
         logger("operations")->info("queue resumed");
     }

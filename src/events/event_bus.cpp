@@ -37,10 +37,22 @@ void Subscription::set_wake(std::function<void()> wake) {
     wake_ = std::move(wake);
 }
 
-void Subscription::push_front(EventPtr event) {
+void Subscription::push(EventPtr event, bool front) {
     std::lock_guard lock(mutex_);
-    if (!topic_.empty() && event->closes_topic) topic_closed_ = true;
-    queue_.push_front(std::move(event));
+    if (!topic_.empty() && event->closes_topic) {
+        if (topic_closed_) return;  // the real closing event says the same
+        topic_closed_ = true;
+    }
+    if (front) {
+        queue_.push_front(std::move(event));
+    } else {
+        queue_.push_back(std::move(event));
+    }
+}
+
+bool Subscription::empty() const {
+    std::lock_guard lock(mutex_);
+    return queue_.empty();
 }
 
 bool Subscription::deliver(const std::vector<EventPtr>& events) {
@@ -93,13 +105,14 @@ EventPtr EventBus::make_event_locked(std::string type, std::string topic, const 
     return event;
 }
 
-EventPtr EventBus::snapshot(std::string type, std::string topic, const nlohmann::json& data,
-                            bool closes_topic) const {
+EventPtr EventBus::snapshot(std::string type, const Subscription& subscriber,
+                            const nlohmann::json& data, bool closes_topic) const {
     auto event = std::make_shared<Event>();
+    event->resume_id = subscriber.start_id();
     event->json = "{\"id\":null,\"type\":\"" + type + "\",\"timestamp\":\"" +
                   format_rfc3339(clock_.now()) + "\",\"data\":" + dump(data) + "}";
     event->type = std::move(type);
-    event->topic = std::move(topic);
+    event->topic = subscriber.topic();
     event->closes_topic = closes_topic;
     return event;
 }
@@ -155,7 +168,9 @@ void EventBus::publish_progress(std::string type, std::string topic, Payload pay
 
 std::shared_ptr<Subscription> EventBus::subscribe(std::string topic, std::size_t capacity,
                                                   std::optional<std::uint64_t> after_id) {
-    auto subscription = std::make_shared<Subscription>(std::move(topic), std::max<std::size_t>(1, capacity));
+    capacity = std::max<std::size_t>(1, capacity);
+    if (after_id) capacity += options_.replay;
+    auto subscription = std::make_shared<Subscription>(std::move(topic), capacity);
     std::lock_guard lock(mutex_);
     const std::uint64_t last = next_id_ - 1;
     if (after_id) {
@@ -169,6 +184,7 @@ std::shared_ptr<Subscription> EventBus::subscribe(std::string topic, std::size_t
     {
         std::lock_guard inner(subscription->mutex_);
         subscription->seen_up_to_ = last;
+        subscription->start_id_ = last;
     }
     subscribers_.push_back(subscription);
     return subscription;

@@ -28,6 +28,7 @@ struct Event {
     std::string type;      // "OPERATION_PROGRESS", ...
     std::string topic;     // the operation id for operation events, else ""
     bool closes_topic = false;  // the topic's last event (an operation's final state)
+    std::uint64_t resume_id = 0;  // a snapshot: the last id its subscriber had before it
     std::string json;      // {"id","type","timestamp","data"} on one line
 };
 
@@ -49,13 +50,20 @@ public:
     // queued. Must not block. Replaced or cleared (nullptr) at any time; once clear() returned,
     // it is never called again.
     void set_wake(std::function<void()> wake);
-    // Queues `event` ahead of everything else (a snapshot of the followed topic).
-    void push_front(EventPtr event);
+    // Queues a snapshot of the followed topic ahead of everything else, or after it. A closing
+    // snapshot is left out when the topic's closing event is queued already.
+    void push_front(EventPtr event) { push(std::move(event), true); }
+    void push_back(EventPtr event) { push(std::move(event), false); }
+    // Nothing is queued (e.g. a replay found nothing newer).
+    bool empty() const;
 
     const std::string& topic() const { return topic_; }
+    // The last event id published before this subscription began (after its replay).
+    std::uint64_t start_id() const { return start_id_; }
 
 private:
     friend class EventBus;
+    void push(EventPtr event, bool front);
     // Queues events this subscriber has not had yet; false when it had nothing to add.
     // Also calls the wake function when something was queued.
     bool deliver(const std::vector<EventPtr>& events);
@@ -65,6 +73,7 @@ private:
     mutable std::mutex mutex_;
     std::deque<EventPtr> queue_;
     std::uint64_t seen_up_to_ = 0;  // ids at or below were queued (replay) or predate it
+    std::uint64_t start_id_ = 0;
     bool overflowed_ = false;
     bool topic_closed_ = false;
     std::function<void()> wake_;
@@ -94,13 +103,16 @@ public:
 
     // A new subscriber to every event (`topic` empty) or one topic's. With `after_id`
     // (Last-Event-ID), the replay ring's later events matching it are queued first; an id above
-    // the last one published (a client of an earlier daemon run) replays the whole ring.
+    // the last one published (a client of an earlier daemon run) replays the whole ring. The
+    // replay does not count against `capacity`: a client dropped as too slow that reconnects
+    // gets what it missed, and then `capacity` more.
     std::shared_ptr<Subscription> subscribe(std::string topic, std::size_t capacity,
                                             std::optional<std::uint64_t> after_id = std::nullopt);
 
-    // Builds an event outside the sequence (id 0), e.g. a snapshot for push_front.
-    EventPtr snapshot(std::string type, std::string topic, const nlohmann::json& data,
-                      bool closes_topic) const;
+    // Builds an event outside the sequence (id 0), e.g. a snapshot for push_front to
+    // `subscriber`, which a reconnect resumes after (its resume_id).
+    EventPtr snapshot(std::string type, const Subscription& subscriber,
+                      const nlohmann::json& data, bool closes_topic) const;
 
     std::uint64_t last_id() const;
     std::size_t subscribers() const;

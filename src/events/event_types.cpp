@@ -1,6 +1,7 @@
 #include "events/event_types.hpp"
 
 #include "events/event_bus.hpp"
+#include "venom/text.hpp"
 
 namespace venom::events {
 
@@ -29,13 +30,15 @@ void publish_service_status(EventBus* bus, const std::string& name, const std::s
                             bool ok, const std::string& message) {
     if (!bus) return;
     const std::string status = !ok ? "error" : action == "stop" ? "stopped" : "running";
+    // Every client and the replay ring get a copy: a script's output is kept to its ends.
+    const std::string said = head_and_tail(message, 4096);
     bus->publish(kServiceStatus, "",
                  {{"name", name},
                   {"status", status},
                   {"action", action},
                   {"success", ok},
-                  {"message", message},
-                  {"error_message", ok ? nlohmann::json(nullptr) : nlohmann::json(message)}});
+                  {"message", said},
+                  {"error_message", ok ? nlohmann::json(nullptr) : nlohmann::json(said)}});
 }
 
 }  // namespace venom::events

@@ -93,7 +93,9 @@ std::function<void()> wake_for(const std::shared_ptr<StreamSignal>& signal,
 std::string sse_text(const std::vector<events::EventPtr>& batch) {
     std::string out;
     for (const auto& event : batch) {
-        if (event->id) out += "id: " + std::to_string(event->id) + "\n";
+        // A snapshot (id 0) stands where the sequence was when it was taken, so a reconnect
+        // with its id resumes from there.
+        out += "id: " + std::to_string(event->id ? event->id : event->resume_id) + "\n";
         out += "event: " + event->type + "\ndata: " + event->json + "\n\n";
     }
     return out;
@@ -190,7 +192,7 @@ struct HttpServer::Impl {
                                                         unsigned version, bool keep_alive) {
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
         res.set(bhttp::field::server, "venomd");
-        res.set(bhttp::field::content_type, r.content_type);
+        if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
         for (const auto& [name, value] : r.headers) res.set(name, value);
         res.body() = r.body;
         res.keep_alive(keep_alive);
@@ -304,6 +306,15 @@ struct HttpServer::Impl {
             if (websocket::is_upgrade(req)) upgrade = req;
             const api::HttpRequest request = to_api(std::move(req));
             api::HttpResponse answer = co_await respond(request);
+            if (answer.stream == api::HttpResponse::Stream::websocket && !upgrade) {
+                // Upgrade: websocket alone is not a handshake (Beast also needs HTTP/1.1 and
+                // Connection: Upgrade); such a client gets the refusal, not an event stream.
+                answer = api::error_response(
+                    426, "upgrade_required",
+                    "/ws/events needs a WebSocket handshake (HTTP/1.1, Connection: Upgrade, "
+                    "Upgrade: websocket); for a plain HTTP stream use GET /api/v1/events");
+                answer.headers.emplace_back("Upgrade", "websocket");
+            }
             if (answer.events) {
                 // A live-event stream holds the connection until it ends; shutdown closes it
                 // like an idle one.
@@ -311,7 +322,7 @@ struct HttpServer::Impl {
                     std::lock_guard lock(sessions_mutex);
                     session.busy = false;
                 }
-                if (answer.stream == api::HttpResponse::Stream::websocket && upgrade) {
+                if (answer.stream == api::HttpResponse::Stream::websocket) {
                     co_await serve_websocket(stream, std::move(*upgrade), answer.events);
                 } else {
                     co_await serve_server_sent_events(stream, answer, version);
@@ -425,17 +436,16 @@ struct HttpServer::Impl {
             const bool closed = subscription->topic_closed();  // before take(): nothing follows
             std::vector<events::EventPtr> batch = subscription->take();
             if (subscription->overflowed()) break;
-            if (!batch.empty()) {
-                open = co_await write(sse_text(batch));
-                if (open && closed) {
-                    if (chunked) {
-                        stream.expires_after(options.request_timeout);
-                        co_await asio::async_write(stream, bhttp::make_chunk_last(), use_tuple);
-                    }
-                    break;
+            if (!batch.empty()) open = co_await write(sse_text(batch));
+            if (!open) break;
+            if (closed) {  // the closing event went out in this batch or an earlier one
+                if (chunked) {
+                    stream.expires_after(options.request_timeout);
+                    co_await asio::async_write(stream, bhttp::make_chunk_last(), use_tuple);
                 }
-                continue;
+                break;
             }
+            if (!batch.empty()) continue;
             signal->timer.expires_after(options.events_keepalive);
             auto [ec] = co_await signal->timer.async_wait(use_tuple);
             if (!ec) open = co_await write(": keep-alive\n\n");

@@ -37,7 +37,8 @@ public:
     // Reads the file; a missing or unreadable file starts an empty log (said in the log).
     void load();
 
-    // Appends one entry stamped now and writes the file durably. A write failure is logged and
+    // Appends one entry stamped now and writes the file durably. A message longer than
+    // kMaxMessage keeps its head and tail. A write failure is logged and
     // the entry kept in memory: the action happened whether or not the log could be saved.
     // BLOCKING (fsync). Thread-safe.
     void record(const std::string& service, const std::string& action, bool success,
@@ -45,6 +46,8 @@ public:
 
     // The newest `limit` entries, newest first. No I/O. Thread-safe.
     std::vector<ServiceAction> latest(std::size_t limit) const;
+
+    static constexpr std::size_t kMaxMessage = 4096;
 
 private:
     Options options_;

@@ -101,7 +101,14 @@ FsFigures filesystem_of(const fs::path& path) {
 
 // Storage figures into `s` (the models directory, its filesystem, "/").
 void measure_storage(const fs::path& models_dir, UsageSnapshot& s) {
-    Measured measured = measure_models_dir(models_dir);
+    Measured measured;
+    try {
+        measured = measure_models_dir(models_dir);
+    } catch (const fs::filesystem_error& e) {
+        // A directory iterator's step can throw (a folder removed or unreadable meanwhile):
+        // this sample has no model folders, the next one tries again.
+        logger("usage")->debug("models dir not measured: {}", e.what());
+    }
     s.models_dir_bytes = measured.total;
     s.storage_items = std::move(measured.items);
     const FsFigures models_fs = filesystem_of(models_dir);

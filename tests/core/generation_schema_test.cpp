@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "support/temp_dir.hpp"
 #include "venom/generation_settings_store.hpp"
@@ -140,15 +141,22 @@ TEST(GenerationSettingsStoreTest, SavedValuesSurviveANewStoreAndAreKeptPerRuntim
     }
 }
 
-TEST(GenerationSettingsStoreTest, ADamagedFileIsAWarningAndLeftForAPerson) {
-    TempDir dir;
-    const auto path = dir.path() / "generation-settings.json";
-    std::ofstream(path) << R"({"ollama": {"m": 3}})";
-    GenerationSettingsStore store(path);
-    auto warning = store.load();
-    ASSERT_TRUE(warning);
-    EXPECT_THAT(*warning, HasSubstr("damaged"));
-    EXPECT_EQ(store.values(TunableRuntime::ollama, "m"), json::object());
+TEST(GenerationSettingsStoreTest, ADamagedFileIsAWarningAndACopyIsKeptForAPerson) {
+    for (const std::string damaged : {R"({"ollama": {"m": 3}})",
+                                      R"({"ollama": {"m": {"temperature": "hot"}}})"}) {
+        TempDir dir;
+        const auto path = dir.path() / "generation-settings.json";
+        std::ofstream(path) << damaged;
+        GenerationSettingsStore store(path);
+        auto warning = store.load();
+        ASSERT_TRUE(warning) << damaged;
+        EXPECT_THAT(*warning, HasSubstr("damaged"));
+        EXPECT_EQ(store.values(TunableRuntime::ollama, "m"), json::object());
+        // A later save replaces the file; the damaged text is still there to look at.
+        ASSERT_TRUE(store.save(TunableRuntime::ollama, "n", json{{"temperature", 0.5}}).ok());
+        std::ifstream copy(dir.path() / "generation-settings.json.corrupt");
+        EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copy), {}), damaged);
+    }
 }
 
 }  // namespace

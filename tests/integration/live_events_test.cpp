@@ -216,7 +216,12 @@ TEST_F(LiveEventsTest, ProgressIsCoalescedToAboutTenEventsASecond) {
 }
 
 TEST_F(LiveEventsTest, ASlowClientIsDroppedWhileAnotherKeepsReceiving) {
-    start([](Config& c) { c.events_client_queue = 8; });
+    // Keep-alive far off: the slow client must be dropped for its full queue, not for pongs
+    // it never sent.
+    start([](Config& c) {
+        c.events_client_queue = 8;
+        c.events_keepalive_ms = 600000;
+    });
     WsClient fast(port());
     WsClient slow(port(), "/ws/events", "", 4096);  // connected, never reads
     ASSERT_TRUE(fast.handshake_ok());
@@ -235,13 +240,28 @@ TEST_F(LiveEventsTest, ASlowClientIsDroppedWhileAnotherKeepsReceiving) {
     EXPECT_TRUE(fast.until([](const json& m) { return m["data"]["n"] == -1; }, 5000ms));
 }
 
+TEST_F(LiveEventsTest, AReconnectGetsAReplayLargerThanItsQueue) {
+    // A client dropped as too slow comes back with its last id: the replay must fit, whatever
+    // the queue's size, or it would be dropped again before its first read.
+    start([](Config& c) { c.events_client_queue = 4; });
+    const uint64_t before = bus().last_id();
+    for (int n = 0; n < 20; ++n) bus().publish("TEST", "", {{"n", n}});
+    WsClient back(port(), "/ws/events?last_event_id=" + std::to_string(before));
+    std::vector<json> seen;
+    ASSERT_TRUE(back.until([](const json& m) { return m["data"]["n"] == 19; }, 5000ms, &seen));
+    ASSERT_EQ(seen.size(), 20u);
+    for (int n = 0; n < 20; ++n) EXPECT_EQ(seen[n]["data"]["n"], n);
+}
+
 TEST_F(LiveEventsTest, PingsKeepAReadingClientAndASilentOneIsClosed) {
-    start([](Config& c) { c.events_keepalive_ms = 100; });
+    // A ping every 400 ms, a close after 800 ms without a pong: wide enough that the reader,
+    // which answers pings only while it reads, survives the set-up on a loaded machine.
+    start([](Config& c) { c.events_keepalive_ms = 400; });
     WsClient reader(port());
     WsClient silent(port());  // never reads, so never answers a ping
     ASSERT_TRUE(eventually([&] { return bus().subscribers() == 2; }));
     // Nothing is published: only keep-alive traffic flows.
-    EXPECT_FALSE(reader.next(1000ms));
+    EXPECT_FALSE(reader.next(2500ms));
     EXPECT_GE(reader.pings, 2);
     EXPECT_FALSE(reader.closed());
     EXPECT_TRUE(eventually([&] { return bus().subscribers() == 1; }, 5000ms))
@@ -263,7 +283,8 @@ TEST_F(LiveEventsTest, ServerSentEventsFollowOneOperationAndEndWithIt) {
     EXPECT_EQ(reply.header("cache-control").value_or(""), "no-cache");
     auto messages = parse_sse(reply.body);
     ASSERT_GE(messages.size(), 2u) << reply.body;
-    EXPECT_FALSE(messages.front().id) << "the snapshot is outside the id sequence";
+    EXPECT_TRUE(messages.front().data["id"].is_null()) << "the snapshot is outside the sequence";
+    ASSERT_TRUE(messages.front().id) << "but says where a reconnect resumes";
     EXPECT_EQ(messages.front().event, "OPERATION_STATUS_UPDATE");
     for (const auto& m : messages) {
         EXPECT_EQ(m.data["type"], m.event);
@@ -297,6 +318,15 @@ TEST_F(LiveEventsTest, ReconnectingWithLastEventIdReplaysWhatWasMissed) {
     EXPECT_EQ(replayed.front().data["id"].get<uint64_t>(), seen[2]["id"].get<uint64_t>());
     EXPECT_EQ(replayed.back().data["data"]["status"], "completed");
     EXPECT_FALSE(first.empty());
+    // EventSource reconnects after every end of stream: with nothing left to say, 204 stops it,
+    // whether it saw the final event or only the snapshot of an operation already finished.
+    HttpReply done = sse("?operation_id=" + id, {"Last-Event-ID: " + *replayed.back().id});
+    EXPECT_EQ(done.status, 204) << done.body;
+    EXPECT_TRUE(done.body.empty());
+    auto late = parse_sse(sse("?operation_id=" + id).body);
+    ASSERT_EQ(late.size(), 1u);
+    EXPECT_EQ(late.front().data["data"]["status"], "completed");
+    EXPECT_EQ(sse("?operation_id=" + id, {"Last-Event-ID: " + *late.front().id}).status, 204);
 }
 
 TEST_F(LiveEventsTest, BadRequestsGetClearErrorsAndReadsNeedNoToken) {
@@ -308,6 +338,11 @@ TEST_F(LiveEventsTest, BadRequestsGetClearErrorsAndReadsNeedNoToken) {
     HttpReply plain = http_get(daemon_->url("/ws/events"));
     EXPECT_EQ(plain.status, 426);
     EXPECT_NE(plain.body.find("upgrade_required"), std::string::npos);
+    // Upgrade without Connection: Upgrade is no handshake either (not an event stream).
+    HttpReply half = http_call(HttpCall{"GET", daemon_->url("/ws/events"),
+                                        {"Upgrade: websocket"}, std::nullopt, {}});
+    EXPECT_EQ(half.status, 426) << half.body;
+    EXPECT_NE(half.body.find("upgrade_required"), std::string::npos);
     // Open like every read, but a page from another site may not listen in.
     WsClient same_host(port(), "/ws/events", "http://127.0.0.1:3000");
     EXPECT_TRUE(same_host.handshake_ok());
