@@ -55,7 +55,6 @@ int hex_value(char c) {
     return -1;
 }
 
-
 }  // namespace
 
 std::string_view HttpRequest::header(std::string_view name) const {

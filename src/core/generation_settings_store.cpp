@@ -37,8 +37,8 @@ std::optional<std::string> GenerationSettingsStore::load() {
         std::filesystem::path aside = path_;
         aside += ".corrupt";
         std::error_code ec;
-        std::filesystem::copy_file(path_, aside,
-                                   std::filesystem::copy_options::overwrite_existing, ec);
+        std::filesystem::copy_file(path_, aside, std::filesystem::copy_options::overwrite_existing,
+                                   ec);
         return "generation settings " + path_.string() +
                " are damaged; the tuning drawer starts from defaults" +
                (ec ? "" : "; a copy was kept at " + aside.string());

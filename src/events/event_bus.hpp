@@ -111,8 +111,8 @@ public:
 
     // Builds an event outside the sequence (id 0), e.g. a snapshot for push_front to
     // `subscriber`, which a reconnect resumes after (its resume_id).
-    EventPtr snapshot(std::string type, const Subscription& subscriber,
-                      const nlohmann::json& data, bool closes_topic) const;
+    EventPtr snapshot(std::string type, const Subscription& subscriber, const nlohmann::json& data,
+                      bool closes_topic) const;
 
     std::uint64_t last_id() const;
     std::size_t subscribers() const;

@@ -142,8 +142,8 @@ TEST(GenerationSettingsStoreTest, SavedValuesSurviveANewStoreAndAreKeptPerRuntim
 }
 
 TEST(GenerationSettingsStoreTest, ADamagedFileIsAWarningAndACopyIsKeptForAPerson) {
-    for (const std::string damaged : {R"({"ollama": {"m": 3}})",
-                                      R"({"ollama": {"m": {"temperature": "hot"}}})"}) {
+    for (const std::string damaged :
+         {R"({"ollama": {"m": 3}})", R"({"ollama": {"m": {"temperature": "hot"}}})"}) {
         TempDir dir;
         const auto path = dir.path() / "generation-settings.json";
         std::ofstream(path) << damaged;

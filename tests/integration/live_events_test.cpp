@@ -339,8 +339,8 @@ TEST_F(LiveEventsTest, BadRequestsGetClearErrorsAndReadsNeedNoToken) {
     EXPECT_EQ(plain.status, 426);
     EXPECT_NE(plain.body.find("upgrade_required"), std::string::npos);
     // Upgrade without Connection: Upgrade is no handshake either (not an event stream).
-    HttpReply half = http_call(HttpCall{"GET", daemon_->url("/ws/events"),
-                                        {"Upgrade: websocket"}, std::nullopt, {}});
+    HttpReply half = http_call(
+        HttpCall{"GET", daemon_->url("/ws/events"), {"Upgrade: websocket"}, std::nullopt, {}});
     EXPECT_EQ(half.status, 426) << half.body;
     EXPECT_NE(half.body.find("upgrade_required"), std::string::npos);
     // Open like every read, but a page from another site may not listen in.
