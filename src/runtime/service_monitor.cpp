@@ -95,20 +95,23 @@ std::optional<int> url_port(const std::string& url) {
     return url.compare(0, 5, "https") == 0 ? 443 : 80;
 }
 
+// A runtime's row before anything is measured: what its configuration says.
+ServiceStatus configured_row(const ServerInfo& server) {
+    ServiceStatus s;
+    s.name = server.name;
+    s.service_type = "llm_" + server.name;
+    s.port = url_port(server.endpoint);
+    s.actionable = server.scripted;
+    return s;
+}
+
 }  // namespace
 
 ServiceMonitor::ServiceMonitor(Options options, LlmServerController& controller)
     : options_(std::move(options)),
       controller_(controller),
       task_(options_.interval, [this] { refresh(); }) {
-    for (const auto& server : controller_.servers()) {
-        ServiceStatus s;
-        s.name = server.name;
-        s.service_type = "llm_" + server.name;
-        s.port = url_port(server.endpoint);
-        s.actionable = server.scripted;
-        latest_.push_back(s);
-    }
+    for (const auto& server : controller_.servers()) latest_.push_back(configured_row(server));
     ServiceStatus own;
     own.name = "venomd";
     own.service_type = "backend";
@@ -208,11 +211,7 @@ void ServiceMonitor::refresh() {
     std::lock_guard sampling(sample_mutex_);
     std::vector<ServiceStatus> next;
     for (const auto& server : controller_.servers()) {
-        ServiceStatus s;
-        s.name = server.name;
-        s.service_type = "llm_" + server.name;
-        s.port = url_port(server.endpoint);
-        s.actionable = server.scripted;
+        ServiceStatus s = configured_row(server);
         bool stale = false;
         const std::optional<long> pid = recorded_pid(server.name, stale);
         if (pid) fill_process(s, *pid);
