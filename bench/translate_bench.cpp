@@ -5,12 +5,13 @@
 //
 // Usage: translate_bench [DELAY_MS [PARALLELISM]]   (defaults 100 and 3)
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "fakes/fake_openai.hpp"
 #include "translation/translation_service.hpp"
@@ -69,7 +70,8 @@ int main(int argc, char** argv) {
         const std::string text = twenty_kb_text();
         std::size_t chunks = 0;
         const double serial = run(openai, state, 1, text, &chunks);
-        const double parallel = run(openai, state, static_cast<std::size_t>(parallelism), text, &chunks);
+        const double parallel =
+            run(openai, state, static_cast<std::size_t>(parallelism), text, &chunks);
         std::printf("text_bytes=%zu chunks=%zu delay_ms=%ld\n", text.size(), chunks, delay_ms);
         std::printf("serial_ms=%.1f parallel_ms=%.1f parallelism=%ld speedup=%.2fx\n", serial,
                     parallel, parallelism, serial / parallel);

@@ -23,7 +23,8 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
     bool use_cache = true;
     if (auto it = body->find("use_cache"); it != body->end() && !it->is_null()) {
         if (!it->is_boolean()) {
-            return respond(error_response(422, "invalid_field", "Field 'use_cache' must be a boolean"));
+            return respond(
+                error_response(422, "invalid_field", "Field 'use_cache' must be a boolean"));
         }
         use_cache = it->get<bool>();
     }

@@ -49,9 +49,11 @@ Error failed(const ChatTarget& target, std::string what) {
 
 std::string url_for(const ChatTarget& target) {
     switch (target.kind) {
-        case RuntimeKind::ollama: return target.base_url + "/api/chat";
+        case RuntimeKind::ollama:
+            return target.base_url + "/api/chat";
         case RuntimeKind::vllm:
-        case RuntimeKind::openai: return target.base_url + "/chat/completions";
+        case RuntimeKind::openai:
+            return target.base_url + "/chat/completions";
         case RuntimeKind::google:
             // The bare id: listings say "models/x", and the prefix must not be doubled (§6).
             {
@@ -76,10 +78,14 @@ std::optional<RuntimeKind> parse_runtime_kind(const std::string& name) {
 
 const char* runtime_kind_name(RuntimeKind kind) {
     switch (kind) {
-        case RuntimeKind::ollama: return "ollama";
-        case RuntimeKind::vllm: return "vllm";
-        case RuntimeKind::openai: return "openai";
-        case RuntimeKind::google: return "google";
+        case RuntimeKind::ollama:
+            return "ollama";
+        case RuntimeKind::vllm:
+            return "vllm";
+        case RuntimeKind::openai:
+            return "openai";
+        case RuntimeKind::google:
+            return "google";
     }
     return "unknown";
 }
@@ -88,17 +94,15 @@ json chat_body(const ChatTarget& target, const std::string& system, const std::s
     switch (target.kind) {
         case RuntimeKind::ollama:
             return {{"model", target.model},
-                    {"messages",
-                     json::array({{{"role", "system"}, {"content", system}},
-                                  {{"role", "user"}, {"content", user}}})},
+                    {"messages", json::array({{{"role", "system"}, {"content", system}},
+                                              {{"role", "user"}, {"content", user}}})},
                     {"stream", false},
                     {"options", {{"temperature", kTemperature}}}};
         case RuntimeKind::vllm:
         case RuntimeKind::openai:
             return {{"model", target.model},
-                    {"messages",
-                     json::array({{{"role", "system"}, {"content", system}},
-                                  {{"role", "user"}, {"content", user}}})},
+                    {"messages", json::array({{{"role", "system"}, {"content", system}},
+                                              {{"role", "user"}, {"content", user}}})},
                     {"temperature", kTemperature},
                     {"stream", false}};
         case RuntimeKind::google:
@@ -128,8 +132,8 @@ Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) 
             auto cands = doc.find("candidates");
             if (cands != doc.end() && cands->is_array() && !cands->empty()) {
                 const json& content = (*cands)[0].value("content", json::object());
-                const json parts = content.is_object() ? content.value("parts", json::array())
-                                                       : json::array();
+                const json parts =
+                    content.is_object() ? content.value("parts", json::array()) : json::array();
                 for (const auto& part : parts) {
                     if (!part.is_object() || part.value("thought", false)) continue;
                     if (auto t = part.find("text"); t != part.end() && t->is_string()) {
@@ -157,9 +161,9 @@ Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) 
             why = "blocked the text (promptFeedback " +
                   doc["promptFeedback"].value("blockReason", std::string("unknown")) + ")";
         }
-        return make_error(502, "translation_failed",
-                          std::string("Translation failed: ") + runtime_kind_name(kind) + " " +
-                              why);
+        return make_error(
+            502, "translation_failed",
+            std::string("Translation failed: ") + runtime_kind_name(kind) + " " + why);
     }
     return text;
 }

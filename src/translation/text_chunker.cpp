@@ -97,8 +97,9 @@ private:
             std::size_t best = std::string_view::npos;
             for (std::size_t i = start; i < cut; ++i) {
                 const char c = text[i];
-                const bool ends = c == '.' || c == '!' || c == '?' ||
-                                  (c == '\xA6' && i >= 2 && text.compare(i - 2, 3, "\xE2\x80\xA6") == 0);
+                const bool ends =
+                    c == '.' || c == '!' || c == '?' ||
+                    (c == '\xA6' && i >= 2 && text.compare(i - 2, 3, "\xE2\x80\xA6") == 0);
                 if ((ends && i + 1 <= cut && i + 1 < text.size() && is_space(text[i + 1])) ||
                     c == '\n') {
                     best = i + 1;
@@ -142,7 +143,7 @@ std::size_t chunk_budget_bytes(std::int64_t context_tokens, std::size_t max_chun
 
 std::vector<TextPiece> split_for_translation(std::string_view text, std::size_t budget_bytes) {
     Splitter splitter(budget_bytes);
-    std::string_view fence;          // the open fence, empty outside a code block
+    std::string_view fence;           // the open fence, empty outside a code block
     std::size_t paragraph_start = 0;  // start of the prose not yet emitted
     std::size_t pos = 0;
     auto flush_prose = [&](std::size_t end) {
@@ -172,7 +173,8 @@ std::vector<TextPiece> split_for_translation(std::string_view text, std::size_t 
             flush_prose(pos);
             fence = mark;
         } else if (!fence.empty() && !mark.empty() && mark[0] == fence[0] &&
-                   mark.size() >= fence.size() && is_blank(line.substr(line.find(mark) + mark.size()))) {
+                   mark.size() >= fence.size() &&
+                   is_blank(line.substr(line.find(mark) + mark.size()))) {
             splitter.verbatim(text.substr(paragraph_start, next - paragraph_start));
             paragraph_start = next;
             fence = {};

@@ -70,8 +70,8 @@ Result<Translation> TranslationService::translate(const TranslationRequest& requ
     }
 
     const RuntimeState state = runtime_state_.current();
-    const auto kind = state.active_runtime ? parse_runtime_kind(*state.active_runtime)
-                                           : std::nullopt;
+    const auto kind =
+        state.active_runtime ? parse_runtime_kind(*state.active_runtime) : std::nullopt;
     if (!kind || !state.active_model || state.active_model->empty()) {
         return make_error(503, "no_active_runtime",
                           "No active runtime with a model: activate one "
@@ -84,7 +84,9 @@ Result<Translation> TranslationService::translate(const TranslationRequest& requ
     chat_target.connect_timeout = options_.connect_timeout;
     std::optional<std::int64_t> context;
     switch (*kind) {
-        case RuntimeKind::ollama: chat_target.base_url = options_.ollama_url; break;
+        case RuntimeKind::ollama:
+            chat_target.base_url = options_.ollama_url;
+            break;
         case RuntimeKind::vllm:
             chat_target.base_url = options_.vllm_endpoint;
             // vLLM answers only to the name it serves (--served-model-name), §5.2.
@@ -104,8 +106,8 @@ Result<Translation> TranslationService::translate(const TranslationRequest& requ
     if ((*kind == RuntimeKind::openai || *kind == RuntimeKind::google) && !chat_target.api_key) {
         return make_error(503, "missing_api_key",
                           std::string("The active runtime is ") + runtime_kind_name(*kind) +
-                              " but " + (*kind == RuntimeKind::openai ? "OPENAI_API_KEY"
-                                                                      : "GOOGLE_API_KEY") +
+                              " but " +
+                              (*kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY") +
                               " is not set");
     }
     if (context_lookup_) context = context_lookup_(*state.active_model);

@@ -39,7 +39,7 @@ struct Translation {
     std::string target_lang;  // normalised ("pl")
     std::string runtime;      // "ollama", "vllm", "openai", "google"
     std::string model;
-    std::size_t chunks = 0;         // pieces the text was translated in
+    std::size_t chunks = 0;          // pieces the text was translated in
     std::size_t upstream_calls = 0;  // chunks not answered from the cache
 };
 
@@ -54,7 +54,7 @@ public:
         std::optional<std::string> google_api_key;
         std::chrono::milliseconds timeout{60000};  // one chunk's upstream call, whole
         std::chrono::milliseconds connect_timeout{5000};
-        std::size_t parallelism = 3;            // chunks of one call in flight at once
+        std::size_t parallelism = 3;                 // chunks of one call in flight at once
         std::int64_t default_context_tokens = 4096;  // when the model's is unknown
         std::size_t max_chunk_bytes = 6000;
         TranslationCache::Options cache{};

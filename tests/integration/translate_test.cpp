@@ -35,7 +35,8 @@ protected:
 
     // Makes `runtime` with `model` the active one, as runtime.json records it.
     void activate(const std::string& runtime, const std::string& model) {
-        json state = {{"active_runtime", runtime}, {"active_model", model}, {"last_model", json::object()}};
+        json state = {
+            {"active_runtime", runtime}, {"active_model", model}, {"last_model", json::object()}};
         if (runtime == "vllm") state["vllm_served_model_name"] = kVllmServed;
         std::ofstream(dir_.path() / "runtime.json") << state.dump();
     }
@@ -96,7 +97,8 @@ LongText twenty_kb_text() {
         out.text += para + sep;
         out.expected += "Echo: " + para + sep;
         if (p == 4) {
-            const std::string code = "```bash\ncurl -s http://127.0.0.1:8000/api/v1/health\n\necho done.\n```\n\n";
+            const std::string code =
+                "```bash\ncurl -s http://127.0.0.1:8000/api/v1/health\n\necho done.\n```\n\n";
             out.text += code;
             out.expected += code;
         }
@@ -114,7 +116,9 @@ TEST_F(TranslateTest, OllamaTranslatesThroughApiChatAndLanguageCaseDoesNotMatter
     start();
     auto r = translate({{"text", "Hello world"}, {"target_lang", "PL"}, {"source_lang", "En"}});
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(r.json(), (json{{"success", true}, {"translated_text", "Echo: Hello world"}, {"target_lang", "pl"}}));
+    EXPECT_EQ(
+        r.json(),
+        (json{{"success", true}, {"translated_text", "Echo: Hello world"}, {"target_lang", "pl"}}));
     const auto calls = ollama_.chat_requests();
     ASSERT_EQ(calls.size(), 1u);
     EXPECT_EQ(calls[0]["model"], "llama3:latest");
@@ -144,12 +148,11 @@ TEST_F(TranslateTest, ASmallContextSplitsParagraphsAtSentencesAndStillTranslates
     // The manifest's capabilities give the context: budget (1024 - 512) / 2 * 3 = 768 bytes.
     std::filesystem::create_directories(dir_.path() / "models");
     std::ofstream(dir_.path() / "models" / "manifest.json")
-        << json{{"models",
-                 json::array({{{"name", "tiny:latest"},
-                               {"provider", "ollama"},
-                               {"runtime", "ollama"},
-                               {"status", "installed"},
-                               {"capabilities", {{"max_context_length", 1024}}}}})}}
+        << json{{"models", json::array({{{"name", "tiny:latest"},
+                                         {"provider", "ollama"},
+                                         {"runtime", "ollama"},
+                                         {"status", "installed"},
+                                         {"capabilities", {{"max_context_length", 1024}}}}})}}
                .dump();
     activate("ollama", "tiny:latest");
     start();
@@ -163,7 +166,8 @@ TEST_F(TranslateTest, ASmallContextSplitsParagraphsAtSentencesAndStillTranslates
     }
     const std::string out = r.json()["translated_text"];
     for (int p = 1; p <= 12; ++p) {
-        EXPECT_NE(out.find("Echo: Paragraph " + std::to_string(p) + " starts here."), std::string::npos);
+        EXPECT_NE(out.find("Echo: Paragraph " + std::to_string(p) + " starts here."),
+                  std::string::npos);
     }
 }
 
