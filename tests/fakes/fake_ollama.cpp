@@ -958,24 +958,25 @@ FakeResponse FakeOllama::handle_chat(const FakeRequest& request) {
     }
     const std::string created_at = format_time(system_clock::now(), 0);
     if (last_user.empty()) {  // an empty conversation only loads the model
-        return json_response(200, ordered_json{{"model", name},
-                                               {"created_at", created_at},
-                                               {"message", {{"role", "assistant"}, {"content", ""}}},
-                                               {"done", true},
-                                               {"done_reason", "load"}});
+        return json_response(200,
+                             ordered_json{{"model", name},
+                                          {"created_at", created_at},
+                                          {"message", {{"role", "assistant"}, {"content", ""}}},
+                                          {"done", true},
+                                          {"done_reason", "load"}});
     }
-    FakeResponse response =
-        json_response(200, ordered_json{{"model", name},
-                                        {"created_at", created_at},
-                                        {"message", {{"role", "assistant"}, {"content", "Echo: " + last_user}}},
-                                        {"done_reason", "stop"},
-                                        {"done", true},
-                                        {"total_duration", 412345678},
-                                        {"load_duration", 12345678},
-                                        {"prompt_eval_count", 12},
-                                        {"prompt_eval_duration", 45678901},
-                                        {"eval_count", 9},
-                                        {"eval_duration", 298765432}});
+    FakeResponse response = json_response(
+        200, ordered_json{{"model", name},
+                          {"created_at", created_at},
+                          {"message", {{"role", "assistant"}, {"content", "Echo: " + last_user}}},
+                          {"done_reason", "stop"},
+                          {"done", true},
+                          {"total_duration", 412345678},
+                          {"load_duration", 12345678},
+                          {"prompt_eval_count", 12},
+                          {"prompt_eval_duration", 45678901},
+                          {"eval_count", 9},
+                          {"eval_duration", 298765432}});
     response.delay_before_headers = chat_delay_;
     return response;
 }
