@@ -87,6 +87,14 @@ struct Config {
     // comes within twice this).
     int events_client_queue = 256;
     int events_keepalive_ms = 15000;
+    // POST /translate and news translation (issue 12): one chunk's upstream call, chunks of one
+    // call in flight at once, the largest chunk, the context assumed for a model whose context
+    // length is unknown, and translations kept (LRU, saved to <data>/translation-cache.json).
+    int translation_timeout_seconds = 60;
+    int translation_parallelism = 3;
+    int translation_max_chunk_bytes = 6000;
+    int translation_default_context_tokens = 4096;
+    int translation_cache_entries = 2000;
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

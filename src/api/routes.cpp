@@ -59,6 +59,11 @@ std::vector<Route> api_routes() {
         {"GET", "/api/v1/models/remote/providers", list_remote_providers, Access::open},
         {"GET", "/api/v1/models/remote/catalog", get_remote_catalog, Access::open},
         {"GET", "/api/v1/models/remote/connectivity", get_remote_connectivity, Access::open},
+        // Translation with the active runtime (issue 12). Behind the token: with a cloud runtime
+        // every call spends the provider key's money. A long text is several upstream calls,
+        // each bounded by translation_timeout_seconds, so it takes the runtime actions' deadline.
+        {"POST", "/api/v1/translate", translate_text, Access::token, Body::json,
+         Deadline::runtime_action},
     };
 }
 

@@ -14,6 +14,7 @@
 #include "runtime/runtime_switcher.hpp"
 #include "runtime/service_history.hpp"
 #include "runtime/service_monitor.hpp"
+#include "translation/translation_service.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/config.hpp"
 #include "venom/generation_settings_store.hpp"
@@ -58,6 +59,8 @@ struct Services {
     CachedAnswer active_server_answer{};
     // The tuning drawer's saved values; set by whoever builds Services, before serving.
     GenerationSettingsStore* generation_settings = nullptr;
+    // POST /translate (and news translation): set by whoever builds Services, before serving.
+    translation::TranslationService* translation = nullptr;
 };
 
 }  // namespace venom::api

@@ -16,6 +16,7 @@
 #include "runtime/runtime_switcher.hpp"
 #include "runtime/service_history.hpp"
 #include "runtime/service_monitor.hpp"
+#include "translation/translation_service.hpp"
 #include "venom/generation_schema.hpp"
 #include "venom/generation_settings_store.hpp"
 #include "venom/logging.hpp"
@@ -59,6 +60,7 @@ struct Daemon::Impl {
     runtime::RuntimeSwitcher switcher;
     runtime::ServiceMonitor monitor;  // after the controller: its thread probes through it
     runtime::ServiceHistory history;
+    translation::TranslationService translation;
     bool started = false;
     bool stopped = false;
 
@@ -92,7 +94,13 @@ struct Daemon::Impl {
                   controller),
           history({config.data_dir / "runtime-history.json",
                    static_cast<std::size_t>(config.runtime_history_limit)},
-                  clock) {
+                  clock),
+          translation(translation_options(config), runtime_state,
+                      [this](const std::string& model) -> std::optional<std::int64_t> {
+                          auto found = registry.find_model(model);
+                          if (!found) return std::nullopt;
+                          return found->capabilities.max_context_length;
+                      }) {
         registry.set_storage_refresh([this] { usage.refresh_storage(); });
         operations.set_observer([this](const Operation& op, bool state_changed) {
             events::publish_operation(&events, op, state_changed);
@@ -164,6 +172,23 @@ struct Daemon::Impl {
         return o;
     }
 
+    static translation::TranslationService::Options translation_options(const Config& c) {
+        translation::TranslationService::Options o;
+        o.ollama_url = providers::connectable_ollama_url(c.ollama_host);
+        o.vllm_endpoint = c.vllm_endpoint;
+        o.openai_base_url = c.openai_base_url;
+        o.openai_api_key = c.openai_api_key;
+        o.gemini_base_url = c.gemini_base_url;
+        o.google_api_key = c.google_api_key;
+        o.timeout = std::chrono::seconds(c.translation_timeout_seconds);
+        o.parallelism = static_cast<std::size_t>(c.translation_parallelism);
+        o.max_chunk_bytes = static_cast<std::size_t>(c.translation_max_chunk_bytes);
+        o.default_context_tokens = c.translation_default_context_tokens;
+        o.cache.max_entries = static_cast<std::size_t>(c.translation_cache_entries);
+        o.cache.file = c.data_dir / "translation-cache.json";
+        return o;
+    }
+
     static ProcessRunner run_process_default() {
         return [](const ProcessSpec& spec) { return run_process(spec); };
     }
@@ -194,6 +219,7 @@ Result<void> Daemon::start() {
     if (auto warning = d.runtime_state.load()) d.warnings.push_back(*warning);
     d.history.load();
     if (auto warning = d.generation_settings.load()) d.warnings.push_back(*warning);
+    if (auto warning = d.translation.load_cache()) d.warnings.push_back(*warning);
     // Entries written before names were normalised (issue 10) take the spelling providers use.
     if (auto renamed = d.registry.normalise_recorded_names(); !renamed) {
         d.warnings.push_back(renamed.error().message);
@@ -215,6 +241,7 @@ Result<void> Daemon::start() {
                                        d.switcher, d.cloud, d.monitor, d.history, d.events,
                                        d.config, venom_version(), d.warnings});
     d.services->generation_settings = &d.generation_settings;
+    d.services->translation = &d.translation;
     api::RouterOptions router_options;
     router_options.handler_timeout =
         std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));
@@ -299,6 +326,7 @@ void Daemon::stop() {
     d.events.stop();
     d.usage.stop();
     d.monitor.stop();
+    d.translation.flush_cache();
     logger("daemon")->info("stopped");
 }
 

@@ -697,6 +697,7 @@ FakeOllama::FakeOllama(std::uint16_t port) {
     server_.on("GET", "/api/ps", [this](const FakeRequest&) { return handle_ps(); });
     server_.on("POST", "/api/generate",
                [this](const FakeRequest& r) { return handle_generate(r); });
+    server_.on("POST", "/api/chat", [this](const FakeRequest& r) { return handle_chat(r); });
     server_.on("DELETE", "/api/delete", [this](const FakeRequest& r) { return handle_delete(r); });
     server_.on("POST", "/api/pull", [this](const FakeRequest& r) { return handle_pull(r); });
     server_.on("GET", "/v1/models", [this](const FakeRequest&) { return handle_openai_models(); });
@@ -904,6 +905,80 @@ FakeResponse FakeOllama::handle_ps() const {
         });
     }
     return json_response(200, ordered_json{{"models", std::move(models)}});
+}
+
+std::vector<json> FakeOllama::chat_requests() const {
+    std::lock_guard lock(mutex_);
+    return chat_requests_;
+}
+
+void FakeOllama::set_chat_delay(std::chrono::milliseconds delay) {
+    std::lock_guard lock(mutex_);
+    chat_delay_ = delay;
+}
+
+void FakeOllama::fail_next_chat(OllamaChatFault fault, std::size_t count) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < count; ++i) chat_faults_.push_back(fault);
+}
+
+// server/routes.go ChatHandler, stream:false: one ChatResponse (api/types.go) with the whole
+// message and the final metrics; an unknown model is 404 like /api/generate.
+FakeResponse FakeOllama::handle_chat(const FakeRequest& request) {
+    std::lock_guard lock(mutex_);
+    chat_requests_.push_back(recorded_body(request));
+    settle_locked();
+    if (!chat_faults_.empty()) {
+        const OllamaChatFault fault = chat_faults_.front();
+        chat_faults_.pop_front();
+        if (fault == OllamaChatFault::server_error) {
+            return error_response(500, "llama runner process has terminated: exit status 2");
+        }
+        FakeResponse stalled = json_response(200, ordered_json::object());
+        stalled.stall_after_bytes = 0;
+        return stalled;
+    }
+    json body;
+    if (auto error = bind_body(request, "api.ChatRequest", body)) return *error;
+    const std::string name =
+        body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
+    if (name.empty()) return error_response(400, "model is required");
+    const FakeOllamaModel* model = find_locked(name);
+    if (model == nullptr) {
+        return error_response(404, "model " + go_quote(name) + " not found, try pulling it first");
+    }
+    std::string last_user;
+    if (body.contains("messages") && body["messages"].is_array()) {
+        for (const auto& m : body["messages"]) {
+            if (m.is_object() && m.value("role", "") == "user" && m.contains("content") &&
+                m["content"].is_string()) {
+                last_user = m["content"].get<std::string>();
+            }
+        }
+    }
+    const std::string created_at = format_time(system_clock::now(), 0);
+    if (last_user.empty()) {  // an empty conversation only loads the model
+        return json_response(200,
+                             ordered_json{{"model", name},
+                                          {"created_at", created_at},
+                                          {"message", {{"role", "assistant"}, {"content", ""}}},
+                                          {"done", true},
+                                          {"done_reason", "load"}});
+    }
+    FakeResponse response = json_response(
+        200, ordered_json{{"model", name},
+                          {"created_at", created_at},
+                          {"message", {{"role", "assistant"}, {"content", "Echo: " + last_user}}},
+                          {"done_reason", "stop"},
+                          {"done", true},
+                          {"total_duration", 412345678},
+                          {"load_duration", 12345678},
+                          {"prompt_eval_count", 12},
+                          {"prompt_eval_duration", 45678901},
+                          {"eval_count", 9},
+                          {"eval_duration", 298765432}});
+    response.delay_before_headers = chat_delay_;
+    return response;
 }
 
 FakeResponse FakeOllama::handle_generate(const FakeRequest& request) {

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -131,6 +132,12 @@ struct PullScript {
     std::chrono::milliseconds duration() const;
 };
 
+// Answered instead of the next /api/chat (see fail_next_chat()).
+enum class OllamaChatFault {
+    server_error,  // 500 {"error":"…"}: what a failed stream:false generation gets
+    stall,         // headers never come: the runner hangs
+};
+
 class FakeOllama {
 public:
     // Starts serving on 127.0.0.1 at an ephemeral port, with an empty store.
@@ -179,6 +186,14 @@ public:
     std::vector<nlohmann::json> pull_requests() const;
     std::vector<nlohmann::json> generate_requests() const;
     std::vector<nlohmann::json> delete_requests() const;
+    std::vector<nlohmann::json> chat_requests() const;
+
+    // /api/chat (api/types.go ChatRequest/ChatResponse) answers a store model with "Echo: "
+    // followed by the last user message's content, so tests can see every text was sent and
+    // answered in order. `delay` is waited before each answer (a model's generation time).
+    void set_chat_delay(std::chrono::milliseconds delay);
+    // The next `count` /api/chat requests get `fault` instead of an answer.
+    void fail_next_chat(OllamaChatFault fault, std::size_t count = 1);
     // Pull requests whose model (or legacy name) designates `name`.
     std::size_t pull_count(std::string_view name) const;
 
@@ -198,6 +213,7 @@ private:
     FakeResponse handle_show(const FakeRequest& request) const;
     FakeResponse handle_ps() const;
     FakeResponse handle_generate(const FakeRequest& request);
+    FakeResponse handle_chat(const FakeRequest& request);
     FakeResponse handle_delete(const FakeRequest& request);
     FakeResponse handle_pull(const FakeRequest& request);
     FakeResponse handle_openai_models() const;
@@ -220,6 +236,9 @@ private:
     std::vector<nlohmann::json> pull_requests_;
     std::vector<nlohmann::json> generate_requests_;
     std::vector<nlohmann::json> delete_requests_;
+    std::vector<nlohmann::json> chat_requests_;
+    std::chrono::milliseconds chat_delay_{0};
+    std::deque<OllamaChatFault> chat_faults_;
 
     // Last member: destroyed first, so no handler runs against destroyed state.
     FakeHttpServer server_;

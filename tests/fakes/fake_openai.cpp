@@ -224,6 +224,11 @@ void FakeOpenAi::set_reply(std::optional<std::string> text) {
     reply_ = std::move(text);
 }
 
+void FakeOpenAi::set_reply_delay(std::chrono::milliseconds delay) {
+    std::lock_guard lock(mutex_);
+    reply_delay_ = delay;
+}
+
 void FakeOpenAi::set_stream_delay(milliseconds delay) {
     std::lock_guard lock(mutex_);
     stream_delay_ = delay;
@@ -399,6 +404,7 @@ FakeResponse FakeOpenAi::handle_chat(const FakeRequest& request) {
     std::optional<FakeOpenAiModel> model;
     std::optional<std::string> scripted_reply;
     milliseconds delay{0};
+    milliseconds reply_delay{0};
     std::string id;
     {
         std::lock_guard lock(mutex_);
@@ -407,6 +413,7 @@ FakeResponse FakeOpenAi::handle_chat(const FakeRequest& request) {
         }
         scripted_reply = reply_;
         delay = stream_delay_;
+        reply_delay = reply_delay_;
         char buffer[48];
         std::snprintf(buffer, sizeof buffer, "chatcmpl-FAKE%020llu",
                       static_cast<unsigned long long>(next_id_++));
@@ -454,7 +461,7 @@ FakeResponse FakeOpenAi::handle_chat(const FakeRequest& request) {
 
     const bool stream = flag(body, "stream");
     if (!stream) {
-        return finish(json_response(200,
+        FakeResponse whole = json_response(200,
                                     ordered_json{
                                         {"id", id},
                                         {"object", "chat.completion"},
@@ -473,8 +480,9 @@ FakeResponse FakeOpenAi::handle_chat(const FakeRequest& request) {
                                         {"usage", usage_of(prompt_tokens, completion_tokens)},
                                         {"service_tier", "default"},
                                         {"system_fingerprint", kSystemFingerprint},
-                                    }),
-                      false);
+                                    });
+        whole.delay_before_headers = reply_delay;
+        return finish(std::move(whole), false);
     }
 
     const bool include_usage =

@@ -95,6 +95,9 @@ public:
     void set_reply(std::optional<std::string> text);
     // Pause before each SSE event after the first, so a test can cancel mid-stream. Default 0.
     void set_stream_delay(std::chrono::milliseconds delay);
+    // Waited before each whole-body (stream:false) chat answer: a model's generation time, for
+    // benchmarks of how calls overlap. Default 0.
+    void set_reply_delay(std::chrono::milliseconds delay);
     // The pause suggested by rate_limited faults: in the message ("try again in 698ms"),
     // `retry-after-ms`, and `retry-after` in whole seconds rounded up. Default 698 ms.
     void set_retry_after(std::chrono::milliseconds delay);
@@ -137,6 +140,7 @@ private:
     std::optional<std::string> api_key_;
     std::optional<std::string> reply_;
     std::chrono::milliseconds stream_delay_{0};
+    std::chrono::milliseconds reply_delay_{0};
     std::chrono::milliseconds retry_after_{698};
     std::deque<OpenAiFault> faults_;
     std::optional<PendingCut> cut_;

@@ -1,0 +1,46 @@
+// POST /api/v1/translate (issue 12, points 3 and 4): the body checked here, the translation on
+// a pool thread through translation::TranslationService.
+#include <nlohmann/json.hpp>
+
+#include "api/handlers.hpp"
+#include "api/json_response.hpp"
+#include "api/pool_task.hpp"
+#include "api/request_body.hpp"
+
+namespace venom::api {
+
+using nlohmann::json;
+
+void translate_text(const ApiRequest& request, Services& services, Respond respond) {
+    auto body = parse_json_object(request.http);
+    if (!body) return respond(error_response(body.error()));
+    auto text = required_string(*body, "text");
+    if (!text) return respond(error_response(text.error()));
+    auto target = optional_string(*body, "target_lang");
+    if (!target) return respond(error_response(target.error()));
+    auto source = optional_string(*body, "source_lang");
+    if (!source) return respond(error_response(source.error()));
+    bool use_cache = true;
+    if (auto it = body->find("use_cache"); it != body->end() && !it->is_null()) {
+        if (!it->is_boolean()) {
+            return respond(
+                error_response(422, "invalid_field", "Field 'use_cache' must be a boolean"));
+        }
+        use_cache = it->get<bool>();
+    }
+    if (!services.translation) {
+        return respond(error_response(503, "translation_unavailable", "Translation is not set up"));
+    }
+    translation::TranslationRequest call{std::move(*text),
+                                         target->value_or("pl"),  // the spec's default
+                                         std::move(*source), use_cache};
+    answer_from_pool(services.catalog_pool, respond, [&services, call = std::move(call)] {
+        auto done = services.translation->translate(call);
+        if (!done) return error_response(done.error());
+        return json_response(200, {{"success", true},
+                                   {"translated_text", done->text},
+                                   {"target_lang", done->target_lang}});
+    });
+}
+
+}  // namespace venom::api

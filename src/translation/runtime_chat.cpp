@@ -1,0 +1,214 @@
+#include "translation/runtime_chat.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "venom/blocking_pool.hpp"
+#include "venom/http_client.hpp"
+
+namespace venom::translation {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr double kTemperature = 0.2;  // as venom-python.md §3.8: faithful, not creative
+
+std::string trim(const std::string& s) {
+    const auto begin = s.find_first_not_of(" \t\r\n");
+    if (begin == std::string::npos) return "";
+    const auto end = s.find_last_not_of(" \t\r\n");
+    return s.substr(begin, end - begin + 1);
+}
+
+std::string shorten(std::string text) {
+    constexpr std::size_t kMax = 200;
+    if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+    return text;
+}
+
+// The upstream's own error message: Ollama {"error":"…"}, OpenAI/vLLM/Gemini
+// {"error":{"message":…}}, old vLLM {"message":…}; empty when there is none.
+std::string upstream_message(const std::string& body) {
+    const json doc = json::parse(body, nullptr, false);
+    if (!doc.is_object()) return "";
+    if (auto it = doc.find("error"); it != doc.end()) {
+        if (it->is_string()) return it->get<std::string>();
+        if (it->is_object()) {
+            if (auto m = it->find("message"); m != it->end() && m->is_string()) return *m;
+        }
+    }
+    if (auto m = doc.find("message"); m != doc.end() && m->is_string()) return *m;
+    return "";
+}
+
+Error failed(const ChatTarget& target, std::string what) {
+    return make_error(502, "translation_failed",
+                      std::string("Translation failed: ") + runtime_kind_name(target.kind) + " " +
+                          std::move(what));
+}
+
+std::string url_for(const ChatTarget& target) {
+    switch (target.kind) {
+        case RuntimeKind::ollama:
+            return target.base_url + "/api/chat";
+        case RuntimeKind::vllm:
+        case RuntimeKind::openai:
+            return target.base_url + "/chat/completions";
+        case RuntimeKind::google:
+            // The bare id: listings say "models/x", and the prefix must not be doubled (§6).
+            {
+                std::string id = target.model;
+                if (id.rfind("models/", 0) == 0) id = id.substr(7);
+                return target.base_url + "/v1beta/models/" + net::url_encode(id) +
+                       ":generateContent";
+            }
+    }
+    return target.base_url;
+}
+
+}  // namespace
+
+std::optional<RuntimeKind> parse_runtime_kind(const std::string& name) {
+    if (name == "ollama") return RuntimeKind::ollama;
+    if (name == "vllm") return RuntimeKind::vllm;
+    if (name == "openai") return RuntimeKind::openai;
+    if (name == "google" || name == "gemini") return RuntimeKind::google;
+    return std::nullopt;
+}
+
+const char* runtime_kind_name(RuntimeKind kind) {
+    switch (kind) {
+        case RuntimeKind::ollama:
+            return "ollama";
+        case RuntimeKind::vllm:
+            return "vllm";
+        case RuntimeKind::openai:
+            return "openai";
+        case RuntimeKind::google:
+            return "google";
+    }
+    return "unknown";
+}
+
+json chat_body(const ChatTarget& target, const std::string& system, const std::string& user) {
+    switch (target.kind) {
+        case RuntimeKind::ollama:
+            return {{"model", target.model},
+                    {"messages", json::array({{{"role", "system"}, {"content", system}},
+                                              {{"role", "user"}, {"content", user}}})},
+                    {"stream", false},
+                    {"options", {{"temperature", kTemperature}}}};
+        case RuntimeKind::vllm:
+        case RuntimeKind::openai:
+            return {{"model", target.model},
+                    {"messages", json::array({{{"role", "system"}, {"content", system}},
+                                              {{"role", "user"}, {"content", user}}})},
+                    {"temperature", kTemperature},
+                    {"stream", false}};
+        case RuntimeKind::google:
+            return {{"systemInstruction", {{"parts", json::array({{{"text", system}}})}}},
+                    {"contents",
+                     json::array({{{"role", "user"}, {"parts", json::array({{{"text", user}}})}}})},
+                    {"generationConfig", {{"temperature", kTemperature}}}};
+    }
+    return json::object();
+}
+
+Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) {
+    const json doc = json::parse(body, nullptr, false);
+    std::string text;
+    bool found = false;
+    if (doc.is_object()) {
+        if (kind == RuntimeKind::ollama) {
+            auto m = doc.find("message");
+            if (m != doc.end() && m->is_object()) {
+                if (auto c = m->find("content"); c != m->end() && c->is_string()) {
+                    text = *c;
+                    found = true;
+                }
+            }
+        } else if (kind == RuntimeKind::google) {
+            // Every text part of the first candidate, thought summaries excluded (§6).
+            auto cands = doc.find("candidates");
+            if (cands != doc.end() && cands->is_array() && !cands->empty()) {
+                const json& content = (*cands)[0].value("content", json::object());
+                const json parts =
+                    content.is_object() ? content.value("parts", json::array()) : json::array();
+                for (const auto& part : parts) {
+                    if (!part.is_object() || part.value("thought", false)) continue;
+                    if (auto t = part.find("text"); t != part.end() && t->is_string()) {
+                        text += t->get<std::string>();
+                        found = true;
+                    }
+                }
+            }
+        } else {
+            auto choices = doc.find("choices");
+            if (choices != doc.end() && choices->is_array() && !choices->empty() &&
+                (*choices)[0].is_object()) {
+                const json message = (*choices)[0].value("message", json::object());
+                if (auto c = message.find("content"); c != message.end() && c->is_string()) {
+                    text = *c;
+                    found = true;
+                }
+            }
+        }
+    }
+    text = trim(text);
+    if (!found || text.empty()) {
+        std::string why = "gave an answer without text";
+        if (kind == RuntimeKind::google && doc.is_object() && doc.contains("promptFeedback")) {
+            why = "blocked the text (promptFeedback " +
+                  doc["promptFeedback"].value("blockReason", std::string("unknown")) + ")";
+        }
+        return make_error(
+            502, "translation_failed",
+            std::string("Translation failed: ") + runtime_kind_name(kind) + " " + why);
+    }
+    return text;
+}
+
+Result<std::string> chat(const ChatTarget& target, const std::string& system,
+                         const std::string& user) {
+    net::HttpCall call;
+    call.method = "POST";
+    call.url = url_for(target);
+    call.headers = {"Content-Type: application/json"};
+    if (target.api_key) {
+        call.headers.push_back(target.kind == RuntimeKind::google
+                                   ? "x-goog-api-key: " + *target.api_key
+                                   : "Authorization: Bearer " + *target.api_key);
+    }
+    call.body = chat_body(target, system, user).dump();
+    call.timeout = target.timeout;
+    call.stall_timeout = target.timeout;
+    call.connect_timeout = target.connect_timeout;
+    call.cancelled = [] { return BlockingPool::current_task_cancelled(); };
+    auto reply = net::perform(call);
+    if (!reply) {
+        const Error& e = reply.error();
+        if (e.http_status == 504) {
+            return make_error(504, "translation_timeout",
+                              std::string("Translation timed out: ") +
+                                  runtime_kind_name(target.kind) + " did not answer within " +
+                                  std::to_string(target.timeout.count()) + " ms");
+        }
+        if (e.http_status == 502) return failed(target, "could not be reached: " + e.message);
+        return e;  // 499 cancelled, 503 shutting_down
+    }
+    if (reply->status < 200 || reply->status >= 300) {
+        const std::string status = "answered HTTP " + std::to_string(reply->status);
+        // A refused key: say so without the upstream's words, which echo part of the key.
+        const bool key_refused = reply->status == 401 || reply->status == 403 ||
+                                 (target.kind == RuntimeKind::google &&
+                                  reply->body.find("API_KEY_INVALID") != std::string::npos);
+        if (key_refused) {
+            return failed(target, status + ": the API key was rejected or is missing");
+        }
+        std::string message = upstream_message(reply->body);
+        return failed(target, status + (message.empty() ? "" : ": " + shorten(message)));
+    }
+    return chat_answer_text(target.kind, reply->body);
+}
+
+}  // namespace venom::translation

@@ -1,0 +1,125 @@
+#include "translation/translation_cache.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "venom/durable_file.hpp"
+#include "venom/logging.hpp"
+
+namespace venom::translation {
+
+namespace {
+
+std::string sha256_hex(const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+    std::string hex;
+    hex.reserve(length * 2);
+    char buf[3];
+    for (unsigned int i = 0; i < length; ++i) {
+        std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+        hex += buf;
+    }
+    return hex;
+}
+
+}  // namespace
+
+TranslationCache::TranslationCache(Options options) : options_(std::move(options)) {}
+
+TranslationCache::~TranslationCache() {
+    save_if_due(true);
+}
+
+std::string TranslationCache::key(const std::string& model, const std::string& source,
+                                  const std::string& target, const std::string& text) {
+    // The parts are joined with a byte no model name or language code holds.
+    return model + '\x1f' + (source.empty() ? "auto" : source) + '\x1f' + target + '\x1f' +
+           sha256_hex(text);
+}
+
+std::optional<std::string> TranslationCache::load() {
+    if (!options_.file) return std::nullopt;
+    std::ifstream in(*options_.file, std::ios::binary);
+    if (!in) return std::nullopt;  // no file yet
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::vector<Entry> loaded;
+    try {
+        const auto doc = nlohmann::json::parse(buffer.str());
+        for (const auto& e : doc.at("entries")) {
+            loaded.emplace_back(e.at("key").get<std::string>(), e.at("text").get<std::string>());
+        }
+    } catch (const std::exception& e) {
+        return "translation cache " + options_.file->string() +
+               " is damaged and was not used: " + e.what();
+    }
+    std::lock_guard lock(mutex_);
+    order_.clear();
+    index_.clear();
+    for (auto& entry : loaded) {  // most recently used first, as saved
+        if (order_.size() >= options_.max_entries) break;
+        if (index_.count(entry.first)) continue;
+        order_.push_back(std::move(entry));
+        index_[order_.back().first] = std::prev(order_.end());
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> TranslationCache::get(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    order_.splice(order_.begin(), order_, it->second);
+    return it->second->second;
+}
+
+void TranslationCache::put(const std::string& key, std::string translation) {
+    if (options_.max_entries == 0) return;
+    std::lock_guard lock(mutex_);
+    if (auto it = index_.find(key); it != index_.end()) {
+        it->second->second = std::move(translation);
+        order_.splice(order_.begin(), order_, it->second);
+    } else {
+        order_.emplace_front(key, std::move(translation));
+        index_[key] = order_.begin();
+        while (order_.size() > options_.max_entries) {
+            index_.erase(order_.back().first);
+            order_.pop_back();
+        }
+    }
+    dirty_ = true;
+}
+
+std::size_t TranslationCache::size() const {
+    std::lock_guard lock(mutex_);
+    return order_.size();
+}
+
+void TranslationCache::save_if_due(bool force) {
+    if (!options_.file) return;
+    std::lock_guard writer(save_mutex_);
+    nlohmann::json entries = nlohmann::json::array();
+    {
+        std::lock_guard lock(mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (!dirty_ || (!force && now - last_save_ < options_.min_save_interval)) return;
+        for (const auto& [key, text] : order_) entries.push_back({{"key", key}, {"text", text}});
+        dirty_ = false;
+        last_save_ = now;
+    }
+    const nlohmann::json doc = {{"version", 1}, {"entries", std::move(entries)}};
+    if (auto written = write_file_durably(*options_.file, doc.dump()); !written) {
+        logger("translation")->warn("cache not saved: {}", written.error().message);
+        std::lock_guard lock(mutex_);
+        dirty_ = true;
+    }
+}
+
+}  // namespace venom::translation
