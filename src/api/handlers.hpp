@@ -24,6 +24,9 @@ void list_provider_models(const ApiRequest& request, Services& services, Respond
 void list_trending_models(const ApiRequest& request, Services& services, Respond respond);
 void search_models(const ApiRequest& request, Services& services, Respond respond);
 
+// news_handlers.cpp (fetches and translations run on a pool thread)
+void get_models_news(const ApiRequest& request, Services& services, Respond respond);
+
 // runtime_handlers.cpp (switches run on a pool thread)
 void activate_model(const ApiRequest& request, Services& services, Respond respond);
 void switch_model(const ApiRequest& request, Services& services, Respond respond);

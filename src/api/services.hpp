@@ -23,6 +23,10 @@
 #include "venom/ttl_cache.hpp"
 #include "venom/usage_sampler.hpp"
 
+namespace venom::news {
+class NewsService;
+}
+
 namespace venom::api {
 
 using CatalogCache = TtlCache<std::vector<CatalogEntry>>;
@@ -58,6 +62,8 @@ struct Services {
     CachedAnswer active_server_answer{};
     // The tuning drawer's saved values; set by whoever builds Services, before serving.
     GenerationSettingsStore* generation_settings = nullptr;
+    // Hub blog and papers (GET /models/news); set by whoever builds Services, before serving.
+    news::NewsService* news = nullptr;
 };
 
 }  // namespace venom::api
