@@ -32,7 +32,7 @@ public:
         // How news items are translated (news/news_service.hpp); unset: nothing translates
         // them yet, and answers in pl/de say so in `error`.
         std::function<Result<std::string>(const std::string& text, const std::string& lang)>
-            news_translate;
+            news_translate{};
     };
 
     explicit Daemon(Config config);
