@@ -46,6 +46,11 @@ struct Config {
     std::optional<std::filesystem::path> hf_home;
     // HF_HUB_CACHE; empty: not set (hub_cache_dir() says where the cache is then).
     std::filesystem::path hf_hub_cache;
+    // Hub news (GET /models/news); empty: under hf_endpoint (blog_feed_url(), papers_url()).
+    std::string hf_blog_feed_url;
+    std::string hf_papers_url;
+    int news_timeout_seconds = 10;            // one news upstream request (feed, page, API)
+    int news_translation_timeout_ms = 8000;   // translating one news answer, all items together
     std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
     std::optional<std::string> openai_api_key;  // secret
     std::string openai_base_url = "https://api.openai.com/v1";
@@ -118,6 +123,12 @@ CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& e
 // The Hub cache shared with Hugging Face's tools: HF_HUB_CACHE, else HF_HOME/hub, else
 // <models_dir>/huggingface/hub. Pure.
 std::filesystem::path hub_cache_dir(const Config& config);
+
+// HF_BLOG_FEED_URL, else <hf_endpoint>/blog/feed.xml. Pure.
+std::string blog_feed_url(const Config& config);
+// HF_PAPERS_URL, else <hf_endpoint>/papers/month: the base the month page's "/YYYY-MM" is
+// appended to. Pure.
+std::string papers_url(const Config& config);
 
 // OLLAMA_HOST read the way Ollama reads it: no scheme means http and port 11434, an explicit
 // http:// or https:// without a port means 80 or 443, a path is kept, "ollama.com" means

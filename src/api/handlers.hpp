@@ -27,6 +27,9 @@ void search_models(const ApiRequest& request, Services& services, Respond respon
 // translate_handlers.cpp (the translation runs on a pool thread)
 void translate_text(const ApiRequest& request, Services& services, Respond respond);
 
+// news_handlers.cpp (fetches and translations run on a pool thread)
+void get_models_news(const ApiRequest& request, Services& services, Respond respond);
+
 // runtime_handlers.cpp (switches run on a pool thread)
 void activate_model(const ApiRequest& request, Services& services, Respond respond);
 void switch_model(const ApiRequest& request, Services& services, Respond respond);

@@ -17,6 +17,8 @@ std::vector<Route> api_routes() {
         {"GET", "/api/v1/models/providers", list_provider_models, Access::open},
         {"GET", "/api/v1/models/trending", list_trending_models, Access::open},
         {"GET", "/api/v1/models/search", search_models, Access::open},
+        // Hub blog and papers in the panel's language (issue 12, points 1, 2 and 5).
+        {"GET", "/api/v1/models/news", get_models_news, Access::open},
 
         {"POST", "/api/v1/models/registry/install", install_model, Access::token, Body::json},
         {"DELETE", "/api/v1/models/registry/{name}", remove_model, Access::token},

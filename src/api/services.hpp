@@ -24,6 +24,10 @@
 #include "venom/ttl_cache.hpp"
 #include "venom/usage_sampler.hpp"
 
+namespace venom::news {
+class NewsService;
+}
+
 namespace venom::api {
 
 using CatalogCache = TtlCache<std::vector<CatalogEntry>>;
@@ -61,6 +65,8 @@ struct Services {
     GenerationSettingsStore* generation_settings = nullptr;
     // POST /translate (and news translation): set by whoever builds Services, before serving.
     translation::TranslationService* translation = nullptr;
+    // Hub blog and papers (GET /models/news); set by whoever builds Services, before serving.
+    news::NewsService* news = nullptr;
 };
 
 }  // namespace venom::api

@@ -210,6 +210,12 @@ const std::vector<Setting>& settings() {
          [](Config& c, const std::string& v, const std::string&) {
              if (!v.empty()) c.hf_hub_cache = v;
          }},
+        {"", "HF_BLOG_FEED_URL", "hf_blog_feed_url", url_setting(&Config::hf_blog_feed_url)},
+        {"", "HF_PAPERS_URL", "hf_papers_url", url_setting(&Config::hf_papers_url)},
+        {"", "VENOM_NEWS_TIMEOUT_SECONDS", "news_timeout_seconds",
+         int_setting(&Config::news_timeout_seconds, 1, 600)},
+        {"", "VENOM_NEWS_TRANSLATION_TIMEOUT_MS", "news_translation_timeout_ms",
+         int_setting(&Config::news_translation_timeout_ms, 50, 600000)},
         {"", "VLLM_ENDPOINT", "vllm_endpoint", url_setting(&Config::vllm_endpoint)},
         {"", "OPENAI_API_KEY", "", secret_setting(&Config::openai_api_key)},
         {"", "OPENAI_BASE_URL", "openai_base_url", url_setting(&Config::openai_base_url)},
@@ -415,6 +421,18 @@ std::filesystem::path hub_cache_dir(const Config& config) {
     return config.models_dir / "huggingface" / "hub";
 }
 
+// DESIGN.md's contract: the blog feed and the papers pages live under HF_ENDPOINT unless set
+// on their own.
+std::string blog_feed_url(const Config& config) {
+    if (!config.hf_blog_feed_url.empty()) return config.hf_blog_feed_url;
+    return strip_trailing_slashes(config.hf_endpoint) + "/blog/feed.xml";
+}
+
+std::string papers_url(const Config& config) {
+    if (!config.hf_papers_url.empty()) return strip_trailing_slashes(config.hf_papers_url);
+    return strip_trailing_slashes(config.hf_endpoint) + "/papers/month";
+}
+
 CommandLine load_config(const std::vector<std::string>& args, const EnvLookup& env) {
     CommandLine out;
     auto flags = parse_flags(args, out);
@@ -479,7 +497,8 @@ Options (flag beats environment beats config file beats default):
 
 Environment only: VENOM_MODELS_DIR, VENOM_API_TOKEN, MAX_STORAGE_GB, DEFAULT_MODEL_SIZE_GB,
 VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKEN,
-HUGGING_FACE_HUB_TOKEN, HF_HOME, HF_HUB_CACHE, VLLM_ENDPOINT,
+HUGGING_FACE_HUB_TOKEN, HF_HOME, HF_HUB_CACHE, HF_BLOG_FEED_URL, HF_PAPERS_URL,
+VENOM_NEWS_TIMEOUT_SECONDS, VENOM_NEWS_TRANSLATION_TIMEOUT_MS, VLLM_ENDPOINT,
 OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
 OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR, VENOM_ALLOWED_HOSTS, VENOM_CORS_ORIGINS,
 VENOM_HANDLER_TIMEOUT_SECONDS, VENOM_ACTION_WORKERS, VENOM_PARTIAL_MAX_AGE_HOURS,

@@ -9,6 +9,7 @@
 #include "events/event_types.hpp"
 #include "http/fd_limit.hpp"
 #include "http/http_server.hpp"
+#include "news/news_service.hpp"
 #include "providers/hf_provider.hpp"
 #include "providers/ollama_library.hpp"
 #include "providers/ollama_provider.hpp"
@@ -61,6 +62,7 @@ struct Daemon::Impl {
     runtime::ServiceMonitor monitor;  // after the controller: its thread probes through it
     runtime::ServiceHistory history;
     translation::TranslationService translation;
+    news::NewsService news;  // after catalog_pool: its fetches and translations run there
     bool started = false;
     bool stopped = false;
 
@@ -100,7 +102,24 @@ struct Daemon::Impl {
                           auto found = registry.find_model(model);
                           if (!found) return std::nullopt;
                           return found->capabilities.max_context_length;
-                      }) {
+                      }),
+          news(news_options(config), clock, catalog_pool) {
+        // News in the panel's language goes through the same translation service and cache
+        // (tests may inject their own).
+        if (ports.news_translate) {
+            news.set_translate(ports.news_translate);
+        } else {
+            news.set_translate([this](const std::string& text, const std::string& lang)
+                                   -> Result<std::string> {
+                translation::TranslationRequest request;
+                request.text = text;
+                request.target_lang = lang;
+                request.source_lang = "en";
+                auto done = translation.translate(request);
+                if (!done) return done.error();
+                return std::move(done->text);
+            });
+        }
         registry.set_storage_refresh([this] { usage.refresh_storage(); });
         operations.set_observer([this](const Operation& op, bool state_changed) {
             events::publish_operation(&events, op, state_changed);
@@ -158,6 +177,17 @@ struct Daemon::Impl {
         o.action_timeout = std::chrono::seconds(c.runtime_action_timeout_seconds);
         o.start_timeout = std::chrono::seconds(c.runtime_ready_timeout_seconds);
         o.probe_timeout = std::chrono::milliseconds(c.runtime_probe_timeout_ms);
+        return o;
+    }
+
+    static news::NewsService::Options news_options(const Config& c) {
+        news::NewsService::Options o;
+        o.hub = c.hf_endpoint;
+        o.blog_feed_url = blog_feed_url(c);
+        o.papers_url = papers_url(c);
+        o.timeout = std::chrono::seconds(c.news_timeout_seconds);
+        o.translation_timeout = std::chrono::milliseconds(c.news_translation_timeout_ms);
+        o.ttl = std::chrono::seconds(c.catalog_ttl_seconds);
         return o;
     }
 
@@ -242,6 +272,7 @@ Result<void> Daemon::start() {
                                        d.config, venom_version(), d.warnings});
     d.services->generation_settings = &d.generation_settings;
     d.services->translation = &d.translation;
+    d.services->news = &d.news;
     api::RouterOptions router_options;
     router_options.handler_timeout =
         std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));

@@ -3,7 +3,9 @@
 // usage sampler and the HTTP server. main.cpp runs one; integration tests run one in-process
 // on port 0 with their own providers and clock.
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "venom/clock.hpp"
@@ -27,6 +29,10 @@ public:
         const Clock* clock = nullptr;
         GpuProbe gpu_probe;
         std::vector<std::shared_ptr<ModelProvider>> providers;
+        // How news items are translated (news/news_service.hpp); unset: nothing translates
+        // them yet, and answers in pl/de say so in `error`.
+        std::function<Result<std::string>(const std::string& text, const std::string& lang)>
+            news_translate{};
     };
 
     explicit Daemon(Config config);
