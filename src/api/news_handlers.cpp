@@ -7,6 +7,7 @@
 #include "api/json_response.hpp"
 #include "api/request_body.hpp"
 #include "news/news_service.hpp"
+#include "translation/language.hpp"
 #include "venom/text.hpp"
 
 namespace venom::api {
@@ -61,10 +62,13 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
     }
     auto limit = query_int(request, "limit", 5, 1, 50);
     if (!limit) return respond(error_response(limit.error()));
-    const std::string lang = lower_param(request, "lang", "en");
-    if (lang != "en" && lang != "pl" && lang != "de") {
+    // The same language rule as POST /translate (translation/language.hpp).
+    const std::string lang_text = request.query_value("lang").value_or("");
+    const auto lang = translation::normalize_language(trim(lang_text).empty() ? "en" : lang_text);
+    if (!lang) {
         return respond(error_response(400, "unsupported_language",
-                                      "Unsupported language '" + lang + "': use pl, en or de"));
+                                      "Unsupported language '" + lang_text +
+                                          "': use " + translation::supported_languages_text()));
     }
     if (!services.news) {
         return respond(error_response(503, "news_unavailable", "News are not configured"));
@@ -72,7 +76,7 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
     news::NewsQuery query;
     query.kind = type == "papers" ? news::NewsKind::papers : news::NewsKind::blog;
     query.limit = static_cast<std::size_t>(*limit);
-    query.lang = lang;
+    query.lang = *lang;
     const std::string month = trim(request.query_value("month").value_or(""));
     if (!month.empty() && !valid_month(month)) {  // checked for blog too, though unused there
         return respond(error_response(400, "invalid_parameter",

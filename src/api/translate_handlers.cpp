@@ -16,7 +16,7 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
     if (!body) return respond(error_response(body.error()));
     auto text = required_string(*body, "text");
     if (!text) return respond(error_response(text.error()));
-    auto target = optional_string(*body, "target_lang");
+    auto target = required_string(*body, "target_lang");
     if (!target) return respond(error_response(target.error()));
     auto source = optional_string(*body, "source_lang");
     if (!source) return respond(error_response(source.error()));
@@ -32,7 +32,7 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
         return respond(error_response(503, "translation_unavailable", "Translation is not set up"));
     }
     translation::TranslationRequest call{std::move(*text),
-                                         target->value_or("pl"),  // the spec's default
+                                         std::move(*target),
                                          std::move(*source), use_cache};
     answer_from_pool(services.catalog_pool, respond, [&services, call = std::move(call)] {
         auto done = services.translation->translate(call);

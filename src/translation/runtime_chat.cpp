@@ -179,7 +179,8 @@ Result<std::string> chat(const ChatTarget& target, const std::string& system,
                                    ? "x-goog-api-key: " + *target.api_key
                                    : "Authorization: Bearer " + *target.api_key);
     }
-    call.body = chat_body(target, system, user).dump();
+    // Feed text may carry invalid UTF-8: replaced, never thrown on.
+    call.body = chat_body(target, system, user).dump(-1, ' ', false, json::error_handler_t::replace);
     call.timeout = target.timeout;
     call.stall_timeout = target.timeout;
     call.connect_timeout = target.connect_timeout;

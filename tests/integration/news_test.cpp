@@ -6,14 +6,17 @@
 
 #include <atomic>
 #include <ctime>
+#include <fstream>
 #include <future>
 #include <thread>
 
 #include "fakes/fake_hub.hpp"
 #include "fakes/fake_hub_news.hpp"
+#include "fakes/fake_ollama.hpp"
 #include "integration/daemon_harness.hpp"
 #include "news/news_service.hpp"
 #include "support/gate.hpp"
+#include "support/temp_dir.hpp"
 
 namespace venom::testing {
 namespace {
@@ -34,7 +37,8 @@ TimePoint utc(int year, int month, int day) {
 
 class NewsTest : public ::testing::Test {
 protected:
-    void start(news::Translate translate = {}, std::function<void(Config&)> extra = {}) {
+    void start(news::Translate translate = {}, std::function<void(Config&)> extra = {},
+               std::optional<std::filesystem::path> data_dir = std::nullopt) {
         Daemon::Ports ports;
         ports.gpu_probe = [] { return std::nullopt; };
         ports.clock = &clock_;
@@ -45,7 +49,7 @@ protected:
                 c.news_timeout_seconds = 2;
                 if (extra) extra(c);
             },
-            std::move(ports));
+            std::move(ports), data_dir);
         daemon_->start();
     }
     json get(const std::string& query) {
@@ -324,16 +328,43 @@ TEST_F(NewsTest, ASlowTranslatorCannotHoldTheAnswerPastItsBound) {
         << answer["error"];
 }
 
-TEST_F(NewsTest, WithoutATranslatorItemsStayInEnglishAndTheAnswerSaysSo) {
-    start();
-    json answer = get("?lang=pl");
-    EXPECT_EQ(answer["count"], 3);
-    EXPECT_EQ(answer["stale"], false);
-    EXPECT_EQ(answer["items"][0]["title"], "Transformers & friends: what\u2019s new in v5");
-    ASSERT_TRUE(answer["error"].is_string());
-    EXPECT_NE(answer["error"].get<std::string>().find("translation: unavailable"),
-              std::string::npos);
-    EXPECT_TRUE(get("?lang=en")["error"].is_null());
+TEST_F(NewsTest, ItemsAreTranslatedByTheActiveRuntimeAndStayInEnglishWithoutOne) {
+    // The daemon's own wiring: news translations go through POST /translate's service.
+    FakeOllama ollama;
+    ollama.add_model(FakeOllamaModel::llama3());
+    TempDir data;
+    auto with_ollama = [&ollama](Config& c) { c.ollama_host = ollama.base_url(); };
+    start({}, with_ollama, data.path());
+    const json english = get("?type=papers&limit=2");
+    ASSERT_EQ(english["count"], 2) << english;
+    // Nothing active: nothing can translate; the items stay whole in English and error says why.
+    json none = get("?type=papers&lang=pl&limit=2");
+    EXPECT_EQ(none["items"], english["items"]);
+    ASSERT_TRUE(none["error"].is_string()) << none;
+    EXPECT_NE(none["error"].get<std::string>().find("2 of 2 items not translated to pl"),
+              std::string::npos)
+        << none["error"];
+    EXPECT_TRUE(ollama.chat_requests().empty());
+    daemon_->stop();
+    daemon_.reset();
+
+    // Ollama active: every title and whole summary through its /api/chat, which answers
+    // "Echo: " + what it was asked to translate.
+    std::ofstream(data.path() / "runtime.json")
+        << json{{"active_runtime", "ollama"},
+                {"active_model", "llama3:latest"},
+                {"last_model", json::object()}}
+               .dump();
+    start({}, with_ollama, data.path());
+    json pl = get("?type=papers&lang=pl&limit=2");
+    EXPECT_TRUE(pl["error"].is_null()) << pl;
+    ASSERT_EQ(pl["count"], 2) << pl;
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(pl["items"][i]["title"], "Echo: " + english["items"][i]["title"].get<std::string>());
+        EXPECT_EQ(pl["items"][i]["summary"],
+                  "Echo: " + english["items"][i]["summary"].get<std::string>());
+    }
+    EXPECT_EQ(ollama.chat_requests().size(), 4u);  // 2 titles + 2 summaries, one chunk each
 }
 
 }  // namespace

@@ -264,6 +264,7 @@ TEST_F(TranslateTest, BadInputIsRefusedBeforeAnyUpstreamCall) {
     expect(R"({"text":"Hi","target_lang":"pl","source_lang":"xx"})", 400, "unsupported_language");
     expect(R"({"text":"  \n ","target_lang":"pl"})", 400, "empty_text");
     expect(R"({"target_lang":"pl"})", 422, "missing_field");
+    expect(R"({"text":"Hi"})", 422, "missing_field");
     expect(R"({"text":5,"target_lang":"pl"})", 422, "invalid_field");
     expect(R"({"text":"Hi","target_lang":1})", 422, "invalid_field");
     expect(R"({"text":"Hi","use_cache":"yes"})", 422, "invalid_field");
