@@ -4,6 +4,7 @@
 
 #include "venom/blocking_pool.hpp"
 #include "venom/http_client.hpp"
+#include "venom/text.hpp"
 
 namespace venom::translation {
 
@@ -12,13 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr double kTemperature = 0.2;  // as venom-python.md §3.8: faithful, not creative
-
-std::string trim(const std::string& s) {
-    const auto begin = s.find_first_not_of(" \t\r\n");
-    if (begin == std::string::npos) return "";
-    const auto end = s.find_last_not_of(" \t\r\n");
-    return s.substr(begin, end - begin + 1);
-}
 
 std::string shorten(std::string text) {
     constexpr std::size_t kMax = 200;
@@ -114,52 +108,74 @@ json chat_body(const ChatTarget& target, const std::string& system, const std::s
     return json::object();
 }
 
+namespace {
+
+// Members of untrusted JSON, by pointer: nothing is copied (a deep document would recurse) and
+// nothing throws on a wrong type.
+const json* member(const json* doc, const char* key) {
+    if (!doc || !doc->is_object()) return nullptr;
+    auto it = doc->find(key);
+    return it == doc->end() ? nullptr : &*it;
+}
+const json* first(const json* list) {
+    return list && list->is_array() && !list->empty() ? &(*list)[0] : nullptr;
+}
+std::string string_of(const json* value) {
+    return value && value->is_string() ? value->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) {
     const json doc = json::parse(body, nullptr, false);
     std::string text;
     bool found = false;
-    if (doc.is_object()) {
-        if (kind == RuntimeKind::ollama) {
-            auto m = doc.find("message");
-            if (m != doc.end() && m->is_object()) {
-                if (auto c = m->find("content"); c != m->end() && c->is_string()) {
-                    text = *c;
-                    found = true;
-                }
-            }
-        } else if (kind == RuntimeKind::google) {
-            // Every text part of the first candidate, thought summaries excluded (§6).
-            auto cands = doc.find("candidates");
-            if (cands != doc.end() && cands->is_array() && !cands->empty()) {
-                const json& content = (*cands)[0].value("content", json::object());
-                const json parts =
-                    content.is_object() ? content.value("parts", json::array()) : json::array();
-                for (const auto& part : parts) {
-                    if (!part.is_object() || part.value("thought", false)) continue;
-                    if (auto t = part.find("text"); t != part.end() && t->is_string()) {
-                        text += t->get<std::string>();
-                        found = true;
-                    }
-                }
-            }
-        } else {
-            auto choices = doc.find("choices");
-            if (choices != doc.end() && choices->is_array() && !choices->empty() &&
-                (*choices)[0].is_object()) {
-                const json message = (*choices)[0].value("message", json::object());
-                if (auto c = message.find("content"); c != message.end() && c->is_string()) {
-                    text = *c;
+    std::string stop;  // why the model stopped, when it says
+    if (kind == RuntimeKind::ollama) {
+        // api/types.go ChatResponse: message.content, done_reason ("stop", "length", ...).
+        const json* content = member(member(&doc, "message"), "content");
+        if (content && content->is_string()) {
+            text = content->get<std::string>();
+            found = true;
+        }
+        stop = string_of(member(&doc, "done_reason"));
+    } else if (kind == RuntimeKind::google) {
+        // Every text part of the first candidate, thought summaries excluded (§6).
+        const json* candidate = first(member(&doc, "candidates"));
+        const json* parts = member(member(candidate, "content"), "parts");
+        if (parts && parts->is_array()) {
+            for (const auto& part : *parts) {
+                const json* thought = member(&part, "thought");
+                if (thought && thought->is_boolean() && thought->get<bool>()) continue;
+                const json* t = member(&part, "text");
+                if (t && t->is_string()) {
+                    text += t->get<std::string>();
                     found = true;
                 }
             }
         }
+        stop = string_of(member(candidate, "finishReason"));
+    } else {
+        const json* choice = first(member(&doc, "choices"));
+        const json* content = member(member(choice, "message"), "content");
+        if (content && content->is_string()) {
+            text = content->get<std::string>();
+            found = true;
+        }
+        stop = string_of(member(choice, "finish_reason"));
+    }
+    // A translation cut at the token limit is not a translation of the whole chunk.
+    if (stop == "length" || stop == "MAX_TOKENS") {
+        return make_error(502, "translation_failed",
+                          std::string("Translation failed: ") + runtime_kind_name(kind) +
+                              " stopped at its token limit before the end of a chunk");
     }
     text = trim(text);
     if (!found || text.empty()) {
         std::string why = "gave an answer without text";
-        if (kind == RuntimeKind::google && doc.is_object() && doc.contains("promptFeedback")) {
-            why = "blocked the text (promptFeedback " +
-                  doc["promptFeedback"].value("blockReason", std::string("unknown")) + ")";
+        if (const json* feedback = member(&doc, "promptFeedback"); kind == RuntimeKind::google && feedback) {
+            const std::string reason = string_of(member(feedback, "blockReason"));
+            why = "blocked the text (promptFeedback " + (reason.empty() ? "unknown" : reason) + ")";
         }
         return make_error(
             502, "translation_failed",

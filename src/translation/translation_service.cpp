@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -141,7 +142,15 @@ Result<Translation> TranslationService::translate(const TranslationRequest& requ
             const std::size_t n = next.fetch_add(1);
             if (n >= pending.size() || failed.load()) return;
             const std::size_t index = pending[n];
-            auto answer = chat(chat_target, system, chunks[index]);
+            Result<std::string> answer = make_error(502, "translation_failed", "");
+            try {
+                answer = chat(chat_target, system, chunks[index]);
+            } catch (const std::exception& e) {  // a worker thread must never throw
+                answer = make_error(502, "translation_failed",
+                                    std::string("Translation failed: ") +
+                                        runtime_kind_name(chat_target.kind) +
+                                        " gave an answer venomd could not read (" + e.what() + ")");
+            }
             if (!answer) {
                 std::lock_guard lock(error_mutex);
                 if (!first_error) first_error = answer.error();
@@ -154,7 +163,11 @@ Result<Translation> TranslationService::translate(const TranslationRequest& requ
     const std::size_t workers =
         std::min(std::max<std::size_t>(options_.parallelism, 1), pending.size());
     std::vector<std::thread> threads;
-    for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+    try {
+        for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+    } catch (const std::system_error&) {
+        // No thread to spare: the ones started (and this one) do the work.
+    }
     if (workers > 0) work();  // this thread is one of the workers
     for (auto& t : threads) t.join();
 

@@ -285,6 +285,7 @@ TEST_F(NewsTest, ItemsAreTranslatedWholeConcurrentlyAndOnlyOnce) {
     EXPECT_EQ(calls.load(), 8);
     json english = get("?type=papers&lang=en&limit=3");
     EXPECT_EQ(english["items"][0]["title"], "Scaling Laws for Small Models");
+    daemon_.reset();  // before the counters its translator uses go
 }
 
 TEST_F(NewsTest, AnItemWhoseTranslationFailsStaysInEnglishAndTheErrorSaysSo) {
@@ -326,6 +327,7 @@ TEST_F(NewsTest, ASlowTranslatorCannotHoldTheAnswerPastItsBound) {
     ASSERT_TRUE(answer["error"].is_string()) << answer;
     EXPECT_NE(answer["error"].get<std::string>().find("timed out"), std::string::npos)
         << answer["error"];
+    daemon_.reset();  // its translation threads are done with `release` before it goes
 }
 
 TEST_F(NewsTest, ItemsAreTranslatedByTheActiveRuntimeAndStayInEnglishWithoutOne) {
@@ -365,6 +367,7 @@ TEST_F(NewsTest, ItemsAreTranslatedByTheActiveRuntimeAndStayInEnglishWithoutOne)
                   "Echo: " + english["items"][i]["summary"].get<std::string>());
     }
     EXPECT_EQ(ollama.chat_requests().size(), 4u);  // 2 titles + 2 summaries, one chunk each
+    daemon_.reset();  // before the fake runtime it talks to goes
 }
 
 }  // namespace

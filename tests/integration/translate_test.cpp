@@ -267,7 +267,7 @@ TEST_F(TranslateTest, BadInputIsRefusedBeforeAnyUpstreamCall) {
     expect(R"({"text":"Hi"})", 422, "missing_field");
     expect(R"({"text":5,"target_lang":"pl"})", 422, "invalid_field");
     expect(R"({"text":"Hi","target_lang":1})", 422, "invalid_field");
-    expect(R"({"text":"Hi","use_cache":"yes"})", 422, "invalid_field");
+    expect(R"({"text":"Hi","target_lang":"pl","use_cache":"yes"})", 422, "invalid_field");
     expect(R"({"text":"Hi")", 400, "malformed_json");
     EXPECT_EQ(ollama_.chat_requests().size(), 0u);
 }
