@@ -20,7 +20,12 @@ using namespace std::chrono_literals;
 
 class HandlerDeadlineTest : public testing::ApiFixture {
 protected:
-    ~HandlerDeadlineTest() override { release_.open(); }
+    // The pools (the base's) join their workers before release_, which they wait on, goes.
+    ~HandlerDeadlineTest() override {
+        release_.open();
+        pool_.stop();
+        action_pool_.stop();
+    }
 
     Router make() {
         RouterOptions options;

@@ -26,8 +26,8 @@ TEST(BlockingPoolTest, RunsTasksOffTheCallingThread) {
 }
 
 TEST(BlockingPoolTest, RefusesWorkBeyondTheQueueBound) {
+    testing::Gate gate;  // outlives the pool: its worker may still be leaving wait() at the end
     BlockingPool pool(1, 2);
-    testing::Gate gate;
     std::atomic<bool> started{false};
     ASSERT_TRUE(pool.post([&] {
         started = true;

@@ -44,10 +44,10 @@ OperationWork gated_download(Gate& gate, std::atomic<bool>& reached_gate) {
 }
 
 TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
+    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
     FakeClock clock;
     OperationQueue queue({1, 500, {}}, clock);
     queue.start();
-    Gate gate;
     std::atomic<bool> at_gate{false};
     auto id = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     ASSERT_TRUE(id.ok());
@@ -73,10 +73,10 @@ TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
 }
 
 TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
+    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
     FakeClock clock;
     OperationQueue queue({1, 500, {}}, clock);
     queue.start();
-    Gate gate;
     auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
         ctx.set_bytes(1000, 1000);
         gate.wait();
@@ -117,10 +117,10 @@ TEST(OperationQueueTest, WorkThatThrowsFailsTheOperationNotTheDaemon) {
 }
 
 TEST(OperationQueueTest, SecondOperationOnTheSameModelIs409WithTheRunningId) {
+    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
     FakeClock clock;
     OperationQueue queue({2, 500, {}}, clock);
     queue.start();
-    Gate gate;
     std::atomic<bool> at_gate{false};
     auto first = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     auto second = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
@@ -159,10 +159,10 @@ TEST(OperationQueueTest, OneOperationPerRuntimeAtATimeButRuntimesRunInParallel) 
 }
 
 TEST(OperationQueueTest, CancelPendingAndRunning) {
+    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
     FakeClock clock;
     OperationQueue queue({1, 500, {}}, clock);
     queue.start();
-    Gate gate;
     std::atomic<bool> at_gate{false};
     auto running = queue.submit(install("a:1"), gated_download(gate, at_gate));
     std::atomic<bool> pending_ran{false};

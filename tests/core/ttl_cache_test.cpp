@@ -131,9 +131,9 @@ TEST_F(TtlCacheTest, FetchThatThrowsFailsTheWaitersAndTheNextCallFetchesAgain) {
 }
 
 TEST_F(TtlCacheTest, RefreshQueuedWhenThePoolStopsFailsItsWaiters) {
+    testing::Gate gate;  // outlives the pool, whose worker may still be leaving wait()
     BlockingPool pool(1, 4);
     Cache cache(clock_, std::chrono::seconds(1800), pool);
-    testing::Gate gate;
     std::atomic<bool> started{false};
     ASSERT_TRUE(pool.post([&] {
         started = true;
