@@ -40,7 +40,12 @@ double run(venom::testing::FakeOpenAi& openai, const venom::RuntimeStateStore& s
     options.cache.max_entries = 0;  // every chunk goes upstream
     venom::translation::TranslationService service(options, state, {});
     const auto t0 = std::chrono::steady_clock::now();
-    auto done = service.translate({text, "pl", std::string("en"), false});
+    venom::translation::TranslationRequest request;
+    request.text = text;
+    request.target_lang = "pl";
+    request.source_lang = "en";
+    request.use_cache = false;
+    auto done = service.translate_and_wait(std::move(request));
     const auto t1 = std::chrono::steady_clock::now();
     if (!done) {
         std::fprintf(stderr, "translate_bench: %s\n", done.error().message.c_str());

@@ -28,6 +28,9 @@ json item_json(const news::NewsItem& item) {
             {"source", item.source}};
 }
 
+// The first month with Hub daily papers: earlier months have nothing to fetch.
+constexpr const char* kFirstPapersMonth = "2023-05";
+
 // "2026-07": a four-digit year and a month 01..12.
 bool valid_month(const std::string& month) {
     if (month.size() != 7 || month[4] != '-') return false;
@@ -35,7 +38,7 @@ bool valid_month(const std::string& month) {
         if (!std::isdigit(static_cast<unsigned char>(month[i]))) return false;
     }
     const int m = std::stoi(month.substr(5));
-    return m >= 1 && m <= 12 && month.substr(0, 4) >= "1990";
+    return m >= 1 && m <= 12;
 }
 
 // The value of `key` lower-cased and trimmed, `fallback` when absent or empty.
@@ -81,6 +84,17 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
     if (!month.empty() && !valid_month(month)) {  // checked for blog too, though unused there
         return respond(error_response(400, "invalid_parameter",
                                       "Invalid month '" + month + "': use YYYY-MM"));
+    }
+    // Only months that can have papers: every other month would cost upstream calls (and, with
+    // a language, translations) for nothing, and fill the caches (issue 12 review 3.1).
+    // Same-shape strings compare as months.
+    if (!month.empty()) {
+        const std::string current = services.news->current_month();
+        if (month < kFirstPapersMonth || month > current) {
+            return respond(error_response(400, "invalid_parameter",
+                                          "Month '" + month + "' is out of range: papers exist from " +
+                                              kFirstPapersMonth + " to " + current));
+        }
     }
     if (query.kind == news::NewsKind::papers) {
         query.month = month.empty() ? services.news->current_month() : month;

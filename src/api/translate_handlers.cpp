@@ -1,11 +1,13 @@
-// POST /api/v1/translate (issue 12, points 3 and 4): the body checked here, the translation on
-// a pool thread through translation::TranslationService.
+// POST /api/v1/translate (issue 12, points 3 and 4): the body checked here, the translation
+// through translation::TranslationService, whose workers answer.
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.hpp"
 #include "api/json_response.hpp"
-#include "api/pool_task.hpp"
 #include "api/request_body.hpp"
+#include "api/services.hpp"
+#include "translation/translation_service.hpp"
+#include "venom/blocking_pool.hpp"
 
 namespace venom::api {
 
@@ -31,16 +33,30 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
     if (!services.translation) {
         return respond(error_response(503, "translation_unavailable", "Translation is not set up"));
     }
-    translation::TranslationRequest call{std::move(*text),
-                                         std::move(*target),
-                                         std::move(*source), use_cache};
-    answer_from_pool(services.catalog_pool, respond, [&services, call = std::move(call)] {
-        auto done = services.translation->translate(call);
-        if (!done) return error_response(done.error());
-        return json_response(200, {{"success", true},
-                                   {"translated_text", done->text},
-                                   {"target_lang", done->target_lang}});
-    });
+    translation::TranslationRequest call;
+    call.text = std::move(*text);
+    call.target_lang = std::move(*target);
+    call.source_lang = std::move(*source);
+    call.use_cache = use_cache;
+    // Splitting and hashing a long text is CPU work: done on a pool thread, which is free again
+    // as soon as the chunks are queued; the upstream calls run on the translation workers.
+    const bool queued = services.catalog_pool.post(
+        [&services, respond, call = std::move(call)]() mutable {
+            services.translation->translate(
+                std::move(call), [respond](Result<translation::Translation> done) {
+                    if (!done) return respond(error_response(done.error()));
+                    respond(json_response(200, {{"success", true},
+                                                {"translated_text", done->text},
+                                                {"target_lang", done->target_lang}}));
+                });
+        },
+        [respond] {
+            respond(error_response(503, "shutting_down",
+                                   "venomd is shutting down; retry when it is back"));
+        });
+    if (!queued) {
+        respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));
+    }
 }
 
 }  // namespace venom::api

@@ -98,28 +98,35 @@ struct Daemon::Impl {
                    static_cast<std::size_t>(config.runtime_history_limit)},
                   clock),
           translation(translation_options(config), runtime_state,
-                      [this](const std::string& model) -> std::optional<std::int64_t> {
+                      [this](const std::string& model) {
+                          translation::TranslationService::ModelContext context;
                           auto found = registry.find_model(model);
-                          if (!found) return std::nullopt;
-                          return found->capabilities.max_context_length;
+                          if (found) context.max_tokens = found->capabilities.max_context_length;
+                          const auto tuned = generation_settings.values(
+                              TunableRuntime::ollama, found ? found->name : model);
+                          if (auto n = tuned.find("num_ctx");
+                              n != tuned.end() && n->is_number_integer()) {
+                              context.ollama_num_ctx = n->get<std::int64_t>();
+                          }
+                          return context;
                       }),
           news(news_options(config), clock, catalog_pool) {
-        // News in the panel's language goes through the same translation service and cache
-        // (tests may inject their own).
-        if (ports.news_translate) {
-            news.set_translate(ports.news_translate);
-        } else {
-            news.set_translate([this](const std::string& text, const std::string& lang)
-                                   -> Result<std::string> {
-                translation::TranslationRequest request;
-                request.text = text;
-                request.target_lang = lang;
-                request.source_lang = "en";
-                auto done = translation.translate(request);
-                if (!done) return done.error();
-                return std::move(done->text);
-            });
-        }
+        // News in the panel's language go through the same translation service, workers and
+        // cache as POST /translate.
+        news.set_translate([this](const std::string& text, const std::string& lang,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  news::TranslateDone done) {
+            translation::TranslationRequest request;
+            request.text = text;
+            request.target_lang = lang;
+            request.source_lang = "en";
+            request.deadline = deadline;
+            translation.translate(std::move(request),
+                                  [done = std::move(done)](Result<translation::Translation> t) {
+                                      if (!t) return done(t.error());
+                                      done(std::move(t->text));
+                                  });
+        });
         registry.set_storage_refresh([this] { usage.refresh_storage(); });
         operations.set_observer([this](const Operation& op, bool state_changed) {
             events::publish_operation(&events, op, state_changed);
@@ -212,6 +219,8 @@ struct Daemon::Impl {
         o.google_api_key = c.google_api_key;
         o.timeout = std::chrono::seconds(c.translation_timeout_seconds);
         o.parallelism = static_cast<std::size_t>(c.translation_parallelism);
+        // Two long texts at full parallelism at once, or a news answer's texts side by side.
+        o.workers = std::max<std::size_t>(2 * o.parallelism, 6);
         o.max_chunk_bytes = static_cast<std::size_t>(c.translation_max_chunk_bytes);
         o.default_context_tokens = c.translation_default_context_tokens;
         o.cache.max_entries = static_cast<std::size_t>(c.translation_cache_entries);
@@ -349,6 +358,7 @@ void Daemon::stop() {
     // finding 12). Operations stay resumable: the queue records them as interrupted.
     d.router->shut_down();
     d.catalog_pool.stop();
+    d.translation.stop();  // after the pool whose tasks start translations
     d.action_pool.stop();
     d.server->stop(std::chrono::seconds(5));
     if (d.ollama) d.ollama->stop();

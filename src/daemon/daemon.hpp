@@ -29,10 +29,6 @@ public:
         const Clock* clock = nullptr;
         GpuProbe gpu_probe;
         std::vector<std::shared_ptr<ModelProvider>> providers;
-        // How news items are translated (news/news_service.hpp); unset: nothing translates
-        // them yet, and answers in pl/de say so in `error`.
-        std::function<Result<std::string>(const std::string& text, const std::string& lang)>
-            news_translate{};
     };
 
     explicit Daemon(Config config);

@@ -1,8 +1,8 @@
 #include "news/news_service.hpp"
 
-#include <condition_variable>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <set>
 
 #include "news/blog_feed.hpp"
@@ -14,9 +14,6 @@
 namespace venom::news {
 namespace {
 
-// Translations kept in memory; past this the map starts over (the news lists are small: a
-// few dozen texts per language).
-constexpr std::size_t kMaxTranslations = 4096;
 // Papers asked of the daily papers API (its default page size, upstream-protocols.md §4.2).
 constexpr int kDailyPapersLimit = 50;
 
@@ -25,7 +22,8 @@ Result<net::HttpReply> http_get(const std::string& url, std::chrono::millisecond
     net::HttpCall call;
     call.url = url;
     call.timeout = timeout;
-    call.stall_timeout = timeout;
+    // A silent upstream is reported as stalled, before the whole request's bound ends it.
+    call.stall_timeout = std::max(timeout / 2, std::chrono::milliseconds(1));
     call.connect_timeout = std::min(timeout, std::chrono::milliseconds(5000));
     call.headers = {std::string("Accept: ") + accept};
     return net::perform(call);
@@ -42,28 +40,62 @@ struct Job {
     std::string text;
 };
 
-// What the translation threads share with the request waiting for them; outlives a request
-// that stopped waiting (its late results are dropped).
+// One answer being translated: what the translator's callbacks share. The last one to land
+// assembles the answer and calls `done`.
 struct Batch {
+    NewsAnswer answer;
+    std::string lang;
+    std::vector<Job> jobs;
+    std::function<void(NewsAnswer)> done;
     std::mutex mutex;
-    std::condition_variable done;
     std::vector<std::optional<Result<std::string>>> results;
     std::size_t left = 0;
-    std::chrono::steady_clock::time_point deadline;
 };
+
+// The answer with every translated item in place and every other one whole in English (never
+// half and half), `error` saying which were left and why.
+NewsAnswer assemble(Batch& batch) {
+    NewsAnswer answer = std::move(batch.answer);
+    const std::vector<NewsItem> original = answer.items;
+    std::set<std::size_t> untranslated;
+    std::optional<std::string> first_reason;
+    for (std::size_t j = 0; j < batch.jobs.size(); ++j) {
+        const Job& job = batch.jobs[j];
+        const auto& result = batch.results[j];
+        if (result && result->ok() && !trim(result->value()).empty()) {
+            if (job.summary) {
+                answer.items[job.item].summary = result->value();
+            } else {
+                answer.items[job.item].title = result->value();
+            }
+            continue;
+        }
+        untranslated.insert(job.item);
+        if (!first_reason) {
+            first_reason = !result         ? std::string("no answer")
+                           : result->ok() ? std::string("empty translation")
+                                          : result->error().message;
+        }
+    }
+    for (std::size_t i : untranslated) answer.items[i] = original[i];
+    if (!untranslated.empty()) {
+        const std::string why = "translation: " + std::to_string(untranslated.size()) + " of " +
+                                std::to_string(answer.items.size()) +
+                                " items not translated to " + batch.lang + " (" + *first_reason +
+                                "); they are in English";
+        logger("news")->warn("news translation incomplete lang={} untranslated={} reason=\"{}\"",
+                             batch.lang, untranslated.size(), *first_reason);
+        answer.error = answer.error ? *answer.error + "; " + why : why;
+    }
+    return answer;
+}
 
 }  // namespace
 
 NewsService::NewsService(Options options, const Clock& clock, BlockingPool& pool)
     : options_(std::move(options)),
       clock_(clock),
-      pool_(pool),
-      cache_(clock, options_.ttl, pool),
-      translation_pool_(options_.translation_workers, 256) {}
-
-NewsService::~NewsService() {
-    translation_pool_.stop();
-}
+      cache_(clock, options_.ttl, pool) {}
 
 void NewsService::set_translate(Translate translate) {
     translate_ = std::move(translate);
@@ -92,127 +124,44 @@ void NewsService::get(const NewsQuery& query, std::function<void(NewsAnswer)> do
                 answer.error = answer.error ? *answer.error + "; " + why : why;
                 return done(std::move(answer));
             }
-            // Translating waits for the translator: never on the caller's (maybe I/O) thread.
-            auto shared = std::make_shared<NewsAnswer>(std::move(answer));
-            const bool queued = pool_.post(
-                [this, shared, lang = query.lang, done] {
-                    done(translate(std::move(*shared), lang));
-                },
-                [shared, done] {
-                    NewsAnswer untranslated = std::move(*shared);
-                    untranslated.error = "translation: venomd is shutting down";
-                    done(std::move(untranslated));
-                });
-            if (!queued) {
-                NewsAnswer untranslated = std::move(*shared);
-                const std::string why = "translation: too many requests queued; items are in English";
-                untranslated.error = untranslated.error ? *untranslated.error + "; " + why : why;
-                done(std::move(untranslated));
-            }
+            translate(std::move(answer), query.lang, done);
         });
 }
 
-NewsAnswer NewsService::translate(NewsAnswer answer, const std::string& lang) {
-    const std::vector<NewsItem> original = answer.items;
-    std::vector<Job> jobs;
-    for (std::size_t i = 0; i < answer.items.size(); ++i) {
-        NewsItem& item = answer.items[i];
-        if (auto hit = cached_translation(lang, item.title)) {
-            item.title = *hit;
-        } else {
-            jobs.push_back({i, false, item.title});
-        }
-        if (!item.summary) continue;
-        if (auto hit = cached_translation(lang, *item.summary)) {
-            item.summary = *hit;
-        } else {
-            jobs.push_back({i, true, *item.summary});
-        }
-    }
-    if (jobs.empty()) return answer;
-
+void NewsService::translate(NewsAnswer answer, const std::string& lang,
+                            std::function<void(NewsAnswer)> done) const {
     auto batch = std::make_shared<Batch>();
-    batch->results.resize(jobs.size());
-    batch->left = jobs.size();
-    batch->deadline = std::chrono::steady_clock::now() + options_.translation_timeout;
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-        auto finish = [batch, j](Result<std::string> result) {
+    for (std::size_t i = 0; i < answer.items.size(); ++i) {
+        const NewsItem& item = answer.items[i];
+        batch->jobs.push_back({i, false, item.title});
+        if (item.summary) batch->jobs.push_back({i, true, *item.summary});
+    }
+    batch->answer = std::move(answer);
+    batch->lang = lang;
+    batch->done = std::move(done);
+    batch->results.resize(batch->jobs.size());
+    // One count held here until every text was handed over, so a translator answering at once
+    // (a cache hit) cannot finish the batch early.
+    batch->left = batch->jobs.size() + 1;
+    auto landed = [batch] {
+        {
             std::lock_guard lock(batch->mutex);
-            batch->results[j] = std::move(result);
-            if (--batch->left == 0) batch->done.notify_all();
-        };
-        const bool queued = translation_pool_.post(
-            [batch, finish, translate = translate_, text = jobs[j].text, lang] {
-                // Queued past the deadline: nobody waits for it any more.
-                if (std::chrono::steady_clock::now() >= batch->deadline) {
-                    return finish(make_error(504, "translation_timeout", "not started in time"));
-                }
-                try {
-                    finish(translate(text, lang));
-                } catch (const std::exception& e) {
-                    finish(make_error(500, "translation_failed", e.what()));
-                }
-            },
-            [finish] { finish(make_error(503, "shutting_down", "venomd is shutting down")); });
-        if (!queued) finish(make_error(503, "busy", "too many translations queued"));
-    }
-
-    std::vector<std::optional<Result<std::string>>> results;
-    {
-        std::unique_lock lock(batch->mutex);
-        batch->done.wait_until(lock, batch->deadline, [&] { return batch->left == 0; });
-        results = batch->results;  // a copy: late results keep landing in the batch
-    }
-    std::set<std::size_t> untranslated;
-    std::optional<std::string> first_reason;
-    for (std::size_t j = 0; j < jobs.size(); ++j) {
-        const Job& job = jobs[j];
-        if (results[j] && results[j]->ok() && !trim(results[j]->value()).empty()) {
-            const std::string& text = results[j]->value();
-            remember_translation(lang, job.text, text);
-            if (job.summary) {
-                answer.items[job.item].summary = text;
-            } else {
-                answer.items[job.item].title = text;
-            }
-            continue;
+            if (--batch->left > 0) return;
         }
-        untranslated.insert(job.item);
-        if (!first_reason) {
-            first_reason = !results[j] ? "timed out after " +
-                                             std::to_string(options_.translation_timeout.count()) +
-                                             " ms"
-                           : results[j]->ok() ? std::string("empty translation")
-                                              : results[j]->error().message;
-        }
+        batch->done(assemble(*batch));
+    };
+    const auto deadline = std::chrono::steady_clock::now() + options_.translation_timeout;
+    for (std::size_t j = 0; j < batch->jobs.size(); ++j) {
+        translate_(batch->jobs[j].text, lang, deadline,
+                   [batch, j, landed](Result<std::string> result) {
+                       {
+                           std::lock_guard lock(batch->mutex);
+                           batch->results[j] = std::move(result);
+                       }
+                       landed();
+                   });
     }
-    // An item is either wholly translated or wholly in English, never half and half.
-    for (std::size_t i : untranslated) answer.items[i] = original[i];
-    if (!untranslated.empty()) {
-        const std::string why = "translation: " + std::to_string(untranslated.size()) + " of " +
-                                std::to_string(answer.items.size()) +
-                                " items not translated to " + lang + " (" + *first_reason +
-                                "); they are in English";
-        logger("news")->warn("news translation incomplete lang={} untranslated={} reason=\"{}\"",
-                             lang, untranslated.size(), *first_reason);
-        answer.error = answer.error ? *answer.error + "; " + why : why;
-    }
-    return answer;
-}
-
-std::optional<std::string> NewsService::cached_translation(const std::string& lang,
-                                                           const std::string& text) {
-    std::lock_guard lock(translations_mutex_);
-    auto it = translations_.find({lang, text});
-    if (it == translations_.end()) return std::nullopt;
-    return it->second;
-}
-
-void NewsService::remember_translation(const std::string& lang, const std::string& text,
-                                       const std::string& translated) {
-    std::lock_guard lock(translations_mutex_);
-    if (translations_.size() >= kMaxTranslations) translations_.clear();
-    translations_[{lang, text}] = translated;
+    landed();
 }
 
 Result<std::vector<NewsItem>> NewsService::fetch(NewsKind kind, const std::string& month) const {

@@ -86,12 +86,15 @@ const char* runtime_kind_name(RuntimeKind kind) {
 
 json chat_body(const ChatTarget& target, const std::string& system, const std::string& user) {
     switch (target.kind) {
-        case RuntimeKind::ollama:
+        case RuntimeKind::ollama: {
+            json options = {{"temperature", kTemperature}};
+            if (target.num_ctx) options["num_ctx"] = *target.num_ctx;
             return {{"model", target.model},
                     {"messages", json::array({{{"role", "system"}, {"content", system}},
                                               {{"role", "user"}, {"content", user}}})},
                     {"stream", false},
-                    {"options", {{"temperature", kTemperature}}}};
+                    {"options", std::move(options)}};
+        }
         case RuntimeKind::vllm:
         case RuntimeKind::openai:
             return {{"model", target.model},

@@ -3,6 +3,7 @@
 // of its answer, with failures as Results whose messages name the runtime and its HTTP status
 // and never carry a key. Wire shapes (upstream-protocols.md §1.8, §5, §6):
 //   ollama  POST {ollama}/api/chat  {model, messages, stream:false, options}  -> message.content
+//           (options.num_ctx only when the model is tuned: another value reloads the runner)
 //           (ollama/ollama api/types.go ChatRequest / ChatResponse)
 //   vllm    POST {VLLM_ENDPOINT}/chat/completions      -> choices[0].message.content
 //   openai  POST {OPENAI_BASE_URL}/chat/completions, Authorization: Bearer <key>  (same shape)
@@ -11,6 +12,7 @@
 // Thread-safe; BLOCKING.
 
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -30,6 +32,7 @@ struct ChatTarget {
     std::string base_url;  // ollama root, the /v1 base for vllm/openai, Gemini's root
     std::string model;
     std::optional<std::string> api_key;
+    std::optional<std::int64_t> num_ctx;  // Ollama only: sent as options.num_ctx when set
     std::chrono::milliseconds timeout{60000};
     std::chrono::milliseconds connect_timeout{5000};
 };

@@ -15,6 +15,8 @@ namespace venom::translation {
 
 namespace {
 
+constexpr int kVersion = 1;  // of the file's layout
+
 std::string sha256_hex(const std::string& text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -51,24 +53,40 @@ std::optional<std::string> TranslationCache::load() {
     std::stringstream buffer;
     buffer << in.rdbuf();
     std::vector<Entry> loaded;
+    std::string problem;
     try {
         const auto doc = nlohmann::json::parse(buffer.str());
-        for (const auto& e : doc.at("entries")) {
-            loaded.emplace_back(e.at("key").get<std::string>(), e.at("text").get<std::string>());
+        if (doc.at("version") != kVersion) {
+            problem = "it is of another version (" + doc.at("version").dump() + ")";
+        } else {
+            for (const auto& e : doc.at("entries")) {
+                loaded.emplace_back(e.at("key").get<std::string>(),
+                                    e.at("text").get<std::string>());
+            }
         }
     } catch (const std::exception& e) {
-        return "translation cache " + options_.file->string() +
-               " is damaged and was not used: " + e.what();
+        problem = e.what();
+    }
+    if (!problem.empty()) {
+        std::filesystem::path aside = *options_.file;
+        aside += ".corrupt";
+        std::error_code ec;
+        std::filesystem::copy_file(*options_.file, aside,
+                                   std::filesystem::copy_options::overwrite_existing, ec);
+        return "translation cache " + options_.file->string() + " is damaged and was not used: " +
+               problem + (ec ? "" : "; a copy was kept at " + aside.string());
     }
     std::lock_guard lock(mutex_);
     order_.clear();
     index_.clear();
+    bytes_ = 0;
     for (auto& entry : loaded) {  // most recently used first, as saved
-        if (order_.size() >= options_.max_entries) break;
         if (index_.count(entry.first)) continue;
+        bytes_ += entry.first.size() + entry.second.size();
         order_.push_back(std::move(entry));
         index_[order_.back().first] = std::prev(order_.end());
     }
+    evict_locked();
     return std::nullopt;
 }
 
@@ -84,17 +102,26 @@ void TranslationCache::put(const std::string& key, std::string translation) {
     if (options_.max_entries == 0) return;
     std::lock_guard lock(mutex_);
     if (auto it = index_.find(key); it != index_.end()) {
+        bytes_ -= it->second->second.size();
+        bytes_ += translation.size();
         it->second->second = std::move(translation);
         order_.splice(order_.begin(), order_, it->second);
     } else {
+        bytes_ += key.size() + translation.size();
         order_.emplace_front(key, std::move(translation));
         index_[key] = order_.begin();
-        while (order_.size() > options_.max_entries) {
-            index_.erase(order_.back().first);
-            order_.pop_back();
-        }
     }
+    evict_locked();
     dirty_ = true;
+}
+
+void TranslationCache::evict_locked() {
+    while (!order_.empty() &&
+           (order_.size() > options_.max_entries || bytes_ > options_.max_bytes)) {
+        bytes_ -= order_.back().first.size() + order_.back().second.size();
+        index_.erase(order_.back().first);
+        order_.pop_back();
+    }
 }
 
 std::size_t TranslationCache::size() const {
@@ -104,18 +131,30 @@ std::size_t TranslationCache::size() const {
 
 void TranslationCache::save_if_due(bool force) {
     if (!options_.file) return;
-    std::lock_guard writer(save_mutex_);
-    nlohmann::json entries = nlohmann::json::array();
+    // A translation finishing while another one saves does not wait for the disk.
+    std::unique_lock writer(save_mutex_, std::defer_lock);
+    if (force) {
+        writer.lock();
+    } else if (!writer.try_lock()) {
+        return;
+    }
+    std::vector<Entry> snapshot;
     {
         std::lock_guard lock(mutex_);
         const auto now = std::chrono::steady_clock::now();
         if (!dirty_ || (!force && now - last_save_ < options_.min_save_interval)) return;
-        for (const auto& [key, text] : order_) entries.push_back({{"key", key}, {"text", text}});
+        snapshot.assign(order_.begin(), order_.end());
         dirty_ = false;
         last_save_ = now;
     }
-    const nlohmann::json doc = {{"version", 1}, {"entries", std::move(entries)}};
-    if (auto written = write_file_durably(*options_.file, doc.dump()); !written) {
+    // Serialised outside mutex_: get() and put() go on meanwhile.
+    nlohmann::json entries = nlohmann::json::array();
+    for (auto& [key, text] : snapshot) {
+        entries.push_back({{"key", std::move(key)}, {"text", std::move(text)}});
+    }
+    const nlohmann::json doc = {{"version", kVersion}, {"entries", std::move(entries)}};
+    const std::string body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (auto written = write_file_durably(*options_.file, body); !written) {
         logger("translation")->warn("cache not saved: {}", written.error().message);
         std::lock_guard lock(mutex_);
         dirty_ = true;

@@ -20,6 +20,9 @@ class TranslationCache {
 public:
     struct Options {
         std::size_t max_entries = 2000;
+        // Bytes of translations (and keys) held at most; the least recently used go first. A
+        // translation is whatever a runtime answered, so a count alone would not bound memory.
+        std::size_t max_bytes = 16 * 1024 * 1024;
         std::optional<std::filesystem::path> file;  // nullopt: memory only
         // A save happens at most this often; later changes wait for the next one or flush().
         std::chrono::milliseconds min_save_interval{2000};
@@ -34,8 +37,9 @@ public:
     static std::string key(const std::string& model, const std::string& source,
                            const std::string& target, const std::string& text);
 
-    // Reads the file. A missing file is an empty cache; a damaged one is a warning (returned)
-    // and an empty cache, the file left for a person to inspect until the next save.
+    // Reads the file. A missing file is an empty cache; a damaged one (or one of another
+    // version) is a warning (returned) and an empty cache, with a copy of the file kept at
+    // <file>.corrupt for a person, since the next save rewrites it.
     std::optional<std::string> load();
 
     std::optional<std::string> get(const std::string& key);  // marks it most recently used
@@ -44,7 +48,8 @@ public:
 
     // Saves now when something changed since the last save and the last save is at least
     // min_save_interval old (bounded rate); `force` ignores the interval. A failed save is
-    // logged and retried at the next call.
+    // logged and retried at the next call. Never blocks get()/put() while it writes, and a
+    // caller finding a save under way returns at once (unless `force`).
     void save_if_due(bool force = false);
 
 private:
@@ -53,9 +58,12 @@ private:
     mutable std::mutex mutex_;
     std::list<Entry> order_;  // most recently used first
     std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+    std::size_t bytes_ = 0;  // of every key and translation held
     bool dirty_ = false;
     std::chrono::steady_clock::time_point last_save_{};
     std::mutex save_mutex_;  // one writer of the file at a time
+
+    void evict_locked();  // drops the least recently used past either bound
 };
 
 }  // namespace venom::translation

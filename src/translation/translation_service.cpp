@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <mutex>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "translation/language.hpp"
@@ -29,12 +28,43 @@ std::string system_instruction(const std::optional<std::string>& source,
 
 }  // namespace
 
+// One translate() call in flight: what its workers share.
+struct TranslationService::Call {
+    ChatTarget target;
+    std::string system;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    bool use_cache = true;
+    std::size_t text_bytes = 0;
+    std::string target_lang;
+    std::vector<TextPiece> pieces;
+    std::vector<std::string> chunks;  // the pieces to translate, in order
+    std::vector<std::string> keys;
+    std::vector<std::size_t> pending;  // chunks not answered from the cache
+    Done done;
+
+    std::atomic<std::size_t> next{0};  // the next entry of `pending` to take
+    std::atomic<bool> failed{false};   // the first failure stops the rest from starting
+    std::mutex mutex;                  // guards what follows
+    std::vector<std::optional<std::string>> results;
+    std::optional<Error> first_error;
+    std::size_t workers_left = 0;
+};
+
 TranslationService::TranslationService(Options options, const RuntimeStateStore& runtime_state,
                                        ContextLookup context_lookup)
     : options_(std::move(options)),
       runtime_state_(runtime_state),
       context_lookup_(std::move(context_lookup)),
-      cache_(options_.cache) {}
+      cache_(options_.cache),
+      workers_(std::max<std::size_t>(options_.workers, 1), options_.max_queued) {}
+
+TranslationService::~TranslationService() {
+    stop();
+}
+
+void TranslationService::stop() {
+    workers_.stop();
+}
 
 std::optional<std::string> TranslationService::load_cache() {
     return cache_.load();
@@ -44,46 +74,49 @@ void TranslationService::flush_cache() {
     cache_.save_if_due(true);
 }
 
-std::size_t TranslationService::chunk_budget(std::optional<std::int64_t> context_tokens) const {
-    return chunk_budget_bytes(context_tokens.value_or(options_.default_context_tokens),
-                              options_.max_chunk_bytes);
+Result<Translation> TranslationService::translate_and_wait(TranslationRequest request) {
+    std::promise<Result<Translation>> answer;
+    auto future = answer.get_future();
+    translate(std::move(request),
+              [&answer](Result<Translation> result) { answer.set_value(std::move(result)); });
+    return future.get();
 }
 
-Result<Translation> TranslationService::translate(const TranslationRequest& request) {
+void TranslationService::translate(TranslationRequest request, Done done) {
     // Everything a client got wrong is refused before any upstream call (venom-python.md §6.12).
     const auto target = normalize_language(request.target_lang);
     if (!target) {
-        return make_error(400, "unsupported_language",
-                          "Unsupported target_lang '" + request.target_lang +
-                              "'; supported: " + supported_languages_text());
+        return done(make_error(400, "unsupported_language",
+                               "Unsupported target_lang '" + request.target_lang +
+                                   "'; supported: " + supported_languages_text()));
     }
     std::optional<std::string> source;
     if (request.source_lang) {
         source = normalize_language(*request.source_lang);
         if (!source) {
-            return make_error(400, "unsupported_language",
-                              "Unsupported source_lang '" + *request.source_lang +
-                                  "'; supported: " + supported_languages_text());
+            return done(make_error(400, "unsupported_language",
+                                   "Unsupported source_lang '" + *request.source_lang +
+                                       "'; supported: " + supported_languages_text()));
         }
     }
     if (request.text.find_first_not_of(" \t\r\n") == std::string::npos) {
-        return make_error(400, "empty_text", "Field 'text' is empty; nothing to translate");
+        return done(make_error(400, "empty_text", "Field 'text' is empty; nothing to translate"));
     }
 
     const RuntimeState state = runtime_state_.current();
     const auto kind =
         state.active_runtime ? parse_runtime_kind(*state.active_runtime) : std::nullopt;
     if (!kind || !state.active_model || state.active_model->empty()) {
-        return make_error(503, "no_active_runtime",
-                          "No active runtime with a model: activate one "
-                          "(POST /api/v1/system/llm-servers/active) before translating");
+        return done(make_error(503, "no_active_runtime",
+                               "No active runtime with a model: activate one "
+                               "(POST /api/v1/system/llm-servers/active) before translating"));
     }
-    ChatTarget chat_target;
+    auto call = std::make_shared<Call>();
+    ChatTarget& chat_target = call->target;
     chat_target.kind = *kind;
     chat_target.model = *state.active_model;
     chat_target.timeout = options_.timeout;
     chat_target.connect_timeout = options_.connect_timeout;
-    std::optional<std::int64_t> context;
     switch (*kind) {
         case RuntimeKind::ollama:
             chat_target.base_url = options_.ollama_url;
@@ -105,97 +138,153 @@ Result<Translation> TranslationService::translate(const TranslationRequest& requ
             break;
     }
     if ((*kind == RuntimeKind::openai || *kind == RuntimeKind::google) && !chat_target.api_key) {
-        return make_error(503, "missing_api_key",
-                          std::string("The active runtime is ") + runtime_kind_name(*kind) +
-                              " but " +
-                              (*kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY") +
-                              " is not set");
+        return done(make_error(
+            503, "missing_api_key",
+            std::string("The active runtime is ") + runtime_kind_name(*kind) + " but " +
+                (*kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY") +
+                " is not set"));
     }
-    if (context_lookup_) context = context_lookup_(*state.active_model);
     while (!chat_target.base_url.empty() && chat_target.base_url.back() == '/') {
         chat_target.base_url.pop_back();
     }
 
-    const auto pieces = split_for_translation(request.text, chunk_budget(context));
-    std::vector<std::string> chunks;
-    for (const auto& piece : pieces) {
-        if (piece.translate) chunks.push_back(piece.text);
-    }
-    std::vector<std::string> keys(chunks.size());
-    std::vector<std::optional<std::string>> results(chunks.size());
-    std::vector<std::size_t> pending;
-    for (std::size_t i = 0; i < chunks.size(); ++i) {
-        keys[i] = TranslationCache::key(chat_target.model, source.value_or(""), *target, chunks[i]);
-        if (request.use_cache) results[i] = cache_.get(keys[i]);
-        if (!results[i]) pending.push_back(i);
-    }
-
-    // Bounded parallelism: at most `parallelism` chunks in flight; the first failure stops the
-    // rest from starting and fails the call.
-    const std::string system = system_instruction(source, *target);
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::mutex error_mutex;
-    std::optional<Error> first_error;
-    auto work = [&] {
-        for (;;) {
-            const std::size_t n = next.fetch_add(1);
-            if (n >= pending.size() || failed.load()) return;
-            const std::size_t index = pending[n];
-            Result<std::string> answer = make_error(502, "translation_failed", "");
-            try {
-                answer = chat(chat_target, system, chunks[index]);
-            } catch (const std::exception& e) {  // a worker thread must never throw
-                answer = make_error(502, "translation_failed",
-                                    std::string("Translation failed: ") +
-                                        runtime_kind_name(chat_target.kind) +
-                                        " gave an answer venomd could not read (" + e.what() + ")");
-            }
-            if (!answer) {
-                std::lock_guard lock(error_mutex);
-                if (!first_error) first_error = answer.error();
-                failed = true;
-                return;
-            }
-            results[index] = std::move(answer.value());
+    // The budget comes from the context the model really runs with. Ollama runs it with the
+    // num_ctx it is sent (the tuning drawer's, sent again here so the loaded runner is not
+    // reloaded with another), else with its default, whatever the model could hold.
+    const ModelContext context =
+        context_lookup_ ? context_lookup_(*state.active_model) : ModelContext{};
+    std::int64_t tokens = context.max_tokens.value_or(options_.default_context_tokens);
+    if (*kind == RuntimeKind::ollama) {
+        if (context.ollama_num_ctx) {
+            tokens = *context.ollama_num_ctx;
+            chat_target.num_ctx = *context.ollama_num_ctx;
+        } else {
+            tokens = std::min(tokens, options_.ollama_default_context_tokens);
         }
-    };
-    const std::size_t workers =
-        std::min(std::max<std::size_t>(options_.parallelism, 1), pending.size());
-    std::vector<std::thread> threads;
-    try {
-        for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(work);
-    } catch (const std::system_error&) {
-        // No thread to spare: the ones started (and this one) do the work.
     }
-    if (workers > 0) work();  // this thread is one of the workers
-    for (auto& t : threads) t.join();
 
-    if (first_error) {
-        logger("translation")
-            ->warn("translation failed runtime={} model={} chunks={} status={} code={}",
-                   runtime_kind_name(*kind), chat_target.model, chunks.size(),
-                   first_error->http_status, first_error->code);
-        return *first_error;
+    call->system = system_instruction(source, *target);
+    call->deadline = request.deadline;
+    call->use_cache = request.use_cache;
+    call->text_bytes = request.text.size();
+    call->target_lang = *target;
+    call->pieces =
+        split_for_translation(request.text, chunk_budget_bytes(tokens, options_.max_chunk_bytes));
+    for (const auto& piece : call->pieces) {
+        if (piece.translate) call->chunks.push_back(piece.text);
     }
+    call->keys.resize(call->chunks.size());
+    call->results.resize(call->chunks.size());
+    for (std::size_t i = 0; i < call->chunks.size(); ++i) {
+        call->keys[i] =
+            TranslationCache::key(chat_target.model, source.value_or(""), *target, call->chunks[i]);
+        if (request.use_cache) call->results[i] = cache_.get(call->keys[i]);
+        if (!call->results[i]) call->pending.push_back(i);
+    }
+    call->done = std::move(done);
+    if (call->pending.empty()) return finish(*call);
+
+    // Bounded parallelism: at most `parallelism` workers for this call, each taking the next
+    // chunk until none is left. The starter holds one count itself, so the call cannot finish
+    // before every worker was posted.
+    const std::size_t workers =
+        std::min(std::max<std::size_t>(options_.parallelism, 1), call->pending.size());
+    call->workers_left = workers + 1;
+    for (std::size_t i = 0; i < workers; ++i) {
+        const bool queued = workers_.post(
+            [this, call] { run_chunks(call); },
+            [this, call] {
+                worker_done(call, make_error(503, "shutting_down",
+                                             "venomd is shutting down; the translation stopped"));
+            });
+        // A worker that could not be queued leaves its share to the others; with none queued
+        // the call ends below as busy.
+        if (!queued) worker_done(call, std::nullopt);
+    }
+    worker_done(call, std::nullopt);
+}
+
+void TranslationService::run_chunks(const std::shared_ptr<Call>& call) {
+    const char* runtime = runtime_kind_name(call->target.kind);
+    for (;;) {
+        const std::size_t n = call->next.fetch_add(1);
+        if (n >= call->pending.size() || call->failed.load()) return worker_done(call, std::nullopt);
+        if (BlockingPool::current_task_cancelled()) {
+            return worker_done(call, make_error(503, "shutting_down",
+                                                "venomd is shutting down; the translation stopped"));
+        }
+        ChatTarget target = call->target;
+        if (call->deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *call->deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                return worker_done(call, make_error(504, "translation_timeout",
+                                                    std::string("Translation timed out: ") +
+                                                        runtime + " was not asked in time"));
+            }
+            target.timeout = std::min(target.timeout, left);
+        }
+        const std::size_t index = call->pending[n];
+        Result<std::string> answer = make_error(502, "translation_failed", "");
+        try {
+            answer = chat(target, call->system, call->chunks[index]);
+        } catch (const std::exception& e) {  // a worker must never throw
+            answer = make_error(502, "translation_failed",
+                                std::string("Translation failed: ") + runtime +
+                                    " gave an answer venomd could not read (" + e.what() + ")");
+        }
+        if (!answer) {
+            call->failed = true;
+            return worker_done(call, answer.error());
+        }
+        std::lock_guard lock(call->mutex);
+        call->results[index] = std::move(answer.value());
+    }
+}
+
+void TranslationService::worker_done(const std::shared_ptr<Call>& call,
+                                     std::optional<Error> error) {
+    {
+        std::lock_guard lock(call->mutex);
+        if (error && !call->first_error) call->first_error = std::move(error);
+        if (--call->workers_left > 0) return;
+    }
+    finish(*call);  // the last one out answers
+}
+
+void TranslationService::finish(Call& call) {
+    const char* runtime = runtime_kind_name(call.target.kind);
+    std::optional<Error> error = call.first_error;
     std::vector<std::string> translations;
-    translations.reserve(chunks.size());
-    for (auto& r : results) translations.push_back(std::move(*r));
-    if (request.use_cache) {
-        for (std::size_t index : pending) cache_.put(keys[index], translations[index]);
+    translations.reserve(call.chunks.size());
+    for (auto& r : call.results) {
+        if (!r) {  // no worker could be queued for it
+            if (!error) error = make_error(503, "busy", "Too many translations in progress; retry shortly");
+            break;
+        }
+        translations.push_back(std::move(*r));
+    }
+    if (error) {
+        logger("translation")
+            ->warn("translation failed runtime={} model={} chunks={} status={} code={}", runtime,
+                   call.target.model, call.chunks.size(), error->http_status, error->code);
+        return call.done(std::move(*error));
+    }
+    if (call.use_cache && !call.pending.empty()) {
+        for (std::size_t index : call.pending) cache_.put(call.keys[index], translations[index]);
         cache_.save_if_due();
     }
     Translation out;
-    out.text = join_translated(pieces, translations);
-    out.target_lang = *target;
-    out.runtime = runtime_kind_name(*kind);
-    out.model = chat_target.model;
-    out.chunks = chunks.size();
-    out.upstream_calls = pending.size();
+    out.text = join_translated(call.pieces, translations);
+    out.target_lang = call.target_lang;
+    out.runtime = runtime;
+    out.model = call.target.model;
+    out.chunks = call.chunks.size();
+    out.upstream_calls = call.pending.size();
     logger("translation")
         ->info("translated runtime={} model={} bytes={} chunks={} upstream_calls={}", out.runtime,
-               out.model, request.text.size(), out.chunks, out.upstream_calls);
-    return out;
+               out.model, call.text_bytes, out.chunks, out.upstream_calls);
+    call.done(std::move(out));
 }
 
 }  // namespace venom::translation

@@ -2,22 +2,25 @@
 // Translating text with the active runtime, whichever it is (issue 12, points 3 and 4): Ollama
 // (/api/chat), vLLM and OpenAI (/v1/chat/completions), Google Gemini (generateContent with the
 // x-goog-api-key header). Long texts are split (translation/text_chunker.hpp) under a budget
-// derived from the active model's context length, the chunks translated with bounded
+// derived from the context the active model runs with, the chunks translated with bounded
 // parallelism and joined in order. Each chunk's translation is cached (TranslationCache); a call
 // caches nothing unless every chunk succeeded.
 //
-// Used by POST /api/v1/translate and by anything else that needs a translation (news titles and
-// summaries): construct once, call translate() from any thread. BLOCKING: run it on a worker
-// (BlockingPool), never on an I/O thread.
+// Used by POST /api/v1/translate and by the news (titles and summaries): construct once, call
+// translate() from any thread. The upstream calls run on the service's own bounded pool of
+// workers, so no caller's thread waits for a runtime, and stop() cancels them (a shutdown does
+// not wait for a slow runtime).
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "translation/translation_cache.hpp"
+#include "venom/blocking_pool.hpp"
 #include "venom/result.hpp"
 
 namespace venom {
@@ -32,6 +35,9 @@ struct TranslationRequest {
     std::string target_lang;                 // pl|en|de, any case (translation/language.hpp)
     std::optional<std::string> source_lang;  // likewise; nullopt: let the model tell
     bool use_cache = true;                   // false: neither read nor write the cache
+    // When the answer is no longer wanted: no chunk starts after it and each upstream call is
+    // bounded by it (504 translation_timeout). nullopt: only Options::timeout per chunk.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct Translation {
@@ -55,17 +61,28 @@ public:
         std::chrono::milliseconds timeout{60000};  // one chunk's upstream call, whole
         std::chrono::milliseconds connect_timeout{5000};
         std::size_t parallelism = 3;                 // chunks of one call in flight at once
+        std::size_t workers = 6;                     // chunk calls in flight in all, threads
+        std::size_t max_queued = 256;                // past it a call is refused (503 busy)
         std::int64_t default_context_tokens = 4096;  // when the model's is unknown
+        // What Ollama runs a model with when no num_ctx is sent: 2048 in its docs/faq.md
+        // ("default context window size of 2048 tokens"), 4096 in later releases; the smaller,
+        // so a chunk and its answer always fit (a cut-off answer fails the call).
+        std::int64_t ollama_default_context_tokens = 2048;
         std::size_t max_chunk_bytes = 6000;
         TranslationCache::Options cache{};
     };
 
-    // Where the active model's context length comes from: its manifest entry's capabilities
-    // (nullopt when unknown, e.g. cloud models). Called once per translate().
-    using ContextLookup = std::function<std::optional<std::int64_t>(const std::string& model)>;
+    // What is known of the context the active model runs with. Called once per translate().
+    struct ModelContext {
+        std::optional<std::int64_t> max_tokens;      // the manifest's max_context_length
+        std::optional<std::int64_t> ollama_num_ctx;  // the tuning drawer's num_ctx for Ollama
+    };
+    using ContextLookup = std::function<ModelContext(const std::string& model)>;
+    using Done = std::function<void(Result<Translation>)>;
 
     TranslationService(Options options, const RuntimeStateStore& runtime_state,
                        ContextLookup context_lookup);
+    ~TranslationService();  // stop()
 
     // Loads the persisted cache; the warning when its file is damaged.
     std::optional<std::string> load_cache();
@@ -73,23 +90,37 @@ public:
     void flush_cache();
 
     // Translates `request.text` into request.target_lang with the active runtime's active
-    // model. Errors, all before any upstream call unless said: 400 unsupported_language, 400
-    // empty_text (text empty or only whitespace), 503 no_active_runtime (nothing active, or no
-    // model), 400 missing_api_key (a cloud runtime without its key); after calls: 502
-    // translation_failed (the runtime answered an error, an unreadable or empty answer, or could
-    // not be reached; the message names the runtime and its HTTP status, never a key), 504
-    // translation_timeout (a chunk's call passed Options::timeout). Any failed chunk fails the
-    // whole call and nothing of it is cached. Thread-safe; BLOCKING.
-    Result<Translation> translate(const TranslationRequest& request);
+    // model and calls `done` exactly once: on the calling thread when the answer is known at
+    // once (bad input, nothing active, every chunk cached), else from a worker. Errors, all
+    // before any upstream call unless said: 400 unsupported_language, 400 empty_text (text empty
+    // or only whitespace), 503 no_active_runtime (nothing active, or no model), 503
+    // missing_api_key (a cloud runtime without its key), 503 busy (too many calls queued);
+    // after calls: 502 translation_failed (the runtime answered an error, an unreadable, empty or
+    // cut-off answer, or could not be reached; the message names the runtime and its HTTP
+    // status, never a key), 504 translation_timeout (a chunk's call passed Options::timeout or
+    // the request's deadline), 503 shutting_down (stop() came first). Any failed chunk fails the
+    // whole call and nothing of it is cached. Thread-safe; never waits for an upstream, but
+    // hashes and splits the text on the calling thread (keep big texts off I/O threads).
+    void translate(TranslationRequest request, Done done);
 
-    // The per-chunk budget translate() uses for a model with this context (for tests/bench).
-    std::size_t chunk_budget(std::optional<std::int64_t> context_tokens) const;
+    // translate() and wait for its answer (tools, tests, benchmarks). BLOCKING.
+    Result<Translation> translate_and_wait(TranslationRequest request);
+
+    // Stops the workers: queued chunks are not started, running calls give up, and every call
+    // not yet answered gets 503 shutting_down. Idempotent.
+    void stop();
 
 private:
+    struct Call;
+    void run_chunks(const std::shared_ptr<Call>& call);
+    void worker_done(const std::shared_ptr<Call>& call, std::optional<Error> error);
+    void finish(Call& call);
+
     Options options_;
     const RuntimeStateStore& runtime_state_;
     ContextLookup context_lookup_;
     TranslationCache cache_;
+    BlockingPool workers_;  // last: stopped before what its tasks use
 };
 
 }  // namespace venom::translation

@@ -934,8 +934,10 @@ FakeResponse FakeOllama::handle_chat(const FakeRequest& request) {
         if (fault == OllamaChatFault::server_error) {
             return error_response(500, "llama runner process has terminated: exit status 2");
         }
+        // A hung runner: stream:false answers only when the generation ends, so not even the
+        // headers come (until the server stops).
         FakeResponse stalled = json_response(200, ordered_json::object());
-        stalled.stall_after_bytes = 0;
+        stalled.delay_before_headers = std::chrono::hours(1);
         return stalled;
     }
     json body;

@@ -1,21 +1,18 @@
 // GET /api/v1/models/news through the REST API against FakeHubNews on the fake Hub (issue 12,
 // points 1, 2 and 5): shapes, parameters checked before any upstream call, the month from the
 // clock, the cache (hits, joins, stale on failure, empty pages are failures), the papers
-// fallback, whole summaries, and translation per item with a bounded total time.
+// fallback, whole summaries, and translation per item through the active runtime (the fake
+// Ollama) with a bounded total time.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <ctime>
 #include <fstream>
 #include <future>
-#include <thread>
 
 #include "fakes/fake_hub.hpp"
 #include "fakes/fake_hub_news.hpp"
 #include "fakes/fake_ollama.hpp"
 #include "integration/daemon_harness.hpp"
-#include "news/news_service.hpp"
-#include "support/gate.hpp"
 #include "support/temp_dir.hpp"
 
 namespace venom::testing {
@@ -37,20 +34,39 @@ TimePoint utc(int year, int month, int day) {
 
 class NewsTest : public ::testing::Test {
 protected:
-    void start(news::Translate translate = {}, std::function<void(Config&)> extra = {},
+    void start(std::function<void(Config&)> extra = {},
                std::optional<std::filesystem::path> data_dir = std::nullopt) {
         Daemon::Ports ports;
         ports.gpu_probe = [] { return std::nullopt; };
         ports.clock = &clock_;
-        ports.news_translate = std::move(translate);
         daemon_ = std::make_unique<TestDaemon>(
             [this, extra](Config& c) {
                 c.hf_endpoint = hub_.base_url();
+                c.ollama_host = ollama_.base_url();
                 c.news_timeout_seconds = 2;
                 if (extra) extra(c);
             },
             std::move(ports), data_dir);
         daemon_->start();
+    }
+    // Starts with the fake Ollama's llama3 active: news are translated through its /api/chat,
+    // which answers "Echo: " + the text it was asked to translate.
+    void start_translating(std::function<void(Config&)> extra = {}) {
+        ollama_.add_model(FakeOllamaModel::llama3());
+        activate_ollama(data_.path());
+        start(std::move(extra), data_.path());
+    }
+    static void activate_ollama(const std::filesystem::path& dir) {
+        std::ofstream(dir / "runtime.json") << json{{"active_runtime", "ollama"},
+                                                    {"active_model", "llama3:latest"},
+                                                    {"last_model", json::object()}}
+                                                   .dump();
+    }
+    // The texts the runtime was asked to translate.
+    std::vector<std::string> asked() {
+        std::vector<std::string> out;
+        for (const auto& r : ollama_.chat_requests()) out.push_back(r["messages"][1]["content"]);
+        return out;
     }
     json get(const std::string& query) {
         auto r = daemon_->get("/api/v1/models/news" + query);
@@ -70,7 +86,9 @@ protected:
     FakeClock clock_{utc(2026, 7, 15)};
     FakeHub hub_;
     FakeHubNews news_{hub_.hub()};
-    std::unique_ptr<TestDaemon> daemon_;
+    FakeOllama ollama_;
+    TempDir data_;
+    std::unique_ptr<TestDaemon> daemon_;  // last: stopped before the fakes it talks to
 };
 
 TEST_F(NewsTest, BlogItemsHaveThePanelsShapeWithEntitiesAndHtmlDecoded) {
@@ -117,7 +135,9 @@ TEST_F(NewsTest, BadParametersAre400BeforeAnyUpstreamCall) {
     start();
     for (const char* query :
          {"?lang=fr", "?type=papers&lang=xx", "?provider=ollama", "?type=video",
-          "?type=papers&month=2026-13", "?type=papers&month=July", "?limit=0", "?limit=abc"}) {
+          "?type=papers&month=2026-13", "?type=papers&month=July", "?limit=0", "?limit=abc",
+          // Months without papers: before the Hub had them, and after the clock's month.
+          "?type=papers&month=2023-04", "?type=papers&month=2026-08", "?type=papers&month=9999-01"}) {
         auto r = daemon_->get(std::string("/api/v1/models/news") + query);
         EXPECT_TRUE(r.status == 400 || r.status == 422) << query << " " << r.body;
         json body = json::parse(r.body);
@@ -177,7 +197,7 @@ TEST_F(NewsTest, FreshAnswersComeFromTheCacheAndConcurrentRequestsJoinOneFetch) 
 }
 
 TEST_F(NewsTest, UpstreamFailuresServeTheLastGoodListStaleAndAreNotCached) {
-    start({}, [](Config& c) { c.news_timeout_seconds = 1; });
+    start([](Config& c) { c.news_timeout_seconds = 1; });
     json good = get("");
     struct Case {
         Fault fault;
@@ -252,122 +272,100 @@ TEST_F(NewsTest, APageWhoseLayoutChangedFallsBackToTheDailyPapersApi) {
     EXPECT_NE(error.find("daily papers API answered HTTP 500"), std::string::npos) << error;
 }
 
-TEST_F(NewsTest, ItemsAreTranslatedWholeConcurrentlyAndOnlyOnce) {
-    std::atomic<int> calls{0};
-    std::atomic<int> running{0}, most_at_once{0};
-    start([&](const std::string& text, const std::string& lang) -> Result<std::string> {
-        ++calls;
-        const int now = ++running;
-        int seen = most_at_once.load();
-        while (now > seen && !most_at_once.compare_exchange_weak(seen, now)) {
-        }
-        std::this_thread::sleep_for(20ms);  // a translator takes time: lets calls overlap
-        --running;
-        return "[" + lang + "] " + text;
-    });
+TEST_F(NewsTest, ItemsAreTranslatedWholeByTheActiveRuntimeAndOnlyOnce) {
+    start_translating();
+    const json english = get("?type=papers&limit=3");
     json answer = get("?type=papers&lang=pl&limit=3");
     EXPECT_TRUE(answer["error"].is_null()) << answer;
     EXPECT_EQ(answer["lang"], "pl");
-    for (const auto& item : answer["items"]) {
-        EXPECT_TRUE(item["title"].get<std::string>().starts_with("[pl] ")) << item;
-        EXPECT_TRUE(item["summary"].get<std::string>().starts_with("[pl] ")) << item;
+    ASSERT_EQ(answer["count"], 3) << answer;
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(answer["items"][i]["title"],
+                  "Echo: " + english["items"][i]["title"].get<std::string>());
+        EXPECT_EQ(answer["items"][i]["summary"],
+                  "Echo: " + english["items"][i]["summary"].get<std::string>());
     }
     const std::string long_one = answer["items"][1]["summary"];
     EXPECT_TRUE(long_one.ends_with("END-OF-ABSTRACT.")) << "cut: " << long_one.size();
-    EXPECT_EQ(calls.load(), 6);  // 3 titles + 3 summaries
-    EXPECT_GT(most_at_once.load(), 1);
+    EXPECT_EQ(asked().size(), 6u);  // 3 titles + 3 whole summaries
+    // The system message says what to translate into: Polish, from English.
+    const std::string system = ollama_.chat_requests()[0]["messages"][0]["content"];
+    EXPECT_NE(system.find("from English to Polish"), std::string::npos) << system;
 
     json again = get("?type=papers&lang=pl&limit=3");
     EXPECT_EQ(again["items"], answer["items"]);
-    EXPECT_EQ(calls.load(), 6);  // translations are cached per text and language
+    EXPECT_EQ(asked().size(), 6u);  // the translation cache answered
     json german = get("?type=papers&lang=de&limit=1");
-    EXPECT_TRUE(german["items"][0]["title"].get<std::string>().starts_with("[de] "));
-    EXPECT_EQ(calls.load(), 8);
-    json english = get("?type=papers&lang=en&limit=3");
-    EXPECT_EQ(english["items"][0]["title"], "Scaling Laws for Small Models");
-    daemon_.reset();  // before the counters its translator uses go
+    EXPECT_EQ(german["items"][0]["title"], answer["items"][0]["title"]);  // Echo, but asked again
+    EXPECT_EQ(asked().size(), 8u);
+    const std::string german_system = ollama_.chat_requests()[6]["messages"][0]["content"];
+    EXPECT_NE(german_system.find("to German"), std::string::npos) << german_system;
+    json english_again = get("?type=papers&lang=en&limit=3");
+    EXPECT_EQ(english_again["items"], english["items"]);
+    EXPECT_EQ(asked().size(), 8u);
 }
 
 TEST_F(NewsTest, AnItemWhoseTranslationFailsStaysInEnglishAndTheErrorSaysSo) {
-    start([](const std::string& text, const std::string& lang) -> Result<std::string> {
-        if (text.find("Sparse") != std::string::npos || text.find("sparse") != std::string::npos) {
-            return make_error(502, "upstream_error", "the runtime answered HTTP 500");
-        }
-        return "[" + lang + "] " + text;
-    });
+    start_translating();
+    const json english = get("?type=papers&limit=3");
+    // The runtime fails one request: the first text asked, item 0's title.
+    ollama_.fail_next_chat(OllamaChatFault::server_error);
     json answer = get("?type=papers&lang=de&limit=3");
     EXPECT_EQ(answer["count"], 3);
     EXPECT_EQ(answer["stale"], false);
-    EXPECT_TRUE(answer["items"][0]["title"].get<std::string>().starts_with("[de] "));
-    // Both the title and the summary of the failed item are the original English.
-    EXPECT_EQ(answer["items"][1]["title"], "Sparse Experts at Scale");
-    EXPECT_FALSE(answer["items"][1]["summary"].get<std::string>().starts_with("[de]"));
-    EXPECT_TRUE(answer["items"][2]["summary"].get<std::string>().starts_with("[de] "));
     ASSERT_TRUE(answer["error"].is_string()) << answer;
     const std::string error = answer["error"];
     EXPECT_NE(error.find("1 of 3 items not translated to de"), std::string::npos) << error;
     EXPECT_NE(error.find("HTTP 500"), std::string::npos) << error;
+    // The failed item is whole in English, its summary too, though that was translated.
+    std::size_t english_items = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        if (answer["items"][i] == english["items"][i]) {
+            ++english_items;
+            continue;
+        }
+        EXPECT_EQ(answer["items"][i]["title"],
+                  "Echo: " + english["items"][i]["title"].get<std::string>());
+        EXPECT_EQ(answer["items"][i]["summary"],
+                  "Echo: " + english["items"][i]["summary"].get<std::string>());
+    }
+    EXPECT_EQ(english_items, 1u);
+    // Nothing of the failure was cached: asked again, every item comes back translated.
+    json retried = get("?type=papers&lang=de&limit=3");
+    EXPECT_TRUE(retried["error"].is_null()) << retried;
 }
 
-TEST_F(NewsTest, ASlowTranslatorCannotHoldTheAnswerPastItsBound) {
-    Gate release;
-    start(
-        [&release](const std::string& text, const std::string&) -> Result<std::string> {
-            release.wait();  // a runtime that does not answer (until the test ends)
-            return "late " + text;
-        },
-        [](Config& c) { c.news_translation_timeout_ms = 300; });
+TEST_F(NewsTest, AStalledRuntimeCannotHoldTheAnswerPastItsBound) {
+    start_translating([](Config& c) { c.news_translation_timeout_ms = 300; });
+    // A runner that never answers (its headers never come), for every text of the answer.
+    ollama_.fail_next_chat(OllamaChatFault::stall, 20);
     const auto begun = std::chrono::steady_clock::now();
     json answer = get("?lang=pl&limit=3");
     const auto took = std::chrono::steady_clock::now() - begun;
-    release.open();
     EXPECT_LT(took, 3s);
     EXPECT_EQ(answer["count"], 3);
     EXPECT_EQ(answer["items"][0]["title"], "Transformers & friends: what\u2019s new in v5");
     ASSERT_TRUE(answer["error"].is_string()) << answer;
     EXPECT_NE(answer["error"].get<std::string>().find("timed out"), std::string::npos)
         << answer["error"];
-    daemon_.reset();  // its translation threads are done with `release` before it goes
+    // The daemon stops at once, with nothing of the stalled calls left waiting.
+    const auto stopping = std::chrono::steady_clock::now();
+    daemon_->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s);
 }
 
-TEST_F(NewsTest, ItemsAreTranslatedByTheActiveRuntimeAndStayInEnglishWithoutOne) {
-    // The daemon's own wiring: news translations go through POST /translate's service.
-    FakeOllama ollama;
-    ollama.add_model(FakeOllamaModel::llama3());
-    TempDir data;
-    auto with_ollama = [&ollama](Config& c) { c.ollama_host = ollama.base_url(); };
-    start({}, with_ollama, data.path());
+TEST_F(NewsTest, WithoutAnActiveRuntimeItemsStayWholeInEnglishAndTheErrorSaysWhy) {
+    ollama_.add_model(FakeOllamaModel::llama3());
+    start();
     const json english = get("?type=papers&limit=2");
     ASSERT_EQ(english["count"], 2) << english;
-    // Nothing active: nothing can translate; the items stay whole in English and error says why.
     json none = get("?type=papers&lang=pl&limit=2");
     EXPECT_EQ(none["items"], english["items"]);
     ASSERT_TRUE(none["error"].is_string()) << none;
-    EXPECT_NE(none["error"].get<std::string>().find("2 of 2 items not translated to pl"),
-              std::string::npos)
-        << none["error"];
-    EXPECT_TRUE(ollama.chat_requests().empty());
-    daemon_->stop();
-    daemon_.reset();
-
-    // Ollama active: every title and whole summary through its /api/chat, which answers
-    // "Echo: " + what it was asked to translate.
-    std::ofstream(data.path() / "runtime.json")
-        << json{{"active_runtime", "ollama"},
-                {"active_model", "llama3:latest"},
-                {"last_model", json::object()}}
-               .dump();
-    start({}, with_ollama, data.path());
-    json pl = get("?type=papers&lang=pl&limit=2");
-    EXPECT_TRUE(pl["error"].is_null()) << pl;
-    ASSERT_EQ(pl["count"], 2) << pl;
-    for (std::size_t i = 0; i < 2; ++i) {
-        EXPECT_EQ(pl["items"][i]["title"], "Echo: " + english["items"][i]["title"].get<std::string>());
-        EXPECT_EQ(pl["items"][i]["summary"],
-                  "Echo: " + english["items"][i]["summary"].get<std::string>());
-    }
-    EXPECT_EQ(ollama.chat_requests().size(), 4u);  // 2 titles + 2 summaries, one chunk each
-    daemon_.reset();  // before the fake runtime it talks to goes
+    const std::string error = none["error"];
+    EXPECT_NE(error.find("2 of 2 items not translated to pl"), std::string::npos) << error;
+    EXPECT_NE(error.find("No active runtime"), std::string::npos) << error;
+    EXPECT_TRUE(ollama_.chat_requests().empty());
 }
 
 }  // namespace

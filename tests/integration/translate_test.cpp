@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -45,7 +47,7 @@ protected:
             << json{{"active_runtime", nullptr}, {"active_model", nullptr}}.dump();
     }
 
-    void start(std::function<void(Config&)> more = {}) {
+    void start(const std::function<void(Config&)>& more = {}) {
         daemon_ = std::make_unique<TestDaemon>(
             [&, more](Config& c) {
                 c.ollama_host = ollama_.base_url();
@@ -346,6 +348,96 @@ TEST_F(TranslateTest, OpenAiServerErrorAndStallMapTo502And504) {
     openai_.cut_next(OpenAiCut::stall);
     auto stalled = translate({{"text", "Hello"}, {"target_lang", "pl"}});
     EXPECT_EQ(stalled.status, 504) << stalled.body;
+}
+
+TEST_F(TranslateTest, VllmAndOpenAiErrorsAndRateLimitsAre502WithTheirStatus) {
+    activate("vllm", "Qwen/Qwen2.5-7B-Instruct");
+    start();
+    vllm_.fail_next(OpenAiFault::server_error);
+    auto failed = translate({{"text", "Hello"}, {"target_lang", "pl"}});
+    EXPECT_EQ(failed.status, 502) << failed.body;
+    EXPECT_EQ(failed.json()["code"], "translation_failed");
+    const std::string detail = failed.json()["detail"];
+    EXPECT_NE(detail.find("vllm"), std::string::npos) << detail;
+    EXPECT_NE(detail.find("HTTP 500"), std::string::npos) << detail;
+    daemon_->stop();
+    daemon_.reset();
+
+    activate("openai", "gpt-4o-mini");
+    start();
+    openai_.fail_next(OpenAiFault::rate_limited);
+    auto limited = translate({{"text", "Hello"}, {"target_lang", "pl"}});
+    EXPECT_EQ(limited.status, 502) << limited.body;
+    EXPECT_NE(limited.json()["detail"].get<std::string>().find("HTTP 429"), std::string::npos)
+        << limited.body;
+    // Not cached as a translation: the next call is answered.
+    auto next = translate({{"text", "Hello"}, {"target_lang", "pl"}});
+    EXPECT_EQ(next.status, 200) << next.body;
+    EXPECT_EQ(next.json()["translated_text"], "Echo: Hello");
+}
+
+TEST_F(TranslateTest, TheTwentyKilobyteTextOnACloudRuntimeKeepsAtMostItsParallelismInFlight) {
+    activate("openai", "gpt-4o-mini");
+    // Each answer takes 150 ms: 12 chunks, 3 at a time, cannot take less than 4 × 150 ms; all
+    // 12 at once would take about 150 ms.
+    openai_.set_reply_delay(std::chrono::milliseconds(150));
+    start([](Config& c) { c.translation_parallelism = 3; });
+    const LongText long_text = twenty_kb_text();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = translate({{"text", long_text.text}, {"target_lang", "pl"}});
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["translated_text"], long_text.expected);
+    EXPECT_GE(elapsed, std::chrono::milliseconds(600));
+}
+
+TEST_F(TranslateTest, OllamaGetsTheTunedNumCtxAndChunksFitIt) {
+    // The tuning drawer set num_ctx 1024 for the model: Ollama runs it with that, so the
+    // chunks are cut for it ((1024 - 512) / 2 * 3 = 768 bytes) and every call sends it, so the
+    // loaded runner is not reloaded with another context.
+    std::ofstream(dir_.path() / "generation-settings.json")
+        << json{{"ollama", {{"llama3:latest", {{"num_ctx", 1024}}}}}}.dump();
+    activate("ollama", "llama3:latest");
+    start();
+    const LongText long_text = twenty_kb_text();
+    auto r = translate({{"text", long_text.text}, {"target_lang", "pl"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto calls = ollama_.chat_requests();
+    ASSERT_GT(calls.size(), 24u);
+    for (const auto& call : calls) {
+        EXPECT_EQ(call["options"]["num_ctx"], 1024) << call["options"];
+        EXPECT_LE(call["messages"][1]["content"].get<std::string>().size(), 768u);
+    }
+}
+
+TEST_F(TranslateTest, UntunedOllamaGetsNoNumCtxSoItsRunnerIsNotReloaded) {
+    activate("ollama", "llama3:latest");
+    start();
+    auto r = translate({{"text", "Hello"}, {"target_lang", "pl"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto calls = ollama_.chat_requests();
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_FALSE(calls[0]["options"].contains("num_ctx")) << calls[0]["options"];
+}
+
+TEST_F(TranslateTest, AShutdownDoesNotWaitForAStalledRuntime) {
+    activate("ollama", "llama3:latest");
+    start([](Config& c) { c.translation_timeout_seconds = 120; });
+    ollama_.fail_next_chat(OllamaChatFault::stall);
+    auto pending = std::async(std::launch::async, [this] {
+        return translate({{"text", "Hello"}, {"target_lang", "pl"}});
+    });
+    // Wait (bounded) until the runtime has the request, then stop the daemon.
+    const auto asked_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (ollama_.chat_requests().empty() && std::chrono::steady_clock::now() < asked_by) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a poll, bounded above
+    }
+    ASSERT_FALSE(ollama_.chat_requests().empty());
+    const auto t0 = std::chrono::steady_clock::now();
+    daemon_->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
+    const HttpResult r = pending.get();
+    EXPECT_EQ(r.status, 503) << r.body;
 }
 
 }  // namespace
