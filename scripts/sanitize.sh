@@ -26,8 +26,9 @@ asan_skip='ManifestKill9Test'
 
 # The ThreadSanitizer's share of the suite: the code whose correctness is about threads (the
 # operation queue and its runtime locks, caches, pools, handler deadlines, quota reservations,
-# the router and the handlers that answer from workers, the live-event bus).
-tsan_filter='EventBus*:EventPublishers*:ServiceHistory*:OperationQueue*:TtlCache*:BlockingPool*:HandlerDeadline*:StorageQuota*:ManifestStore*:Router*:Handlers*:LlmServerController*:RuntimeHandlers*'
+# the router and the handlers that answer from workers, the live-event bus, the translation
+# workers).
+tsan_filter='TranslationService*:TranslationCache*:EventBus*:EventPublishers*:ServiceHistory*:OperationQueue*:TtlCache*:BlockingPool*:HandlerDeadline*:StorageQuota*:ManifestStore*:Router*:Handlers*:LlmServerController*:RuntimeHandlers*'
 
 for stage in "${stages[@]}"; do
   case "$stage" in

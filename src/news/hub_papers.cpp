@@ -45,7 +45,10 @@ struct Ranked {
 
 std::optional<Ranked> paper_item(const json& entry, const std::string& hub) {
     if (!entry.is_object()) return std::nullopt;
-    const json paper = entry.contains("paper") ? entry["paper"] : json::object();
+    // By reference: a copy of a deeply nested upstream value would recurse (the parser does not).
+    static const json kNone = json::object();
+    auto found = entry.find("paper");
+    const json& paper = found != entry.end() ? *found : kNone;
     Ranked out;
     NewsItem& item = out.item;
     item.title = one_line(string_at(entry, "title"));
