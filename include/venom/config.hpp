@@ -49,8 +49,8 @@ struct Config {
     // Hub news (GET /models/news); empty: under hf_endpoint (blog_feed_url(), papers_url()).
     std::string hf_blog_feed_url;
     std::string hf_papers_url;
-    int news_timeout_seconds = 10;            // one news upstream request (feed, page, API)
-    int news_translation_timeout_ms = 8000;   // translating one news answer, all items together
+    int news_timeout_seconds = 10;           // one news upstream request (feed, page, API)
+    int news_translation_timeout_ms = 8000;  // translating one news answer, all items together
     std::string vllm_endpoint = "http://127.0.0.1:8001/v1";
     std::optional<std::string> openai_api_key;  // secret
     std::string openai_base_url = "https://api.openai.com/v1";
@@ -73,16 +73,16 @@ struct Config {
     int operations_history_limit = 500;
     int runtime_history_limit = 200;  // entries of runtime-history.json (GET /runtime/history)
     int usage_interval_seconds = 5;
-    int upstream_timeout_seconds = 30;         // one upstream request (catalog, show, tags)
-    int pull_stall_timeout_seconds = 120;      // an install with no progress for this long fails
+    int upstream_timeout_seconds = 30;           // one upstream request (catalog, show, tags)
+    int pull_stall_timeout_seconds = 120;        // an install with no progress for this long fails
     int ollama_inventory_interval_seconds = 10;  // how often Ollama's model list is re-read
-    int request_workers = 4;                   // threads for upstream calls requests need
-    int download_attempts = 5;                 // per file, for resets, 429, 5xx, truncation
-    int download_backoff_ms = 1000;            // before the 2nd attempt; doubled after each
-    int runtime_action_timeout_seconds = 300;  // one service-script start/stop/restart
-    int runtime_ready_timeout_seconds = 300;   // a started runtime must answer its health URL
-    int runtime_probe_timeout_ms = 2000;       // one health probe of a runtime
-    int cloud_catalog_ttl_seconds = 300;       // OpenAI/Gemini model lists
+    int request_workers = 4;                     // threads for upstream calls requests need
+    int download_attempts = 5;                   // per file, for resets, 429, 5xx, truncation
+    int download_backoff_ms = 1000;              // before the 2nd attempt; doubled after each
+    int runtime_action_timeout_seconds = 300;    // one service-script start/stop/restart
+    int runtime_ready_timeout_seconds = 300;     // a started runtime must answer its health URL
+    int runtime_probe_timeout_ms = 2000;         // one health probe of a runtime
+    int cloud_catalog_ttl_seconds = 300;         // OpenAI/Gemini model lists
     // A request whose handler has not answered by then gets 504 handler_timeout (runtime
     // switches and service actions get runtime_action + runtime_ready timeouts instead).
     double handler_timeout_seconds = 30;

@@ -54,9 +54,9 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
     // Every value is matched case-insensitively, as the languages are everywhere in venomd.
     const std::string provider = lower_param(request, "provider", "huggingface");
     if (provider != "huggingface") {
-        return respond(error_response(400, "unknown_provider",
-                                      "Unknown news provider '" + provider +
-                                          "': only 'huggingface' has news"));
+        return respond(error_response(
+            400, "unknown_provider",
+            "Unknown news provider '" + provider + "': only 'huggingface' has news"));
     }
     const std::string type = lower_param(request, "type", "blog");
     if (type != "blog" && type != "papers") {
@@ -70,8 +70,8 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
     const auto lang = translation::normalize_language(trim(lang_text).empty() ? "en" : lang_text);
     if (!lang) {
         return respond(error_response(400, "unsupported_language",
-                                      "Unsupported language '" + lang_text +
-                                          "': use " + translation::supported_languages_text()));
+                                      "Unsupported language '" + lang_text + "': use " +
+                                          translation::supported_languages_text()));
     }
     if (!services.news) {
         return respond(error_response(503, "news_unavailable", "News are not configured"));
@@ -82,8 +82,8 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
     query.lang = *lang;
     const std::string month = trim(request.query_value("month").value_or(""));
     if (!month.empty() && !valid_month(month)) {  // checked for blog too, though unused there
-        return respond(error_response(400, "invalid_parameter",
-                                      "Invalid month '" + month + "': use YYYY-MM"));
+        return respond(
+            error_response(400, "invalid_parameter", "Invalid month '" + month + "': use YYYY-MM"));
     }
     // Only months that can have papers: every other month would cost upstream calls (and, with
     // a language, translations) for nothing, and fill the caches (issue 12 review 3.1).
@@ -92,7 +92,8 @@ void get_models_news(const ApiRequest& request, Services& services, Respond resp
         const std::string current = services.news->current_month();
         if (month < kFirstPapersMonth || month > current) {
             return respond(error_response(400, "invalid_parameter",
-                                          "Month '" + month + "' is out of range: papers exist from " +
+                                          "Month '" + month +
+                                              "' is out of range: papers exist from " +
                                               kFirstPapersMonth + " to " + current));
         }
     }

@@ -15,9 +15,10 @@ namespace venom::news {
 namespace {
 
 bool is_block(const xmlNode* node) {
-    static const char* const blocks[] = {"p",  "div", "br", "li", "ul", "ol", "h1", "h2",
-                                         "h3", "h4",  "h5", "h6", "tr", "td", "th", "blockquote",
-                                         "pre", "hr", "section", "article", "figure", "table"};
+    static const char* const blocks[] = {"p",       "div",     "br",     "li",         "ul",  "ol",
+                                         "h1",      "h2",      "h3",     "h4",         "h5",  "h6",
+                                         "tr",      "td",      "th",     "blockquote", "pre", "hr",
+                                         "section", "article", "figure", "table"};
     const char* name = reinterpret_cast<const char*>(node->name);
     for (const char* block : blocks) {
         if (std::strcmp(name, block) == 0) return true;
@@ -47,8 +48,8 @@ std::string collapse_whitespace(const std::string& text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(text[i]);
         // U+00A0 (&nbsp;) is a space to a reader.
-        const bool nbsp = c == 0xC2 && i + 1 < text.size() &&
-                          static_cast<unsigned char>(text[i + 1]) == 0xA0;
+        const bool nbsp =
+            c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0;
         if (std::isspace(c) || nbsp) {
             space = true;
             if (nbsp) ++i;
@@ -90,10 +91,10 @@ std::string format_utc(std::time_t t) {
     return buf;
 }
 
-std::optional<std::time_t> to_time(int year, int month, int day, int hour, int minute,
-                                   int second, long offset_seconds) {
-    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
-        hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+std::optional<std::time_t> to_time(int year, int month, int day, int hour, int minute, int second,
+                                   long offset_seconds) {
+    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
         return std::nullopt;
     }
     std::tm tm{};
@@ -263,9 +264,9 @@ Result<std::vector<NewsItem>> parse_blog_feed(const std::string& xml) {
             if (!news.title.empty()) items.push_back(std::move(news));
         }
     } else {
-        return make_error(502, "upstream_layout_changed",
-                          "The blog feed is neither RSS nor Atom (root element <" + root_name +
-                              ">)");
+        return make_error(
+            502, "upstream_layout_changed",
+            "The blog feed is neither RSS nor Atom (root element <" + root_name + ">)");
     }
     return items;
 }

@@ -105,11 +105,10 @@ std::optional<std::string> daily_papers_props(const std::string& html) {
     if (!doc) return std::nullopt;
     Context ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
     if (!ctx) return std::nullopt;
-    Object found(
-        xmlXPathEvalExpression(
-            reinterpret_cast<const xmlChar*>("//*[@data-target='DailyPapers']/@data-props"),
-            ctx.get()),
-        xmlXPathFreeObject);
+    Object found(xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(
+                                            "//*[@data-target='DailyPapers']/@data-props"),
+                                        ctx.get()),
+                 xmlXPathFreeObject);
     if (!found || !found->nodesetval || found->nodesetval->nodeNr == 0) return std::nullopt;
     xmlChar* value = xmlNodeGetContent(found->nodesetval->nodeTab[0]);
     if (!value) return std::nullopt;

@@ -11,8 +11,8 @@ namespace venom::news {
 struct NewsItem {
     std::string title;
     std::optional<std::string> url;
-    std::optional<std::string> summary;       // plain text, never cut
-    std::optional<std::string> published_at;  // ISO 8601 UTC, "2026-07-23T00:00:00Z"
+    std::optional<std::string> summary;               // plain text, never cut
+    std::optional<std::string> published_at;          // ISO 8601 UTC, "2026-07-23T00:00:00Z"
     std::optional<std::vector<std::string>> authors;  // nullopt: the source names none
     std::string source = "huggingface";
 };

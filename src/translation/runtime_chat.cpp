@@ -176,7 +176,8 @@ Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) 
     text = trim(text);
     if (!found || text.empty()) {
         std::string why = "gave an answer without text";
-        if (const json* feedback = member(&doc, "promptFeedback"); kind == RuntimeKind::google && feedback) {
+        if (const json* feedback = member(&doc, "promptFeedback");
+            kind == RuntimeKind::google && feedback) {
             const std::string reason = string_of(member(feedback, "blockReason"));
             why = "blocked the text (promptFeedback " + (reason.empty() ? "unknown" : reason) + ")";
         }
@@ -199,7 +200,8 @@ Result<std::string> chat(const ChatTarget& target, const std::string& system,
                                    : "Authorization: Bearer " + *target.api_key);
     }
     // Feed text may carry invalid UTF-8: replaced, never thrown on.
-    call.body = chat_body(target, system, user).dump(-1, ' ', false, json::error_handler_t::replace);
+    call.body =
+        chat_body(target, system, user).dump(-1, ' ', false, json::error_handler_t::replace);
     call.timeout = target.timeout;
     call.stall_timeout = target.timeout;
     call.connect_timeout = target.connect_timeout;

@@ -73,8 +73,9 @@ std::optional<std::string> TranslationCache::load() {
         std::error_code ec;
         std::filesystem::copy_file(*options_.file, aside,
                                    std::filesystem::copy_options::overwrite_existing, ec);
-        return "translation cache " + options_.file->string() + " is damaged and was not used: " +
-               problem + (ec ? "" : "; a copy was kept at " + aside.string());
+        return "translation cache " + options_.file->string() +
+               " is damaged and was not used: " + problem +
+               (ec ? "" : "; a copy was kept at " + aside.string());
     }
     std::lock_guard lock(mutex_);
     order_.clear();

@@ -474,15 +474,17 @@ TEST_F(ConfigTest, TranslationSettingsHaveDefaultsAndBounds) {
     EXPECT_EQ(d.translation_max_chunk_bytes, 6000);
     EXPECT_EQ(d.translation_default_context_tokens, 4096);
     EXPECT_EQ(d.translation_cache_entries, 2000);
-    const Config c = load({"--config", config_file(R"({"translation_max_chunk_bytes": 3000})").string()},
-                          {{"VENOM_TRANSLATION_TIMEOUT_SECONDS", "5"},
-                           {"VENOM_TRANSLATION_PARALLELISM", "2"},
-                           {"VENOM_TRANSLATION_CACHE_ENTRIES", "0"}});
+    const Config c =
+        load({"--config", config_file(R"({"translation_max_chunk_bytes": 3000})").string()},
+             {{"VENOM_TRANSLATION_TIMEOUT_SECONDS", "5"},
+              {"VENOM_TRANSLATION_PARALLELISM", "2"},
+              {"VENOM_TRANSLATION_CACHE_ENTRIES", "0"}});
     EXPECT_EQ(c.translation_timeout_seconds, 5);
     EXPECT_EQ(c.translation_parallelism, 2);
     EXPECT_EQ(c.translation_max_chunk_bytes, 3000);
     EXPECT_EQ(c.translation_cache_entries, 0);
-    EXPECT_NE(error_of({}, {{"VENOM_TRANSLATION_PARALLELISM", "0"}}).find("VENOM_TRANSLATION_PARALLELISM"),
+    EXPECT_NE(error_of({}, {{"VENOM_TRANSLATION_PARALLELISM", "0"}})
+                  .find("VENOM_TRANSLATION_PARALLELISM"),
               std::string::npos);
 }
 

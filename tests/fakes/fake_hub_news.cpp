@@ -37,12 +37,23 @@ std::string html_escape(const std::string& text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -60,8 +71,7 @@ std::string atom_date(const std::string& rfc822) {
         if (std::string(mon) == months[i]) month = i + 1;
     }
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", year, month, day, h, m,
-                  s);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", year, month, day, h, m, s);
     return buf;
 }
 
@@ -91,9 +101,10 @@ std::string atom(const std::vector<FakeBlogPost>& posts) {
         "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>Hugging Face - Blog</title>\n"
         "  <link href=\"https://huggingface.co/blog\"/>\n  <id>https://huggingface.co/blog</id>\n";
     for (const auto& p : posts) {
-        xml += "  <entry>\n    <title>" + p.title_xml + "</title>\n    <link rel=\"alternate\" href=\"" +
-               p.link + "\"/>\n    <id>" + p.link + "</id>\n    <published>" +
-               atom_date(p.pub_date) + "</published>\n    <updated>" + atom_date(p.pub_date) +
+        xml += "  <entry>\n    <title>" + p.title_xml +
+               "</title>\n    <link rel=\"alternate\" href=\"" + p.link + "\"/>\n    <id>" +
+               p.link + "</id>\n    <published>" + atom_date(p.pub_date) +
+               "</published>\n    <updated>" + atom_date(p.pub_date) +
                "</updated>\n    <author><name>Hugging Face</name></author>\n";
         if (!p.description_xml.empty()) {
             xml += "    <summary type=\"html\">" + p.description_xml + "</summary>\n";
@@ -156,11 +167,13 @@ std::string page(const std::string& month, const std::vector<FakePaper>& papers,
                             {"dateString", month},
                             {"periodType", "month"},
                             {"sort", "upvotes"}};
-        html += "<div class=\"SVELTE_HYDRATER contents\" data-target=\"DailyPapers\" data-props=\"" +
-                html_escape(props.dump()) + "\">" + articles + "</div>\n";
+        html +=
+            "<div class=\"SVELTE_HYDRATER contents\" data-target=\"DailyPapers\" data-props=\"" +
+            html_escape(props.dump()) + "\">" + articles + "</div>\n";
     } else {
         // A redesign: no island; the list as a JSON script under a new key.
-        html += "<section class=\"papers-grid\">" + articles + "</section>\n"
+        html += "<section class=\"papers-grid\">" + articles +
+                "</section>\n"
                 "<script type=\"application/json\" id=\"papers-data\">" +
                 json{{"papersOfTheMonth", list}}.dump() + "</script>\n";
     }
@@ -182,9 +195,12 @@ std::string query_value(const std::string& query, const std::string& key) {
 // The fault's answer, or nullopt to answer normally.
 std::optional<FakeResponse> faulted(FakeHubNews::Fault fault, const std::string& content_type) {
     switch (fault) {
-        case FakeHubNews::Fault::none: return std::nullopt;
+        case FakeHubNews::Fault::none:
+            return std::nullopt;
         case FakeHubNews::Fault::http_500:
-            return FakeResponse::json(500, R"({"error":"Internal Error - We're working hard to fix this as soon as possible!"})");
+            return FakeResponse::json(
+                500,
+                R"({"error":"Internal Error - We're working hard to fix this as soon as possible!"})");
         case FakeHubNews::Fault::stall: {
             FakeResponse r = FakeResponse::text(200, std::string(4096, ' '), content_type);
             r.stall_after_bytes = 0;
@@ -205,8 +221,8 @@ FakeHubNews::FakeHubNews(FakeHttpServer& hub) : state_(std::make_shared<State>()
         std::lock_guard lock(state->mutex);
         ++state->counts[Surface::feed];
         const bool atom_feed = state->format == FeedFormat::atom;
-        const std::string type = atom_feed ? "application/atom+xml; charset=utf-8"
-                                           : "application/xml; charset=utf-8";
+        const std::string type =
+            atom_feed ? "application/atom+xml; charset=utf-8" : "application/xml; charset=utf-8";
         if (auto f = faulted(state->faults[Surface::feed], type)) return *f;
         return state->delayed(
             Surface::feed,
@@ -276,8 +292,8 @@ std::size_t FakeHubNews::requests(Surface surface) const {
 
 std::vector<FakeBlogPost> FakeHubNews::default_posts() {
     return {
-        {"Transformers &amp; friends: what&#8217;s new in v5", "https://huggingface.co/blog/transformers-v5",
-         "Thu, 23 Jul 2026 00:00:00 GMT", ""},
+        {"Transformers &amp; friends: what&#8217;s new in v5",
+         "https://huggingface.co/blog/transformers-v5", "Thu, 23 Jul 2026 00:00:00 GMT", ""},
         {"<![CDATA[Quantization <3 & GGUF: a field guide]]>",
          "https://huggingface.co/blog/community-org/gguf-guide", "Mon, 20 Jul 2026 19:38:16 GMT",
          "&lt;p&gt;A &lt;b&gt;fast&lt;/b&gt; way to run models&amp;nbsp;locally &amp;amp; "
@@ -296,12 +312,24 @@ std::vector<FakePaper> FakeHubNews::default_papers() {
     }
     long_abstract += "END-OF-ABSTRACT.";
     return {
-        {"2607.01111", "Scaling Laws for Small Models", "Small models follow\nscaling laws too.",
-         "2026-07-02T17:59:01.000Z", {"Ada Lovelace", "Alan Turing"}, 120},
-        {"2607.02222", "Sparse Experts at Scale", long_abstract, "2026-07-14T09:00:00.000Z",
-         {"Grace Hopper"}, 87},
-        {"2607.03333", "Tokenizers & Unicode: \"Zażółć gęślą jaźń\"",
-         "Byte-level tokenizers handle Polish.", "2026-07-21T08:30:00.000Z", {"Marie Curie"}, 12},
+        {"2607.01111",
+         "Scaling Laws for Small Models",
+         "Small models follow\nscaling laws too.",
+         "2026-07-02T17:59:01.000Z",
+         {"Ada Lovelace", "Alan Turing"},
+         120},
+        {"2607.02222",
+         "Sparse Experts at Scale",
+         long_abstract,
+         "2026-07-14T09:00:00.000Z",
+         {"Grace Hopper"},
+         87},
+        {"2607.03333",
+         "Tokenizers & Unicode: \"Zażółć gęślą jaźń\"",
+         "Byte-level tokenizers handle Polish.",
+         "2026-07-21T08:30:00.000Z",
+         {"Marie Curie"},
+         12},
     };
 }
 

@@ -31,8 +31,8 @@ struct FakeBlogPost {
     // Sent as written: already escaped, or "<![CDATA[...]]>", as the feed does both.
     std::string title_xml;
     std::string link;
-    std::string pub_date;          // RFC 822, "Thu, 23 Jul 2026 00:00:00 GMT"
-    std::string description_xml;   // empty: no <description> (the Hub's usual item)
+    std::string pub_date;         // RFC 822, "Thu, 23 Jul 2026 00:00:00 GMT"
+    std::string description_xml;  // empty: no <description> (the Hub's usual item)
 };
 
 struct FakePaper {

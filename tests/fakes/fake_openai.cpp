@@ -461,26 +461,26 @@ FakeResponse FakeOpenAi::handle_chat(const FakeRequest& request) {
 
     const bool stream = flag(body, "stream");
     if (!stream) {
-        FakeResponse whole = json_response(200,
-                                    ordered_json{
-                                        {"id", id},
-                                        {"object", "chat.completion"},
-                                        {"created", created},
-                                        {"model", resolved},
-                                        {"choices", ordered_json::array({ordered_json{
-                                                        {"index", 0},
-                                                        {"message",
-                                                         {{"role", "assistant"},
-                                                          {"content", join(pieces)},
-                                                          {"refusal", nullptr},
-                                                          {"annotations", ordered_json::array()}}},
-                                                        {"logprobs", nullptr},
-                                                        {"finish_reason", finish_reason},
-                                                    }})},
-                                        {"usage", usage_of(prompt_tokens, completion_tokens)},
-                                        {"service_tier", "default"},
-                                        {"system_fingerprint", kSystemFingerprint},
-                                    });
+        FakeResponse whole =
+            json_response(200, ordered_json{
+                                   {"id", id},
+                                   {"object", "chat.completion"},
+                                   {"created", created},
+                                   {"model", resolved},
+                                   {"choices", ordered_json::array({ordered_json{
+                                                   {"index", 0},
+                                                   {"message",
+                                                    {{"role", "assistant"},
+                                                     {"content", join(pieces)},
+                                                     {"refusal", nullptr},
+                                                     {"annotations", ordered_json::array()}}},
+                                                   {"logprobs", nullptr},
+                                                   {"finish_reason", finish_reason},
+                                               }})},
+                                   {"usage", usage_of(prompt_tokens, completion_tokens)},
+                                   {"service_tier", "default"},
+                                   {"system_fingerprint", kSystemFingerprint},
+                               });
         whole.delay_before_headers = reply_delay;
         return finish(std::move(whole), false);
     }

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <fstream>
 #include <future>
-#include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "fakes/fake_gemini.hpp"
 #include "fakes/fake_ollama.hpp"

@@ -39,7 +39,7 @@ TEST(BlogFeedTest, ReadsRssWithEntitiesCdataAndHtml) {
     ASSERT_TRUE(a.authors);
     EXPECT_EQ(*a.authors, std::vector<std::string>{"Jane Doe"});
     const NewsItem& b = (*items)[1];
-    EXPECT_EQ(b.title, "Tags like <model> & more");  // a title is text, not HTML
+    EXPECT_EQ(b.title, "Tags like <model> & more");        // a title is text, not HTML
     EXPECT_EQ(b.url, "https://huggingface.co/blog/tags");  // a guid is a permalink by default
     EXPECT_EQ(b.summary, "Raw HTML & entity");
     EXPECT_EQ(b.published_at, "2026-07-23T00:00:00Z");  // +0200 to UTC
@@ -144,8 +144,8 @@ TEST(HubPapersTest, ReadsTheEmbeddedListWhateverTheAttributeOrder) {
 
 TEST(HubPapersTest, APageWithoutTheIslandIsNotUnderstood) {
     EXPECT_FALSE(parse_papers_page("<html><body><article>x</article></body></html>", "h"));
-    EXPECT_FALSE(parse_papers_page(
-        "<div data-target=\"DailyPapers\" data-props=\"not json\"></div>", "h"));
+    EXPECT_FALSE(
+        parse_papers_page("<div data-target=\"DailyPapers\" data-props=\"not json\"></div>", "h"));
     EXPECT_FALSE(parse_papers_page(
         "<div data-target=\"DailyPapers\" data-props=\"{&quot;papers&quot;:[]}\"></div>", "h"));
     auto empty = parse_papers_page(

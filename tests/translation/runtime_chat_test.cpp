@@ -29,8 +29,10 @@ TEST(RuntimeChatTest, EachRuntimesAnswerGivesItsText) {
 
 TEST(RuntimeChatTest, AnAnswerCutAtTheTokenLimitIsAFailureNotATranslation) {
     const std::pair<RuntimeKind, const char*> cut[] = {
-        {RuntimeKind::ollama, R"({"message":{"content":"Half of it"},"done":true,"done_reason":"length"})"},
-        {RuntimeKind::vllm, R"({"choices":[{"message":{"content":"Half"},"finish_reason":"length"}]})"},
+        {RuntimeKind::ollama,
+         R"({"message":{"content":"Half of it"},"done":true,"done_reason":"length"})"},
+        {RuntimeKind::vllm,
+         R"({"choices":[{"message":{"content":"Half"},"finish_reason":"length"}]})"},
         {RuntimeKind::google,
          R"({"candidates":[{"content":{"parts":[{"text":"Half"}]},"finishReason":"MAX_TOKENS"}]})"},
     };
@@ -45,7 +47,8 @@ TEST(RuntimeChatTest, AnAnswerCutAtTheTokenLimitIsAFailureNotATranslation) {
 TEST(RuntimeChatTest, HostileAnswersAre502NeverAnException) {
     const std::pair<RuntimeKind, const char*> bad[] = {
         {RuntimeKind::google, R"({"candidates":[null]})"},
-        {RuntimeKind::google, R"({"candidates":[{"content":{"parts":[{"text":"x","thought":"yes"}]}}]})"},
+        {RuntimeKind::google,
+         R"({"candidates":[{"content":{"parts":[{"text":"x","thought":"yes"}]}}]})"},
         {RuntimeKind::google, R"({"candidates":[{"content":"parts"}]})"},
         {RuntimeKind::google, R"({"promptFeedback":"x"})"},
         {RuntimeKind::google, R"({"promptFeedback":{"blockReason":7}})"},
