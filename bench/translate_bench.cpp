@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,7 +38,8 @@ double run(venom::testing::FakeOpenAi& openai, const venom::RuntimeStateStore& s
     options.openai_base_url = openai.api_url();
     options.openai_api_key = std::string(venom::testing::FakeOpenAi::kDefaultApiKey);
     options.parallelism = parallelism;
-    options.cache.max_entries = 0;  // every chunk goes upstream
+    options.workers = std::max<std::size_t>(parallelism, 1);  // the call alone on its workers
+    options.cache.max_entries = 0;                            // every chunk goes upstream
     venom::translation::TranslationService service(options, state, {});
     const auto t0 = std::chrono::steady_clock::now();
     venom::translation::TranslationRequest request;

@@ -28,7 +28,7 @@ asan_skip='ManifestKill9Test'
 # operation queue and its runtime locks, caches, pools, handler deadlines, quota reservations,
 # the router and the handlers that answer from workers, the live-event bus, the translation
 # workers).
-tsan_filter='TranslationService*:TranslationCache*:EventBus*:EventPublishers*:ServiceHistory*:OperationQueue*:TtlCache*:BlockingPool*:HandlerDeadline*:StorageQuota*:ManifestStore*:Router*:Handlers*:LlmServerController*:RuntimeHandlers*'
+tsan_filter='DeadlineTimer*:TranslationService*:TranslationCache*:EventBus*:EventPublishers*:ServiceHistory*:OperationQueue*:TtlCache*:BlockingPool*:HandlerDeadline*:StorageQuota*:ManifestStore*:Router*:Handlers*:LlmServerController*:RuntimeHandlers*'
 
 for stage in "${stages[@]}"; do
   case "$stage" in

@@ -4,6 +4,7 @@
 
 #include "api/handlers.hpp"
 #include "api/json_response.hpp"
+#include "api/pool_task.hpp"
 #include "api/request_body.hpp"
 #include "api/services.hpp"
 #include "translation/translation_service.hpp"
@@ -42,13 +43,17 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
     // as soon as the chunks are queued; the upstream calls run on the translation workers.
     const bool queued = services.catalog_pool.post(
         [&services, respond, call = std::move(call)]() mutable {
-            services.translation->translate(
-                std::move(call), [respond](Result<translation::Translation> done) {
-                    if (!done) return respond(error_response(done.error()));
-                    respond(json_response(200, {{"success", true},
-                                                {"translated_text", done->text},
-                                                {"target_lang", done->target_lang}}));
-                });
+            try {
+                services.translation->translate(
+                    std::move(call), [respond](Result<translation::Translation> done) {
+                        if (!done) return respond(error_response(done.error()));
+                        respond(json_response(200, {{"success", true},
+                                                    {"translated_text", done->text},
+                                                    {"target_lang", done->target_lang}}));
+                    });
+            } catch (const std::exception& e) {  // answered once: a later answer is dropped
+                respond(internal_error_response(e.what()));
+            }
         },
         [respond] {
             respond(error_response(503, "shutting_down",

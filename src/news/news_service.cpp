@@ -18,7 +18,7 @@ namespace {
 constexpr int kDailyPapersLimit = 50;
 
 Result<net::HttpReply> http_get(const std::string& url, std::chrono::milliseconds timeout,
-                           const char* accept) {
+                                const char* accept) {
     net::HttpCall call;
     call.url = url;
     call.timeout = timeout;
@@ -50,6 +50,8 @@ struct Batch {
     std::mutex mutex;
     std::vector<std::optional<Result<std::string>>> results;
     std::size_t left = 0;
+    bool closed = false;  // answered: late translations are dropped
+    std::chrono::milliseconds timeout{0};
 };
 
 // The answer with every translated item in place and every other one whole in English (never
@@ -72,7 +74,8 @@ NewsAnswer assemble(Batch& batch) {
         }
         untranslated.insert(job.item);
         if (!first_reason) {
-            first_reason = !result         ? std::string("no answer")
+            first_reason = !result ? "timed out: not translated within " +
+                                         std::to_string(batch.timeout.count()) + " ms"
                            : result->ok() ? std::string("empty translation")
                                           : result->error().message;
         }
@@ -80,9 +83,8 @@ NewsAnswer assemble(Batch& batch) {
     for (std::size_t i : untranslated) answer.items[i] = original[i];
     if (!untranslated.empty()) {
         const std::string why = "translation: " + std::to_string(untranslated.size()) + " of " +
-                                std::to_string(answer.items.size()) +
-                                " items not translated to " + batch.lang + " (" + *first_reason +
-                                "); they are in English";
+                                std::to_string(answer.items.size()) + " items not translated to " +
+                                batch.lang + " (" + *first_reason + "); they are in English";
         logger("news")->warn("news translation incomplete lang={} untranslated={} reason=\"{}\"",
                              batch.lang, untranslated.size(), *first_reason);
         answer.error = answer.error ? *answer.error + "; " + why : why;
@@ -93,9 +95,7 @@ NewsAnswer assemble(Batch& batch) {
 }  // namespace
 
 NewsService::NewsService(Options options, const Clock& clock, BlockingPool& pool)
-    : options_(std::move(options)),
-      clock_(clock),
-      cache_(clock, options_.ttl, pool) {}
+    : options_(std::move(options)), clock_(clock), cache_(clock, options_.ttl, pool) {}
 
 void NewsService::set_translate(Translate translate) {
     translate_ = std::move(translate);
@@ -129,7 +129,7 @@ void NewsService::get(const NewsQuery& query, std::function<void(NewsAnswer)> do
 }
 
 void NewsService::translate(NewsAnswer answer, const std::string& lang,
-                            std::function<void(NewsAnswer)> done) const {
+                            std::function<void(NewsAnswer)> done) {
     auto batch = std::make_shared<Batch>();
     for (std::size_t i = 0; i < answer.items.size(); ++i) {
         const NewsItem& item = answer.items[i];
@@ -140,28 +140,36 @@ void NewsService::translate(NewsAnswer answer, const std::string& lang,
     batch->lang = lang;
     batch->done = std::move(done);
     batch->results.resize(batch->jobs.size());
+    batch->timeout = options_.translation_timeout;
     // One count held here until every text was handed over, so a translator answering at once
     // (a cache hit) cannot finish the batch early.
     batch->left = batch->jobs.size() + 1;
-    auto landed = [batch] {
+    // Whoever closes the batch answers: the last translation to land, or the deadline with
+    // what has landed by then (texts queued behind other work stay in English). Nothing is
+    // written to the batch once it is closed.
+    auto land = [batch](std::optional<std::size_t> job, std::optional<Result<std::string>> result,
+                        bool at_deadline) {
         {
             std::lock_guard lock(batch->mutex);
-            if (--batch->left > 0) return;
+            if (batch->closed) return;
+            if (job) batch->results[*job] = std::move(result);
+            if (!at_deadline && --batch->left > 0) return;
+            batch->closed = true;
         }
         batch->done(assemble(*batch));
     };
     const auto deadline = std::chrono::steady_clock::now() + options_.translation_timeout;
+    timer_.at(deadline, [land] { land(std::nullopt, std::nullopt, true); });
     for (std::size_t j = 0; j < batch->jobs.size(); ++j) {
-        translate_(batch->jobs[j].text, lang, deadline,
-                   [batch, j, landed](Result<std::string> result) {
-                       {
-                           std::lock_guard lock(batch->mutex);
-                           batch->results[j] = std::move(result);
-                       }
-                       landed();
-                   });
+        try {
+            translate_(batch->jobs[j].text, lang, deadline, [land, j](Result<std::string> result) {
+                land(j, std::move(result), false);
+            });
+        } catch (const std::exception& e) {  // this text stays in English, the others go on
+            land(j, Result<std::string>(make_error(500, "translation_failed", e.what())), false);
+        }
     }
-    landed();
+    land(std::nullopt, std::nullopt, false);
 }
 
 Result<std::vector<NewsItem>> NewsService::fetch(NewsKind kind, const std::string& month) const {
@@ -169,8 +177,9 @@ Result<std::vector<NewsItem>> NewsService::fetch(NewsKind kind, const std::strin
 }
 
 Result<std::vector<NewsItem>> NewsService::fetch_blog() const {
-    auto reply = http_get(options_.blog_feed_url, options_.timeout,
-                     "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1");
+    auto reply =
+        http_get(options_.blog_feed_url, options_.timeout,
+                 "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.1");
     if (!reply) return reply.error();
     if (reply->status != 200) return http_error("The Hub blog feed", reply->status);
     auto items = parse_blog_feed(reply->body);
@@ -201,8 +210,9 @@ Result<std::vector<NewsItem>> NewsService::fetch_papers(const std::string& month
 
 Result<std::vector<NewsItem>> NewsService::fetch_daily_papers(
     const std::string& month, const std::string& page_problem) const {
-    const std::string url = strip_trailing_slashes(options_.hub) + "/api/daily_papers?month=" +
-                            month + "&limit=" + std::to_string(kDailyPapersLimit);
+    const std::string url = strip_trailing_slashes(options_.hub) +
+                            "/api/daily_papers?month=" + month +
+                            "&limit=" + std::to_string(kDailyPapersLimit);
     auto reply = http_get(url, options_.timeout, "application/json");
     const std::string page = "the papers page for " + month + ": " + page_problem;
     if (!reply) {
@@ -210,9 +220,9 @@ Result<std::vector<NewsItem>> NewsService::fetch_daily_papers(
                           page + "; the daily papers API: " + reply.error().message);
     }
     if (reply->status != 200) {
-        return make_error(502, "upstream_error",
-                          page + "; the daily papers API answered HTTP " +
-                              std::to_string(reply->status));
+        return make_error(
+            502, "upstream_error",
+            page + "; the daily papers API answered HTTP " + std::to_string(reply->status));
     }
     auto items = parse_daily_papers(reply->body, options_.hub);
     if (!items) {

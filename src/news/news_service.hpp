@@ -15,6 +15,7 @@
 #include "news/news_item.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/clock.hpp"
+#include "venom/deadline_timer.hpp"
 #include "venom/result.hpp"
 #include "venom/ttl_cache.hpp"
 
@@ -50,7 +51,7 @@ public:
         std::string hub;            // HF_ENDPOINT: paper links and the daily papers API
         std::string blog_feed_url;  // the feed itself
         std::string papers_url;     // the month page is <papers_url>/YYYY-MM
-        std::chrono::milliseconds timeout{10000};  // one upstream request
+        std::chrono::milliseconds timeout{10000};             // one upstream request
         std::chrono::milliseconds translation_timeout{8000};  // translating one answer
         std::chrono::seconds ttl{1800};
     };
@@ -82,12 +83,13 @@ private:
     // Calls `done` with the items' titles and summaries in `lang`, and `answer.error` extended
     // for those left in English.
     void translate(NewsAnswer answer, const std::string& lang,
-                   std::function<void(NewsAnswer)> done) const;
+                   std::function<void(NewsAnswer)> done);
 
     Options options_;
     const Clock& clock_;
     Translate translate_;
     TtlCache<std::vector<NewsItem>> cache_;
+    DeadlineTimer timer_;  // ends translations at their deadline; last: joined first
 };
 
 }  // namespace venom::news

@@ -63,6 +63,7 @@ TranslationService::~TranslationService() {
 }
 
 void TranslationService::stop() {
+    stopped_ = true;
     workers_.stop();
 }
 
@@ -138,11 +139,11 @@ void TranslationService::translate(TranslationRequest request, Done done) {
             break;
     }
     if ((*kind == RuntimeKind::openai || *kind == RuntimeKind::google) && !chat_target.api_key) {
-        return done(make_error(
-            503, "missing_api_key",
-            std::string("The active runtime is ") + runtime_kind_name(*kind) + " but " +
-                (*kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY") +
-                " is not set"));
+        return done(
+            make_error(503, "missing_api_key",
+                       std::string("The active runtime is ") + runtime_kind_name(*kind) + " but " +
+                           (*kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY") +
+                           " is not set"));
     }
     while (!chat_target.base_url.empty() && chat_target.base_url.back() == '/') {
         chat_target.base_url.pop_back();
@@ -183,6 +184,11 @@ void TranslationService::translate(TranslationRequest request, Done done) {
     }
     call->done = std::move(done);
     if (call->pending.empty()) return finish(*call);
+    if (stopped_) {
+        call->first_error =
+            make_error(503, "shutting_down", "venomd is shutting down; retry when it is back");
+        return finish(*call);
+    }
 
     // Bounded parallelism: at most `parallelism` workers for this call, each taking the next
     // chunk until none is left. The starter holds one count itself, so the call cannot finish
@@ -190,28 +196,51 @@ void TranslationService::translate(TranslationRequest request, Done done) {
     const std::size_t workers =
         std::min(std::max<std::size_t>(options_.parallelism, 1), call->pending.size());
     call->workers_left = workers + 1;
-    for (std::size_t i = 0; i < workers; ++i) {
-        const bool queued = workers_.post(
-            [this, call] { run_chunks(call); },
-            [this, call] {
-                worker_done(call, make_error(503, "shutting_down",
-                                             "venomd is shutting down; the translation stopped"));
-            });
-        // A worker that could not be queued leaves its share to the others; with none queued
-        // the call ends below as busy.
-        if (!queued) worker_done(call, std::nullopt);
+    std::size_t handed = 0;
+    try {
+        for (; handed < workers; ++handed) {
+            const bool queued = workers_.post(
+                [this, call] { run_chunks(call); },
+                [this, call] {
+                    worker_done(call,
+                                make_error(503, "shutting_down",
+                                           "venomd is shutting down; the translation stopped"));
+                });
+            // A worker that could not be queued leaves its share to the others; with none
+            // queued the call ends below as busy.
+            if (!queued) worker_done(call, std::nullopt);
+        }
+    } catch (const std::exception& e) {  // no memory for a task: the shares not handed out end
+        for (; handed < workers; ++handed) {
+            worker_done(
+                call, make_error(503, "busy", std::string("Translation not started: ") + e.what()));
+        }
     }
     worker_done(call, std::nullopt);
 }
 
 void TranslationService::run_chunks(const std::shared_ptr<Call>& call) {
+    // Whatever happens, this worker's share of the call ends exactly once.
+    try {
+        take_chunks(call);
+    } catch (const std::exception& e) {
+        worker_done(call, make_error(502, "translation_failed",
+                                     std::string("Translation failed: ") + e.what()));
+    } catch (...) {
+        worker_done(call, make_error(502, "translation_failed", "Translation failed"));
+    }
+}
+
+void TranslationService::take_chunks(const std::shared_ptr<Call>& call) {
     const char* runtime = runtime_kind_name(call->target.kind);
     for (;;) {
         const std::size_t n = call->next.fetch_add(1);
-        if (n >= call->pending.size() || call->failed.load()) return worker_done(call, std::nullopt);
+        if (n >= call->pending.size() || call->failed.load())
+            return worker_done(call, std::nullopt);
         if (BlockingPool::current_task_cancelled()) {
-            return worker_done(call, make_error(503, "shutting_down",
-                                                "venomd is shutting down; the translation stopped"));
+            return worker_done(call,
+                               make_error(503, "shutting_down",
+                                          "venomd is shutting down; the translation stopped"));
         }
         ChatTarget target = call->target;
         if (call->deadline) {
@@ -225,14 +254,7 @@ void TranslationService::run_chunks(const std::shared_ptr<Call>& call) {
             target.timeout = std::min(target.timeout, left);
         }
         const std::size_t index = call->pending[n];
-        Result<std::string> answer = make_error(502, "translation_failed", "");
-        try {
-            answer = chat(target, call->system, call->chunks[index]);
-        } catch (const std::exception& e) {  // a worker must never throw
-            answer = make_error(502, "translation_failed",
-                                std::string("Translation failed: ") + runtime +
-                                    " gave an answer venomd could not read (" + e.what() + ")");
-        }
+        Result<std::string> answer = chat(target, call->system, call->chunks[index]);
         if (!answer) {
             call->failed = true;
             return worker_done(call, answer.error());
@@ -259,7 +281,8 @@ void TranslationService::finish(Call& call) {
     translations.reserve(call.chunks.size());
     for (auto& r : call.results) {
         if (!r) {  // no worker could be queued for it
-            if (!error) error = make_error(503, "busy", "Too many translations in progress; retry shortly");
+            if (!error)
+                error = make_error(503, "busy", "Too many translations in progress; retry shortly");
             break;
         }
         translations.push_back(std::move(*r));
@@ -270,9 +293,8 @@ void TranslationService::finish(Call& call) {
                    call.target.model, call.chunks.size(), error->http_status, error->code);
         return call.done(std::move(*error));
     }
-    if (call.use_cache && !call.pending.empty()) {
+    if (call.use_cache) {
         for (std::size_t index : call.pending) cache_.put(call.keys[index], translations[index]);
-        cache_.save_if_due();
     }
     Translation out;
     out.text = join_translated(call.pieces, translations);
@@ -284,7 +306,9 @@ void TranslationService::finish(Call& call) {
     logger("translation")
         ->info("translated runtime={} model={} bytes={} chunks={} upstream_calls={}", out.runtime,
                out.model, call.text_bytes, out.chunks, out.upstream_calls);
+    const bool changed = call.use_cache && !call.pending.empty();
     call.done(std::move(out));
+    if (changed) cache_.save_if_due();  // after the answer: nobody waits for the disk
 }
 
 }  // namespace venom::translation

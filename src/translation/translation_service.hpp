@@ -11,6 +11,7 @@
 // workers, so no caller's thread waits for a runtime, and stop() cancels them (a shutdown does
 // not wait for a slow runtime).
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -112,7 +113,8 @@ public:
 
 private:
     struct Call;
-    void run_chunks(const std::shared_ptr<Call>& call);
+    void run_chunks(const std::shared_ptr<Call>& call);  // a worker's task: never throws
+    void take_chunks(const std::shared_ptr<Call>& call);
     void worker_done(const std::shared_ptr<Call>& call, std::optional<Error> error);
     void finish(Call& call);
 
@@ -120,6 +122,7 @@ private:
     const RuntimeStateStore& runtime_state_;
     ContextLookup context_lookup_;
     TranslationCache cache_;
+    std::atomic<bool> stopped_{false};
     BlockingPool workers_;  // last: stopped before what its tasks use
 };
 

@@ -13,6 +13,7 @@
 #include "fakes/fake_hub_news.hpp"
 #include "fakes/fake_ollama.hpp"
 #include "integration/daemon_harness.hpp"
+#include "support/eventually.hpp"
 #include "support/temp_dir.hpp"
 
 namespace venom::testing {
@@ -57,10 +58,10 @@ protected:
         start(std::move(extra), data_.path());
     }
     static void activate_ollama(const std::filesystem::path& dir) {
-        std::ofstream(dir / "runtime.json") << json{{"active_runtime", "ollama"},
-                                                    {"active_model", "llama3:latest"},
-                                                    {"last_model", json::object()}}
-                                                   .dump();
+        std::ofstream(dir / "runtime.json") << json{
+            {"active_runtime", "ollama"},
+            {"active_model", "llama3:latest"},
+            {"last_model", json::object()}}.dump();
     }
     // The texts the runtime was asked to translate.
     std::vector<std::string> asked() {
@@ -137,7 +138,8 @@ TEST_F(NewsTest, BadParametersAre400BeforeAnyUpstreamCall) {
          {"?lang=fr", "?type=papers&lang=xx", "?provider=ollama", "?type=video",
           "?type=papers&month=2026-13", "?type=papers&month=July", "?limit=0", "?limit=abc",
           // Months without papers: before the Hub had them, and after the clock's month.
-          "?type=papers&month=2023-04", "?type=papers&month=2026-08", "?type=papers&month=9999-01"}) {
+          "?type=papers&month=2023-04", "?type=papers&month=2026-08",
+          "?type=papers&month=9999-01"}) {
         auto r = daemon_->get(std::string("/api/v1/models/news") + query);
         EXPECT_TRUE(r.status == 400 || r.status == 422) << query << " " << r.body;
         json body = json::parse(r.body);
@@ -170,7 +172,9 @@ TEST_F(NewsTest, PapersDefaultToTheClocksMonthAndKeepWholeSummaries) {
     const std::string summary = answer["items"][1]["summary"];
     EXPECT_GT(summary.size(), 1400u);
     EXPECT_TRUE(summary.ends_with("END-OF-ABSTRACT.")) << summary.substr(summary.size() - 40);
-    EXPECT_EQ(answer["items"][2]["title"], "Tokenizers & Unicode: \"Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144\"");
+    EXPECT_EQ(
+        answer["items"][2]["title"],
+        "Tokenizers & Unicode: \"Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144\"");
 
     clock_.advance(24h * 20);  // August
     EXPECT_EQ(get("?type=papers")["month"], "2026-08");
@@ -191,7 +195,7 @@ TEST_F(NewsTest, FreshAnswersComeFromTheCacheAndConcurrentRequestsJoinOneFetch) 
     get("?limit=1");
     get("?lang=en");
     EXPECT_EQ(news_.requests(Surface::feed), 1u);  // one list per feed, whatever the limit
-    clock_.advance(31min);  // past VENOM_CATALOG_TTL_SECONDS
+    clock_.advance(31min);                         // past VENOM_CATALOG_TTL_SECONDS
     get("");
     EXPECT_EQ(news_.requests(Surface::feed), 2u);
 }
@@ -352,6 +356,36 @@ TEST_F(NewsTest, AStalledRuntimeCannotHoldTheAnswerPastItsBound) {
     const auto stopping = std::chrono::steady_clock::now();
     daemon_->stop();
     EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s);
+}
+
+TEST_F(NewsTest, TextsQueuedBehindOtherTranslationsCannotHoldTheAnswerPastItsBound) {
+    start_translating([](Config& c) {
+        c.news_translation_timeout_ms = 500;
+        c.translation_timeout_seconds = 120;
+    });
+    // Two long texts keep every translation worker on a runtime that never answers...
+    ollama_.fail_next_chat(OllamaChatFault::stall, 100);
+    std::string long_text;
+    for (int p = 0; p < 12; ++p) long_text += "Paragraph " + std::to_string(p) + ".\n\n";
+    const std::string body = json{{"text", long_text}, {"target_lang", "de"}}.dump();
+    std::vector<std::future<HttpResult>> busy;
+    for (int i = 0; i < 2; ++i) {
+        busy.push_back(std::async(
+            std::launch::async, [this, body] { return daemon_->post("/api/v1/translate", body); }));
+    }
+    ASSERT_TRUE(eventually([&] { return ollama_.chat_requests().size() >= 6; }, 10s));
+    // ...so the news texts wait in the queue: the answer still comes at its deadline, in
+    // English, saying why.
+    const auto begun = std::chrono::steady_clock::now();
+    json answer = get("?lang=pl&limit=2");
+    EXPECT_LT(std::chrono::steady_clock::now() - begun, 5s);
+    EXPECT_EQ(answer["count"], 2);
+    EXPECT_EQ(answer["items"][0]["title"], "Transformers & friends: what\u2019s new in v5");
+    ASSERT_TRUE(answer["error"].is_string()) << answer;
+    EXPECT_NE(answer["error"].get<std::string>().find("timed out"), std::string::npos)
+        << answer["error"];
+    daemon_->stop();  // answers the long texts (503) without waiting for the runtime
+    for (auto& call : busy) EXPECT_EQ(call.get().status, 503);
 }
 
 TEST_F(NewsTest, WithoutAnActiveRuntimeItemsStayWholeInEnglishAndTheErrorSaysWhy) {

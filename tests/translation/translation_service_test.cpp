@@ -95,8 +95,8 @@ protected:
 
 TEST_F(TranslationServiceTest, CallsToARefusingRuntimeAreEachAnsweredOnceAs502) {
     TranslationService service(
-        options("http://127.0.0.1:" + std::to_string(venom::testing::free_loopback_port())),
-        state_, {});
+        options("http://127.0.0.1:" + std::to_string(venom::testing::free_loopback_port())), state_,
+        {});
     auto answers = start(service, 8);
     for (auto& answer : answers) {
         ASSERT_EQ(answer.wait_for(20s), std::future_status::ready);
