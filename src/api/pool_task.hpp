@@ -27,19 +27,19 @@ inline HttpResponse internal_error_response(const char* what) {
         request_id);
 }
 
-template <typename Work>  // Work: () -> HttpResponse
-void answer_from_pool(BlockingPool& pool, const Respond& respond, Work work) {
+// Runs `task` on `pool`; `task` answers through `respond` itself, now or later (from another
+// thread). A throw is answered 500 (a later answer is then dropped: Respond answers once).
+template <typename Task>  // Task: () -> void
+void start_on_pool(BlockingPool& pool, const Respond& respond, Task task) {
     const bool queued = pool.post(
-        [respond, work = std::move(work)]() mutable {
-            HttpResponse response;
+        [respond, task = std::move(task)]() mutable {
             try {
-                response = work();
+                task();
             } catch (const std::exception& e) {
-                response = internal_error_response(e.what());
+                respond(internal_error_response(e.what()));
             } catch (...) {
-                response = internal_error_response("non-standard exception");
+                respond(internal_error_response("non-standard exception"));
             }
-            respond(std::move(response));
         },
         [respond] {
             respond(error_response(503, "shutting_down",
@@ -48,6 +48,12 @@ void answer_from_pool(BlockingPool& pool, const Respond& respond, Work work) {
     if (!queued) {
         respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));
     }
+}
+
+// The same for work whose answer is its result.
+template <typename Work>  // Work: () -> HttpResponse
+void answer_from_pool(BlockingPool& pool, const Respond& respond, Work work) {
+    start_on_pool(pool, respond, [respond, work = std::move(work)]() mutable { respond(work()); });
 }
 
 }  // namespace venom::api

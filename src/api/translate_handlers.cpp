@@ -41,27 +41,16 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
     call.use_cache = use_cache;
     // Splitting and hashing a long text is CPU work: done on a pool thread, which is free again
     // as soon as the chunks are queued; the upstream calls run on the translation workers.
-    const bool queued = services.catalog_pool.post(
-        [&services, respond, call = std::move(call)]() mutable {
-            try {
-                services.translation->translate(
-                    std::move(call), [respond](Result<translation::Translation> done) {
-                        if (!done) return respond(error_response(done.error()));
-                        respond(json_response(200, {{"success", true},
-                                                    {"translated_text", done->text},
-                                                    {"target_lang", done->target_lang}}));
-                    });
-            } catch (const std::exception& e) {  // answered once: a later answer is dropped
-                respond(internal_error_response(e.what()));
-            }
-        },
-        [respond] {
-            respond(error_response(503, "shutting_down",
-                                   "venomd is shutting down; retry when it is back"));
-        });
-    if (!queued) {
-        respond(error_response(503, "busy", "Too many requests in progress; retry shortly"));
-    }
+    start_on_pool(services.catalog_pool, respond,
+                  [&services, respond, call = std::move(call)]() mutable {
+                      services.translation->translate(
+                          std::move(call), [respond](Result<translation::Translation> done) {
+                              if (!done) return respond(error_response(done.error()));
+                              respond(json_response(200, {{"success", true},
+                                                          {"translated_text", done->text},
+                                                          {"target_lang", done->target_lang}}));
+                          });
+                  });
 }
 
 }  // namespace venom::api
