@@ -16,6 +16,12 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 using std::chrono::milliseconds;
+
+// The "model" a request body names; empty when it names none.
+std::string model_name_of(const json& body) {
+    return body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>()
+                                                               : "";
+}
 using std::chrono::system_clock;
 
 // The real server stamps modified_at/expires_at with its local offset; a non-zero one makes
@@ -922,6 +928,15 @@ void FakeOllama::fail_next_chat(OllamaChatFault fault, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) chat_faults_.push_back(fault);
 }
 
+// server/routes.go GenerateHandler/ChatHandler: 400 without a model, 404 for one not in the store.
+std::optional<FakeResponse> FakeOllama::refuse_model_locked(const std::string& name) const {
+    if (name.empty()) return error_response(400, "model is required");
+    if (find_locked(name) == nullptr) {
+        return error_response(404, "model " + go_quote(name) + " not found, try pulling it first");
+    }
+    return std::nullopt;
+}
+
 // server/routes.go ChatHandler, stream:false: one ChatResponse (api/types.go) with the whole
 // message and the final metrics; an unknown model is 404 like /api/generate.
 FakeResponse FakeOllama::handle_chat(const FakeRequest& request) {
@@ -942,13 +957,8 @@ FakeResponse FakeOllama::handle_chat(const FakeRequest& request) {
     }
     json body;
     if (auto error = bind_body(request, "api.ChatRequest", body)) return *error;
-    const std::string name =
-        body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
-    if (name.empty()) return error_response(400, "model is required");
-    const FakeOllamaModel* model = find_locked(name);
-    if (model == nullptr) {
-        return error_response(404, "model " + go_quote(name) + " not found, try pulling it first");
-    }
+    const std::string name = model_name_of(body);
+    if (auto refused = refuse_model_locked(name)) return *refused;
     std::string last_user;
     if (body.contains("messages") && body["messages"].is_array()) {
         for (const auto& m : body["messages"]) {
@@ -990,13 +1000,9 @@ FakeResponse FakeOllama::handle_generate(const FakeRequest& request) {
 
     json body;
     if (auto error = bind_body(request, "api.GenerateRequest", body)) return *error;
-    const std::string name =
-        body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
-    if (name.empty()) return error_response(400, "model is required");
+    const std::string name = model_name_of(body);
+    if (auto refused = refuse_model_locked(name)) return *refused;
     const FakeOllamaModel* model = find_locked(name);
-    if (model == nullptr) {
-        return error_response(404, "model " + go_quote(name) + " not found, try pulling it first");
-    }
     const KeepAlive keep_alive = keep_alive_of(body);
     if (!keep_alive.valid) {
         return error_response(400, "time: invalid duration " + go_quote(keep_alive.raw));

@@ -222,6 +222,8 @@ private:
     // state any caller sees matches what the streams already told the clients.
     void settle_locked() const;
     const FakeOllamaModel* find_locked(std::string_view name) const;
+    // The answer to a request naming `name` when it is none or not in the store.
+    std::optional<FakeResponse> refuse_model_locked(const std::string& name) const;
     void load_locked(const FakeOllamaModel& model,
                      std::optional<std::chrono::system_clock::time_point> expires_at,
                      std::int64_t context_length);
