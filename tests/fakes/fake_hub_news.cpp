@@ -33,6 +33,8 @@ struct FakeHubNews::State {
 
 namespace {
 
+// The Hub's pages are rendered by Svelte, whose attribute escaping writes `&quot;` (where Go's
+// html/template, in fake_ollama_library.cpp, writes `&#34;`): both forms must decode.
 std::string html_escape(const std::string& text) {
     std::string out;
     for (char c : text) {
