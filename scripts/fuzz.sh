@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz with clang (ASan+UBSan) in FUZZ_BUILD_DIR (default
-# build-fuzz) and runs each for FUZZ_SECONDS (default 20) from its committed seed corpus.
+# build-asan, the build scripts/sanitize.sh tests in, so CI compiles it once) and runs each for
+# FUZZ_SECONDS (default 20) from its committed seed corpus.
 # New inputs go to FUZZ_BUILD_DIR/corpus, crashes to FUZZ_BUILD_DIR/artifacts; any crash, leak, timeout
 # or sanitizer report fails the script. `scripts/fuzz.sh router_fuzz` runs one target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
+build_dir="${FUZZ_BUILD_DIR:-build-asan}"
 seconds="${FUZZ_SECONDS:-20}"
-sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 
-CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DVENOM_BUILD_TESTS=OFF -DVENOM_BUILD_BENCH=OFF -DVENOM_BUILD_FUZZERS=ON \
-    -DCMAKE_CXX_FLAGS="$sanitize -fsanitize=fuzzer-no-link" \
-    -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null
+scripts/configure-clang.sh "$build_dir" asan
 cmake --build "$build_dir" -j "${BUILD_JOBS:-$(nproc)}" --target fuzzers
 
 targets=("$@")
