@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures venomd's cheap endpoints against a bare Beast server side by side (DESIGN.md,
 # "Performance targets"): requests/s, p50 and p99 latency with wrk (2 threads, 50 connections),
-# venomd's idle RSS and start-up time, and both servers' RSS after the load.
+# venomd's idle RSS and start-up time, and both servers' RSS after the load. Also GET /metrics,
+# and what the per-route request counting costs the cheap endpoints (issue 13: < 5 %): a second
+# venomd with VENOM_METRICS=0 is measured in the same run, rounds interleaved, best of two.
 #
 # Usage: bench/http_bench.sh [BUILD_DIR]          (BUILD_DIR defaults to "build")
 # Environment:
@@ -53,7 +55,9 @@ fi
 
 work_dir=$(mktemp -d -t venomd-bench.XXXXXX)
 data_dir=$(mktemp -d -t venomd-bench-data.XXXXXX)
+data_off=$(mktemp -d -t venomd-bench-data-off.XXXXXX)
 venomd_pid=""
+off_pid=""
 bare_pid=""
 wrk_pid=""
 
@@ -61,8 +65,9 @@ wrk_pid=""
 cleanup() {
     stop_process "$wrk_pid"
     stop_process "$venomd_pid"
+    stop_process "$off_pid"
     stop_process "$bare_pid"
-    rm -rf "$work_dir" "$data_dir"
+    rm -rf "$work_dir" "$data_dir" "$data_off"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -143,6 +148,15 @@ venomd_start_ms=$(wait_ready venomd "$venomd_pid" "http://127.0.0.1:$venomd_port
     "$work_dir/venomd.log" "$start_ms")
 venomd_idle_kb=$(rss_kb "$venomd_pid")
 
+# The same daemon and data without per-route metrics: the baseline of the bookkeeping's cost.
+cp "$data_dir/operations.json" "$data_dir/runtime.json" "$data_off/"
+off_port=$(free_port)
+VENOM_METRICS=0 "$venomd_bin" --port "$off_port" --host 127.0.0.1 --data-dir "$data_off" \
+    --log-level warn >"$work_dir/venomd-off.log" 2>&1 </dev/null &
+off_pid=$!
+wait_ready "venomd (metrics off)" "$off_pid" "http://127.0.0.1:$off_port/api/v1/health" \
+    "$work_dir/venomd-off.log" "$(now_ms)" >/dev/null
+
 start_ms=$(now_ms)
 "$bare_bin" --port "$bare_port" >"$work_dir/bare.log" 2>&1 </dev/null &
 bare_pid=$!
@@ -213,6 +227,14 @@ run_wrk bare "http://127.0.0.1:$bare_port/"
 run_wrk health "http://127.0.0.1:$venomd_port/api/v1/health"
 run_wrk operations "$ops_url"
 run_wrk active_server "http://127.0.0.1:$venomd_port/api/v1/system/llm-servers/active"
+run_wrk metrics "http://127.0.0.1:$venomd_port/metrics"
+# Metrics on and off, interleaved so a drift of the machine hits both alike.
+for round in 1 2; do
+    run_wrk "health_off_$round" "http://127.0.0.1:$off_port/api/v1/health"
+    run_wrk "health_on_$round" "http://127.0.0.1:$venomd_port/api/v1/health"
+    run_wrk "ops_off_$round" "http://127.0.0.1:$off_port/api/v1/models/operations"
+    run_wrk "ops_on_$round" "$ops_url"
+done
 
 venomd_after_kb=$(rss_kb "$venomd_pid")
 bare_after_kb=$(rss_kb "$bare_pid")
@@ -258,7 +280,30 @@ row "bare /" "$work_dir/bare.wrk" 0
 row "venomd /api/v1/health" "$work_dir/health.wrk" 1 || missed=1
 row "venomd /api/v1/models/operations" "$work_dir/operations.wrk" 1 || missed=1
 row "venomd .../llm-servers/active" "$work_dir/active_server.wrk" 1 || missed=1
+row "venomd /metrics" "$work_dir/metrics.wrk" 0
 echo "targets: >= 70% of bare req/s, p50 < 1 ms, p99 < 5 ms, no errors (DESIGN.md)"
+
+# best NAME: the better req/s of NAME's two rounds.
+best() {
+    local a b
+    read -r a _ < <(parse_wrk "$work_dir/${1}_1.wrk")
+    read -r b _ < <(parse_wrk "$work_dir/${1}_2.wrk")
+    awk -v a="$a" -v b="$b" 'BEGIN { print (a == "n/a" ? b : (b == "n/a" || a > b) ? a : b) }'
+}
+echo
+printf '%-34s %12s %12s %9s  %s\n' "per-route metrics cost" "off req/s" "on req/s" "cost" target
+for pair in "health:/api/v1/health" "ops:/api/v1/models/operations"; do
+    off=$(best "${pair%%:*}_off")
+    on=$(best "${pair%%:*}_on")
+    awk -v name="${pair#*:}" -v off="$off" -v on="$on" 'BEGIN {
+        cost = (off == "n/a" || on == "n/a" || off == 0) ? "n/a" : 100 * (off - on) / off
+        verdict = (cost == "n/a") ? "n/a" : (cost < 5 ? "ok" : "MISSED")
+        printf "%-34s %12.0f %12.0f %8s%%  %s\n", name, off, on,
+            (cost == "n/a" ? "n/a" : sprintf("%.1f", cost)), verdict
+        exit(verdict == "MISSED")
+    }' || missed=1
+done
+echo "target: counting requests per route costs the cheap endpoints < 5% (best of 2 rounds each)"
 echo "operations response: $ops_count operation objects, $ops_bytes bytes"
 echo
 printf '%-34s %9s %9s\n' "memory (VmRSS)" "idle MB" "after MB"

@@ -100,6 +100,12 @@ struct Config {
     int translation_max_chunk_bytes = 6000;
     int translation_default_context_tokens = 4096;
     int translation_cache_entries = 2000;
+    // Governance (issue 13): the price table, where translation falls back, and whether the
+    // HTTP layer counts requests per route for GET /metrics.
+    std::optional<std::filesystem::path> pricing_file;  // default: config/pricing.json if present
+    std::vector<std::string> fallback_order{"ollama", "vllm", "openai", "google"};
+    bool fallback_from_local = false;
+    bool metrics = true;
 };
 
 // A setting that cannot be used; the message names it, e.g. "--port: 'abc' is not a number".

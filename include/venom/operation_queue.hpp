@@ -4,6 +4,7 @@
 // a bounded history persisted to operations.json so a restart keeps it.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -126,6 +127,17 @@ public:
     // Counts over the queue and its kept history. Thread-safe, no disk I/O.
     Status status() const;
 
+    // For GET /metrics: operations kept (queue and history) by type and status, the bytes
+    // installs have reported since start (a counter: bytes a resume does not fetch again are not
+    // counted twice), and how fast the running installs move now (their bytes since they started
+    // running over the time since). Thread-safe, no disk I/O.
+    struct Census {
+        std::map<std::pair<OperationType, OperationStatus>, std::size_t> operations;
+        std::uint64_t bytes_transferred = 0;
+        double install_bytes_per_second = 0;
+    };
+    Census census() const;
+
     // Stops accepting work, tells running work to stop, waits for the workers, records
     // unfinished operations as failed ("interrupted by shutdown") and flushes the history.
     void shutdown();
@@ -138,6 +150,8 @@ private:
         OperationWork work;
         std::string queued_message;  // shown again when a pause ends
         std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+        std::chrono::steady_clock::time_point running_since{};  // when a worker took it
+        std::uint64_t bytes_at_run = 0;                         // bytes_done then
     };
 
     void worker_loop();
@@ -168,6 +182,7 @@ private:
     std::set<std::string> busy_runtimes_;
     bool stopping_ = false;
     bool paused_ = false;
+    std::atomic<std::uint64_t> bytes_transferred_{0};  // Census::bytes_transferred
     bool dirty_ = false;
     bool writer_stop_ = false;
 

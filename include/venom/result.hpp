@@ -17,6 +17,9 @@ struct Error {
     // When an upstream asked us to wait (a 429's Retry-After or RateLimit reset): sent on as
     // our own Retry-After header, so a client can honour it without reading the message.
     std::optional<long long> retry_after_seconds = std::nullopt;
+    // The HTTP status an upstream answered with, when the failure is its answer (governance
+    // tells a rate limit from a refused key from a broken runtime by it).
+    std::optional<int> upstream_status = std::nullopt;
 };
 
 inline Error make_error(int http_status, std::string code, std::string message) {

@@ -4,7 +4,9 @@
 // it; when the upstream fails the last good value is served marked stale with the error, and a
 // failure is never cached as a success (DESIGN.md convention 6, issue 3 point 3).
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <map>
@@ -24,7 +26,7 @@ template <typename T>
 class TtlCache {
 public:
     struct Answer {
-        T value{};   // the fresh value, the last good one, or empty when there never was one
+        T value{};  // the fresh value, the last good one, or empty when there never was one
         bool stale = false;
         std::optional<std::string> error;
     };
@@ -42,10 +44,12 @@ public:
         std::unique_lock lock(mutex_);
         Entry& entry = entries_[key];
         if (entry.value && clock_.now() - entry.fetched_at < ttl_) {
+            hits_.fetch_add(1, std::memory_order_relaxed);
             Answer answer{*entry.value, false, std::nullopt};
             lock.unlock();
             return done(std::move(answer));
         }
+        misses_.fetch_add(1, std::memory_order_relaxed);
         entry.waiters.push_back(std::move(done));
         if (entry.waiters.size() > 1) return;  // a refresh is in flight: join it
         lock.unlock();
@@ -57,7 +61,14 @@ public:
         if (!queued) finish(key, make_error(503, "busy", "too many upstream requests queued"));
     }
 
+    // Answers served fresh from the cache, and the others (a refresh ran or was joined), since
+    // start. Thread-safe.
+    std::uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+    std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
 private:
+    std::atomic<std::uint64_t> hits_{0};
+    std::atomic<std::uint64_t> misses_{0};
     struct Entry {
         std::optional<T> value;  // last good value
         TimePoint fetched_at{};

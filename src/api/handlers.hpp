@@ -27,6 +27,21 @@ void search_models(const ApiRequest& request, Services& services, Respond respon
 // translate_handlers.cpp (the translation runs on a pool thread)
 void translate_text(const ApiRequest& request, Services& services, Respond respond);
 
+// governance_handlers.cpp (changes are written on a pool thread)
+HttpResponse get_governance_status(const ApiRequest& request, Services& services);
+HttpResponse get_governance_limits(const ApiRequest& request, Services& services);
+void set_governance_limit(const ApiRequest& request, Services& services, Respond respond);
+void reset_governance_usage(const ApiRequest& request, Services& services, Respond respond);
+HttpResponse get_provider_credentials(const ApiRequest& request, Services& services);
+
+// provider_handlers.cpp
+HttpResponse list_governed_providers(const ApiRequest& request, Services& services);
+HttpResponse get_provider_metrics(const ApiRequest& request, Services& services);
+HttpResponse get_provider_health(const ApiRequest& request, Services& services);
+
+// metrics_handlers.cpp (Prometheus text, outside /api/v1)
+HttpResponse get_prometheus_metrics(const ApiRequest& request, Services& services);
+
 // news_handlers.cpp (fetches and translations run on a pool thread)
 void get_models_news(const ApiRequest& request, Services& services, Respond respond);
 

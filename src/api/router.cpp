@@ -10,6 +10,7 @@
 #include "api/handler_watchdog.hpp"
 #include "api/json_response.hpp"
 #include "api/request_id.hpp"
+#include "metrics/http_metrics.hpp"
 #include "venom/logging.hpp"
 #include "venom/text.hpp"
 
@@ -105,6 +106,13 @@ Router::Router(std::vector<Route> routes, std::optional<std::string> api_token,
         compiled.route = std::move(route);
         routes_.push_back(std::move(compiled));
     }
+    if (options_.measure) {
+        std::vector<std::pair<std::string, std::string>> names;
+        for (const auto& compiled : routes_) {
+            names.emplace_back(compiled.route.method, compiled.route.pattern);
+        }
+        metrics_ = std::make_shared<metrics::HttpMetrics>(std::move(names));
+    }
 }
 
 Router::~Router() = default;
@@ -187,6 +195,16 @@ std::optional<HttpResponse> Router::screen(const HttpRequest& request) const {
 }
 
 void Router::dispatch(const HttpRequest& request, Services& services, Respond respond) const {
+    const auto started = std::chrono::steady_clock::now();
+    // From here on every answer is counted under `route` (route template, never the raw path).
+    auto measure = [&](std::size_t route) {
+        if (!metrics_) return;
+        respond = [respond = std::move(respond), metrics = metrics_, route,
+                   started](HttpResponse r) {
+            metrics->record(route, r.status, std::chrono::steady_clock::now() - started);
+            respond(std::move(r));
+        };
+    };
     // A CORS origin's page may read the answer: echo its origin (never "*").
     if (const std::string_view origin = request.header("origin");
         !origin.empty() && cors_origin(policy_, origin)) {
@@ -196,7 +214,10 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             respond(std::move(r));
         };
     }
-    if (auto refused = screen(request)) return respond(std::move(*refused));
+    if (auto refused = screen(request)) {
+        measure(metrics_ ? metrics_->unmatched() : 0);
+        return respond(std::move(*refused));
+    }
 
     std::string_view target = request.target;
     std::string_view path = target.substr(0, target.find('?'));
@@ -205,7 +226,8 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
     const auto segments = split_path(path);
 
     std::string allowed;
-    for (const auto& compiled : routes_) {
+    for (std::size_t index = 0; index < routes_.size(); ++index) {
+        const CompiledRoute& compiled = routes_[index];
         if (compiled.segments.size() != segments.size()) continue;
         bool match = true;
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
@@ -219,6 +241,7 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             }
             continue;
         }
+        measure(index);
 
         if (compiled.route.access == Access::token && !authorized(request)) {
             HttpResponse response = error_response(
@@ -291,6 +314,7 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
         if (once->answered()) watchdog->forget(watch_id->load());
         return;
     }
+    measure(metrics_ ? metrics_->unmatched() : 0);
     if (!allowed.empty()) {
         HttpResponse response = error_response(
             405, "method_not_allowed",

@@ -17,6 +17,10 @@
 #include "api/request_policy.hpp"
 #include "venom/result.hpp"
 
+namespace venom::metrics {
+class HttpMetrics;
+}
+
 namespace venom::api {
 
 struct Services;
@@ -63,6 +67,8 @@ struct RouterOptions {
     std::chrono::milliseconds handler_timeout{std::chrono::seconds(30)};
     // Default: runtime_action_timeout_seconds + runtime_ready_timeout_seconds.
     std::chrono::milliseconds runtime_action_timeout{std::chrono::seconds(600)};
+    // Count requests and their latency per route (metrics::HttpMetrics, GET /metrics).
+    bool measure = true;
 };
 
 // "%2F" -> "/". With `plus_is_space` (query strings) "+" -> " ". Rejects malformed escapes and
@@ -89,6 +95,9 @@ public:
     // Requests whose async handler has not answered yet. Thread-safe.
     std::size_t waiting() const;
 
+    // The per-route request counts (null when RouterOptions::measure is off). Thread-safe.
+    const metrics::HttpMetrics* metrics() const { return metrics_.get(); }
+
     // dispatch() and wait for the answer (at most `bound`, then 504). For tests and tools;
     // never call it on an I/O thread.
     HttpResponse dispatch_and_wait(
@@ -110,6 +119,7 @@ private:
     RouterOptions options_;
     // Shared with the Respond of every waiting request: a late answer may outlive the router.
     std::shared_ptr<HandlerWatchdog> watchdog_;
+    std::shared_ptr<metrics::HttpMetrics> metrics_;  // likewise
 };
 
 // The route table of the daemon, top to bottom like docs/API.md.

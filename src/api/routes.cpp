@@ -66,6 +66,19 @@ std::vector<Route> api_routes() {
         // each bounded by translation_timeout_seconds, so it takes the runtime actions' deadline.
         {"POST", "/api/v1/translate", translate_text, Access::token, Body::json,
          Deadline::runtime_action},
+
+        // Governance and observability of runtime calls (issue 13). Changes need the token.
+        {"GET", "/api/v1/governance/status", get_governance_status, Access::open},
+        {"GET", "/api/v1/governance/limits", get_governance_limits, Access::open},
+        {"POST", "/api/v1/governance/limits", set_governance_limit, Access::token, Body::json},
+        {"POST", "/api/v1/governance/reset-usage", reset_governance_usage, Access::token},
+        {"GET", "/api/v1/governance/providers/{name}/credentials", get_provider_credentials,
+         Access::open},
+        {"GET", "/api/v1/providers", list_governed_providers, Access::open},
+        {"GET", "/api/v1/providers/{name}/metrics", get_provider_metrics, Access::open},
+        {"GET", "/api/v1/providers/{name}/health", get_provider_health, Access::open},
+        // Prometheus scrapes here, outside /api/v1 (docs/API.md "Metrics").
+        {"GET", "/metrics", get_prometheus_metrics, Access::open},
     };
 }
 

@@ -27,6 +27,12 @@
 namespace venom::news {
 class NewsService;
 }
+namespace venom::governance {
+class Governor;
+}
+namespace venom::metrics {
+class HttpMetrics;
+}
 
 namespace venom::api {
 
@@ -67,6 +73,10 @@ struct Services {
     translation::TranslationService* translation = nullptr;
     // Hub blog and papers (GET /models/news); set by whoever builds Services, before serving.
     news::NewsService* news = nullptr;
+    // Limits, usage, fallbacks and provider metrics (issue 13); set before serving.
+    governance::Governor* governor = nullptr;
+    // The router's per-route counts for GET /metrics (null when metrics are off).
+    const metrics::HttpMetrics* http_metrics = nullptr;
 };
 
 }  // namespace venom::api

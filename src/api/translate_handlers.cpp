@@ -41,16 +41,25 @@ void translate_text(const ApiRequest& request, Services& services, Respond respo
     call.use_cache = use_cache;
     // Splitting and hashing a long text is CPU work: done on a pool thread, which is free again
     // as soon as the chunks are queued; the upstream calls run on the translation workers.
-    start_on_pool(services.catalog_pool, respond,
-                  [&services, respond, call = std::move(call)]() mutable {
-                      services.translation->translate(
-                          std::move(call), [respond](Result<translation::Translation> done) {
-                              if (!done) return respond(error_response(done.error()));
-                              respond(json_response(200, {{"success", true},
-                                                          {"translated_text", done->text},
-                                                          {"target_lang", done->target_lang}}));
-                          });
-                  });
+    start_on_pool(
+        services.catalog_pool, respond, [&services, respond, call = std::move(call)]() mutable {
+            services.translation->translate(
+                std::move(call), [respond](Result<translation::Translation> done) {
+                    if (!done) return respond(error_response(done.error()));
+                    json answer{{"success", true},
+                                {"translated_text", done->text},
+                                {"target_lang", done->target_lang},
+                                {"runtime", done->runtime},
+                                {"model", done->model},
+                                {"fallback", nullptr}};
+                    if (done->fallback) {
+                        answer["fallback"] = {{"from_runtime", done->fallback->from_runtime},
+                                              {"from_model", done->fallback->from_model},
+                                              {"reason_code", done->fallback->reason_code}};
+                    }
+                    respond(json_response(200, answer));
+                });
+        });
 }
 
 }  // namespace venom::api

@@ -260,6 +260,32 @@ const std::vector<Setting>& settings() {
          int_setting(&Config::translation_default_context_tokens, 512, 10000000)},
         {"", "VENOM_TRANSLATION_CACHE_ENTRIES", "translation_cache_entries",
          int_setting(&Config::translation_cache_entries, 0, 1000000)},
+        {"", "VENOM_PRICING_FILE", "pricing_file",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.pricing_file = non_empty(v, s);
+         }},
+        {"", "VENOM_FALLBACK_ORDER", "fallback_order",
+         [](Config& c, const std::string& v, const std::string& s) {
+             std::vector<std::string> order;
+             for (auto& name : parse_list(v)) {
+                 name = to_lower(name);
+                 if (name != "ollama" && name != "vllm" && name != "openai" && name != "google") {
+                     bad(s, name, "is not a runtime (ollama, vllm, openai, google)");
+                 }
+                 if (std::find(order.begin(), order.end(), name) == order.end()) {
+                     order.push_back(name);
+                 }
+             }
+             c.fallback_order = std::move(order);
+         }},
+        {"", "VENOM_FALLBACK_FROM_LOCAL", "fallback_from_local",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.fallback_from_local = parse_bool(v, s);
+         }},
+        {"", "VENOM_METRICS", "metrics",
+         [](Config& c, const std::string& v, const std::string& s) {
+             c.metrics = parse_bool(v, s);
+         }},
         {"", "", "upstream_timeout_seconds",
          int_setting(&Config::upstream_timeout_seconds, 1, 3600)},
         {"", "", "pull_stall_timeout_seconds",
@@ -500,7 +526,8 @@ VENOM_CATALOG_TTL_SECONDS, OLLAMA_HOST, OLLAMA_LIBRARY_URL, HF_ENDPOINT, HF_TOKE
 HUGGING_FACE_HUB_TOKEN, HF_HOME, HF_HUB_CACHE, HF_BLOG_FEED_URL, HF_PAPERS_URL,
 VENOM_NEWS_TIMEOUT_SECONDS, VENOM_NEWS_TRANSLATION_TIMEOUT_MS,
 VENOM_TRANSLATION_TIMEOUT_SECONDS, VENOM_TRANSLATION_PARALLELISM,
-VENOM_TRANSLATION_CACHE_ENTRIES, VLLM_ENDPOINT,
+VENOM_TRANSLATION_CACHE_ENTRIES, VENOM_PRICING_FILE, VENOM_FALLBACK_ORDER,
+VENOM_FALLBACK_FROM_LOCAL, VENOM_METRICS, VLLM_ENDPOINT,
 OPENAI_API_KEY, OPENAI_BASE_URL, GOOGLE_API_KEY, GEMINI_BASE_URL, VENOM_SERVICE_MANAGER,
 OLLAMA_BIN, VLLM_BIN, VENOM_SCRIPTS_DIR, VENOM_ALLOWED_HOSTS, VENOM_CORS_ORIGINS,
 VENOM_HANDLER_TIMEOUT_SECONDS, VENOM_ACTION_WORKERS, VENOM_PARTIAL_MAX_AGE_HOURS,

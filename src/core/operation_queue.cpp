@@ -26,7 +26,8 @@ constexpr const char* kPausedMessage =
 // progress line, which would make it look as if it were still going.
 std::string failure_message(OperationType type, const std::string& reason) {
     std::string kind(to_string(type));
-    if (!kind.empty()) kind[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind[0])));
+    if (!kind.empty())
+        kind[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(kind[0])));
     return kind + " failed: " + reason;
 }
 
@@ -43,25 +44,27 @@ void OperationContext::set_message(std::string message) {
 
 void OperationContext::set_bytes(uint64_t done, std::optional<uint64_t> total) {
     queue_.update(id_, [&](Operation& op) {
+        if (done > op.bytes_done) queue_.bytes_transferred_ += done - op.bytes_done;
         op.bytes_done = done;
         op.bytes_total = total;
         if (total && *total > 0) {
-            op.progress = std::min(kRunningProgressCap, 100.0 * static_cast<double>(done) /
-                                                            static_cast<double>(*total));
+            op.progress = std::min(kRunningProgressCap,
+                                   100.0 * static_cast<double>(done) / static_cast<double>(*total));
         }
     });
 }
 
 void OperationContext::set_progress(double percent) {
-    queue_.update(id_, [&](Operation& op) {
-        op.progress = std::clamp(percent, 0.0, kRunningProgressCap);
-    });
+    queue_.update(
+        id_, [&](Operation& op) { op.progress = std::clamp(percent, 0.0, kRunningProgressCap); });
 }
 
 OperationQueue::OperationQueue(Options options, const Clock& clock, WriteFaults* faults)
     : options_(std::move(options)), clock_(clock), faults_(faults) {}
 
-OperationQueue::~OperationQueue() { shutdown(); }
+OperationQueue::~OperationQueue() {
+    shutdown();
+}
 
 std::optional<std::string> OperationQueue::load_history() {
     if (options_.history_path.empty()) return std::nullopt;
@@ -97,8 +100,9 @@ std::optional<std::string> OperationQueue::load_history() {
         std::string warning = "operation history " + options_.history_path.string() +
                               " is damaged (" + e.what() + "); a copy was kept at " +
                               aside.string() + " and the history starts empty";
-        logger("operations")->error("history damaged path={} reason=\"{}\"",
-                                    options_.history_path.string(), e.what());
+        logger("operations")
+            ->error("history damaged path={} reason=\"{}\"", options_.history_path.string(),
+                    e.what());
         return warning;
     }
 
@@ -186,9 +190,9 @@ Result<Operation> OperationQueue::cancel(const std::string& id) {
     Entry* entry = find_locked(id);
     if (!entry) return make_error(404, "operation_not_found", "Operation " + id + " not found");
     if (entry->op.finished()) {
-        return make_error(409, "operation_finished",
-                          "Operation " + id + " already " +
-                              std::string(to_string(entry->op.status)));
+        return make_error(
+            409, "operation_finished",
+            "Operation " + id + " already " + std::string(to_string(entry->op.status)));
     }
     entry->cancel->store(true);
     if (entry->op.status == OperationStatus::pending) {
@@ -242,14 +246,44 @@ OperationQueue::Status OperationQueue::status() const {
     s.limit = std::max<std::size_t>(1, options_.workers);
     for (const auto& entry : entries_) {
         switch (entry.op.status) {
-            case OperationStatus::pending: ++s.pending; break;
-            case OperationStatus::in_progress: ++s.active; break;
-            case OperationStatus::completed: ++s.completed; break;
-            case OperationStatus::failed: ++s.failed; break;
-            case OperationStatus::cancelled: ++s.cancelled; break;
+            case OperationStatus::pending:
+                ++s.pending;
+                break;
+            case OperationStatus::in_progress:
+                ++s.active;
+                break;
+            case OperationStatus::completed:
+                ++s.completed;
+                break;
+            case OperationStatus::failed:
+                ++s.failed;
+                break;
+            case OperationStatus::cancelled:
+                ++s.cancelled;
+                break;
         }
     }
     return s;
+}
+
+OperationQueue::Census OperationQueue::census() const {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    Census c;
+    c.bytes_transferred = bytes_transferred_.load();
+    for (const auto& entry : entries_) {
+        ++c.operations[{entry.op.type, entry.op.status}];
+        if (entry.op.type != OperationType::install ||
+            entry.op.status != OperationStatus::in_progress) {
+            continue;
+        }
+        const double seconds = std::chrono::duration<double>(now - entry.running_since).count();
+        if (seconds > 0 && entry.op.bytes_done > entry.bytes_at_run) {
+            c.install_bytes_per_second +=
+                static_cast<double>(entry.op.bytes_done - entry.bytes_at_run) / seconds;
+        }
+    }
+    return c;
 }
 
 void OperationQueue::shutdown() {
@@ -298,6 +332,8 @@ void OperationQueue::worker_loop() {
             if (stopping_) return;
             entry->op.status = OperationStatus::in_progress;
             entry->op.updated_at = format_rfc3339(clock_.now());
+            entry->running_since = std::chrono::steady_clock::now();
+            entry->bytes_at_run = entry->op.bytes_done;
             changed_locked(*entry);
             notify_locked(*entry, true);
             runtime_key = runtime_lock_key(entry->op.runtime);
@@ -305,9 +341,9 @@ void OperationQueue::worker_loop() {
             id = entry->op.operation_id;
             work = std::move(entry->work);
             cancel = entry->cancel;
-            logger("operations")->info("start op={} type={} model={} runtime={}", id,
-                                       to_string(entry->op.type), entry->op.model_name,
-                                       entry->op.runtime);
+            logger("operations")
+                ->info("start op={} type={} model={} runtime={}", id, to_string(entry->op.type),
+                       entry->op.model_name, entry->op.runtime);
         }
 
         OperationContext context(*this, id, cancel);
@@ -324,16 +360,14 @@ void OperationQueue::worker_loop() {
             busy_runtimes_.erase(runtime_key);
             if (Entry* entry = find_locked(id)) {
                 if (result.ok()) {
-                    finish_locked(*entry, OperationStatus::completed, result.value(),
-                                  std::nullopt);
+                    finish_locked(*entry, OperationStatus::completed, result.value(), std::nullopt);
                 } else if (cancel->load() && stopping_) {
                     const std::string reason =
                         "interrupted by daemon shutdown; start it again to resume";
                     finish_locked(*entry, OperationStatus::failed,
                                   failure_message(entry->op.type, reason), reason);
                 } else if (cancel->load()) {
-                    finish_locked(*entry, OperationStatus::cancelled, "Cancelled",
-                                  std::nullopt);
+                    finish_locked(*entry, OperationStatus::cancelled, "Cancelled", std::nullopt);
                 } else {
                     finish_locked(*entry, OperationStatus::failed,
                                   failure_message(entry->op.type, result.error().message),
@@ -370,9 +404,9 @@ void OperationQueue::finish_locked(Entry& entry, OperationStatus status, std::st
     op.completed_at = op.updated_at;
     entry.work = nullptr;
     entry.json_text.clear();
-    logger("operations")->info("finish op={} model={} status={}{}", op.operation_id,
-                               op.model_name, to_string(status),
-                               op.error ? " error=\"" + *op.error + "\"" : "");
+    logger("operations")
+        ->info("finish op={} model={} status={}{}", op.operation_id, op.model_name,
+               to_string(status), op.error ? " error=\"" + *op.error + "\"" : "");
     mark_dirty_locked();
     notify_locked(entry, true);
 }
@@ -422,7 +456,8 @@ std::pair<std::string, std::size_t> OperationQueue::list_json(std::size_t limit)
     std::string out = "[";
     std::size_t count = 0;
     for (auto it = entries_.rbegin(); it != entries_.rend() && count < limit; ++it, ++count) {
-        if (it->json_text.empty()) it->json_text = to_json(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
+        if (it->json_text.empty())
+            it->json_text = to_json(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
         if (count > 0) out += ',';
         out += it->json_text;
     }
@@ -452,8 +487,8 @@ void OperationQueue::writer_loop() {
             lock.unlock();
             auto written = write_file_durably(options_.history_path, content, faults_);
             if (!written) {
-                logger("operations")->error("history write failed error=\"{}\"",
-                                            written.error().message);
+                logger("operations")
+                    ->error("history write failed error=\"{}\"", written.error().message);
             }
             lock.lock();
         } else {

@@ -7,6 +7,7 @@
 #include "cloud/cloud_catalog.hpp"
 #include "events/event_bus.hpp"
 #include "events/event_types.hpp"
+#include "governance/governor.hpp"
 #include "http/fd_limit.hpp"
 #include "http/http_server.hpp"
 #include "news/news_service.hpp"
@@ -48,6 +49,7 @@ struct Daemon::Impl {
     std::shared_ptr<providers::OllamaModelProvider> ollama;  // null when tests inject providers
     std::shared_ptr<providers::HuggingFaceModelProvider> huggingface;  // likewise
     std::vector<std::string> warnings;
+    std::optional<std::string> startup_error;  // a setting that stops start() (a bad price table)
     std::unique_ptr<api::Services> services;
     std::unique_ptr<api::Router> router;
     std::unique_ptr<http::HttpServer> server;
@@ -61,6 +63,7 @@ struct Daemon::Impl {
     runtime::RuntimeSwitcher switcher;
     runtime::ServiceMonitor monitor;  // after the controller: its thread probes through it
     runtime::ServiceHistory history;
+    governance::Governor governor;  // before translation, which asks it before every call
     translation::TranslationService translation;
     news::NewsService news;  // after catalog_pool: its fetches and translations run there
     bool started = false;
@@ -97,19 +100,21 @@ struct Daemon::Impl {
           history({config.data_dir / "runtime-history.json",
                    static_cast<std::size_t>(config.runtime_history_limit)},
                   clock),
-          translation(translation_options(config), runtime_state,
-                      [this](const std::string& model) {
-                          translation::TranslationService::ModelContext context;
-                          auto found = registry.find_model(model);
-                          if (found) context.max_tokens = found->capabilities.max_context_length;
-                          const auto tuned = generation_settings.values(
-                              TunableRuntime::ollama, found ? found->name : model);
-                          if (auto n = tuned.find("num_ctx");
-                              n != tuned.end() && n->is_number_integer()) {
-                              context.ollama_num_ctx = n->get<std::int64_t>();
-                          }
-                          return context;
-                      }),
+          governor(governor_options(config, startup_error), clock),
+          translation(
+              translation_options(config), runtime_state,
+              [this](const std::string& model) {
+                  translation::TranslationService::ModelContext context;
+                  auto found = registry.find_model(model);
+                  if (found) context.max_tokens = found->capabilities.max_context_length;
+                  const auto tuned = generation_settings.values(TunableRuntime::ollama,
+                                                                found ? found->name : model);
+                  if (auto n = tuned.find("num_ctx"); n != tuned.end() && n->is_number_integer()) {
+                      context.ollama_num_ctx = n->get<std::int64_t>();
+                  }
+                  return context;
+              },
+              &governor),
           news(news_options(config), clock, catalog_pool) {
         // News in the panel's language go through the same translation service, workers and
         // cache as POST /translate.
@@ -228,6 +233,33 @@ struct Daemon::Impl {
         return o;
     }
 
+    static governance::Governor::Options governor_options(const Config& c,
+                                                          std::optional<std::string>& error) {
+        governance::Governor::Options o;
+        o.file = c.data_dir / "governance.json";
+        o.fallback_order = c.fallback_order;
+        o.fallback_from_local = c.fallback_from_local;
+        o.openai_api_key = c.openai_api_key;
+        o.google_api_key = c.google_api_key;
+        const std::filesystem::path path = c.pricing_file.value_or("config/pricing.json");
+        std::error_code ec;
+        if (!c.pricing_file && !std::filesystem::exists(path, ec)) {
+            // Logged, not a /health warning: a daemon started outside the checkout is normal.
+            logger("daemon")->warn(
+                "no price table at config/pricing.json (set VENOM_PRICING_FILE): cloud calls are "
+                "priced by the built-in provider defaults");
+            o.prices = governance::PriceTable::conservative_defaults();
+            return o;
+        }
+        auto prices = governance::PriceTable::load(path);
+        if (!prices) {
+            error = "VENOM_PRICING_FILE/pricing_file: " + prices.error().message;
+        } else {
+            o.prices = std::move(prices.value());
+        }
+        return o;
+    }
+
     static ProcessRunner run_process_default() {
         return [](const ProcessSpec& spec) { return run_process(spec); };
     }
@@ -244,6 +276,7 @@ Daemon::~Daemon() {
 
 Result<void> Daemon::start() {
     Impl& d = *impl_;
+    if (d.startup_error) return make_error(500, "bad_config", *d.startup_error);
     std::error_code ec;
     for (const auto& dir : {d.config.data_dir, d.config.models_dir}) {
         std::filesystem::create_directories(dir, ec);
@@ -259,6 +292,7 @@ Result<void> Daemon::start() {
     d.history.load();
     if (auto warning = d.generation_settings.load()) d.warnings.push_back(*warning);
     if (auto warning = d.translation.load_cache()) d.warnings.push_back(*warning);
+    if (auto warning = d.governor.load()) d.warnings.push_back(*warning);
     // Entries written before names were normalised (issue 10) take the spelling providers use.
     if (auto renamed = d.registry.normalise_recorded_names(); !renamed) {
         d.warnings.push_back(renamed.error().message);
@@ -282,6 +316,7 @@ Result<void> Daemon::start() {
     d.services->generation_settings = &d.generation_settings;
     d.services->translation = &d.translation;
     d.services->news = &d.news;
+    d.services->governor = &d.governor;
     api::RouterOptions router_options;
     router_options.handler_timeout =
         std::chrono::milliseconds(static_cast<long long>(d.config.handler_timeout_seconds * 1000));
@@ -290,11 +325,13 @@ Result<void> Daemon::start() {
         std::chrono::seconds(d.config.runtime_action_timeout_seconds) +
         std::chrono::seconds(d.config.runtime_ready_timeout_seconds) +
         router_options.handler_timeout;
+    router_options.measure = d.config.metrics;
     api::RequestPolicy policy;
     policy.allowed_hosts = d.config.allowed_hosts;
     policy.cors_origins = d.config.cors_origins;
     d.router = std::make_unique<api::Router>(api::api_routes(), d.config.api_token,
                                              std::move(policy), router_options);
+    d.services->http_metrics = d.router->metrics();
     http::ServerOptions options;
     options.host = d.config.host;
     options.port = static_cast<uint16_t>(d.config.port);

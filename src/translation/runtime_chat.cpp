@@ -188,8 +188,42 @@ Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) 
     return text;
 }
 
-Result<std::string> chat(const ChatTarget& target, const std::string& system,
-                         const std::string& user) {
+ChatUsage chat_usage(RuntimeKind kind, const std::string& body) {
+    const json doc = json::parse(body, nullptr, false);
+    auto count = [](const json* value) -> std::optional<std::int64_t> {
+        if (!value || !value->is_number_integer() || value->get<std::int64_t>() < 0) {
+            return std::nullopt;
+        }
+        return value->get<std::int64_t>();
+    };
+    ChatUsage usage;
+    switch (kind) {
+        case RuntimeKind::ollama:  // api/types.go Metrics
+            usage.tokens_in = count(member(&doc, "prompt_eval_count"));
+            usage.tokens_out = count(member(&doc, "eval_count"));
+            break;
+        case RuntimeKind::vllm:
+        case RuntimeKind::openai: {
+            const json* u = member(&doc, "usage");
+            usage.tokens_in = count(member(u, "prompt_tokens"));
+            usage.tokens_out = count(member(u, "completion_tokens"));
+            break;
+        }
+        case RuntimeKind::google: {
+            const json* u = member(&doc, "usageMetadata");
+            usage.tokens_in = count(member(u, "promptTokenCount"));
+            const auto candidates = count(member(u, "candidatesTokenCount"));
+            const auto thoughts = count(member(u, "thoughtsTokenCount"));
+            if (candidates || thoughts)
+                usage.tokens_out = candidates.value_or(0) + thoughts.value_or(0);
+            break;
+        }
+    }
+    return usage;
+}
+
+Result<ChatAnswer> chat(const ChatTarget& target, const std::string& system,
+                        const std::string& user) {
     net::HttpCall call;
     call.method = "POST";
     call.url = url_for(target);
@@ -224,13 +258,18 @@ Result<std::string> chat(const ChatTarget& target, const std::string& system,
         const bool key_refused = reply->status == 401 || reply->status == 403 ||
                                  (target.kind == RuntimeKind::google &&
                                   reply->body.find("API_KEY_INVALID") != std::string::npos);
-        if (key_refused) {
-            return failed(target, status + ": the API key was rejected or is missing");
-        }
-        std::string message = upstream_message(reply->body);
-        return failed(target, status + (message.empty() ? "" : ": " + shorten(message)));
+        Error error =
+            key_refused
+                ? failed(target, status + ": the API key was rejected or is missing")
+                : failed(target, status + (upstream_message(reply->body).empty()
+                                               ? ""
+                                               : ": " + shorten(upstream_message(reply->body))));
+        error.upstream_status = key_refused && reply->status == 400 ? 401 : reply->status;
+        return error;
     }
-    return chat_answer_text(target.kind, reply->body);
+    auto text = chat_answer_text(target.kind, reply->body);
+    if (!text) return text.error();
+    return ChatAnswer{std::move(text.value()), chat_usage(target.kind, reply->body)};
 }
 
 }  // namespace venom::translation

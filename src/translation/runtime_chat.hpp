@@ -45,9 +45,24 @@ nlohmann::json chat_body(const ChatTarget& target, const std::string& system,
 // The answer's text from a 200 body; 502 translation_failed when it has none. Pure.
 Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body);
 
-// The call. 502 translation_failed (an HTTP error, an unusable answer, unreachable), 504
-// translation_timeout, 499/503 when the worker is cancelled or stopping.
-Result<std::string> chat(const ChatTarget& target, const std::string& system,
-                         const std::string& user);
+// The tokens a 200 body says the call used: Ollama prompt_eval_count / eval_count, OpenAI and
+// vLLM usage.prompt_tokens / completion_tokens, Gemini usageMetadata.promptTokenCount /
+// candidatesTokenCount + thoughtsTokenCount (thinking is billed as output). nullopt for a count
+// the body does not give. Pure.
+struct ChatUsage {
+    std::optional<std::int64_t> tokens_in;
+    std::optional<std::int64_t> tokens_out;
+};
+ChatUsage chat_usage(RuntimeKind kind, const std::string& body);
+
+struct ChatAnswer {
+    std::string text;
+    ChatUsage usage;
+};
+
+// The call. 502 translation_failed (an HTTP error, with Error::upstream_status; an unusable
+// answer; unreachable), 504 translation_timeout, 499/503 when the worker is cancelled or stopping.
+Result<ChatAnswer> chat(const ChatTarget& target, const std::string& system,
+                        const std::string& user);
 
 }  // namespace venom::translation

@@ -94,7 +94,11 @@ std::optional<std::string> TranslationCache::load() {
 std::optional<std::string> TranslationCache::get(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = index_.find(key);
-    if (it == index_.end()) return std::nullopt;
+    if (it == index_.end()) {
+        misses_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
+    hits_.fetch_add(1, std::memory_order_relaxed);
     order_.splice(order_.begin(), order_, it->second);
     return it->second->second;
 }

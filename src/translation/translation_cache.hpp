@@ -5,8 +5,10 @@
 //
 // Thread-safe: every member may be called from any thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <list>
 #include <mutex>
@@ -43,6 +45,9 @@ public:
     std::optional<std::string> load();
 
     std::optional<std::string> get(const std::string& key);  // marks it most recently used
+    // get() calls that found a translation, and those that did not, since start. Thread-safe.
+    std::uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+    std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
     void put(const std::string& key, std::string translation);
     std::size_t size() const;
 
@@ -59,6 +64,8 @@ private:
     std::list<Entry> order_;  // most recently used first
     std::unordered_map<std::string, std::list<Entry>::iterator> index_;
     std::size_t bytes_ = 0;  // of every key and translation held
+    std::atomic<std::uint64_t> hits_{0};
+    std::atomic<std::uint64_t> misses_{0};
     bool dirty_ = false;
     std::chrono::steady_clock::time_point last_save_{};
     std::mutex save_mutex_;  // one writer of the file at a time

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include "governance/governor.hpp"
 #include "translation/language.hpp"
-#include "translation/runtime_chat.hpp"
 #include "translation/text_chunker.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime_state.hpp"
@@ -26,11 +26,77 @@ std::string system_instruction(const std::optional<std::string>& source,
            "the translated text, without comments or explanations.";
 }
 
+// Where and how `kind` is asked, with `model`; its key when it has one.
+ChatTarget target_for(RuntimeKind kind, std::string model, const RuntimeState& state,
+                      const TranslationService::Options& options) {
+    ChatTarget target;
+    target.kind = kind;
+    target.model = std::move(model);
+    target.timeout = options.timeout;
+    target.connect_timeout = options.connect_timeout;
+    switch (kind) {
+        case RuntimeKind::ollama:
+            target.base_url = options.ollama_url;
+            break;
+        case RuntimeKind::vllm:
+            target.base_url = options.vllm_endpoint;
+            // vLLM answers only to the name it serves (--served-model-name), §5.2.
+            if (state.vllm_served_model_name && !state.vllm_served_model_name->empty()) {
+                target.model = *state.vllm_served_model_name;
+            }
+            break;
+        case RuntimeKind::openai:
+            target.base_url = options.openai_base_url;
+            target.api_key = options.openai_api_key;
+            break;
+        case RuntimeKind::google:
+            target.base_url = options.gemini_base_url;
+            target.api_key = options.google_api_key;
+            break;
+    }
+    while (!target.base_url.empty() && target.base_url.back() == '/') target.base_url.pop_back();
+    return target;
+}
+
+bool is_cloud(RuntimeKind kind) {
+    return kind == RuntimeKind::openai || kind == RuntimeKind::google;
+}
+
+// Which fallback a failure calls for; nullopt when another runtime would not help (bad input,
+// cancelled, shutting down).
+std::optional<std::string> fallback_reason(const Error& error) {
+    if (error.code == "budget_hard_limit_exceeded" || error.code == "provider_budget_exceeded") {
+        return "FALLBACK_BUDGET_EXCEEDED";
+    }
+    if (error.http_status == 429 || error.upstream_status == 429) return "FALLBACK_RATE_LIMIT";
+    if (error.http_status == 504) return "FALLBACK_TIMEOUT";
+    if (error.upstream_status == 401 || error.upstream_status == 403) {
+        return "FALLBACK_AUTH_ERROR";
+    }
+    if (error.http_status == 502) return "FALLBACK_PROVIDER_ERROR";
+    return std::nullopt;
+}
+
+// The error code a provider's metrics count a failure under (a bounded set).
+std::string metric_code(const Error& error) {
+    if (error.upstream_status) return "http_" + std::to_string(*error.upstream_status);
+    if (error.http_status == 504) return "timeout";
+    return "unavailable";  // unreachable, or an answer without a usable text
+}
+
+// Tokens a text will use before the upstream says: four bytes a token, rounded up (English runs
+// about four; Polish and German text and code fewer, so this errs towards admitting).
+std::int64_t estimate_tokens(std::size_t bytes) {
+    return static_cast<std::int64_t>((bytes + 3) / 4);
+}
+
 }  // namespace
 
 // One translate() call in flight: what its workers share.
 struct TranslationService::Call {
-    ChatTarget target;
+    ChatTarget target;                    // the active runtime's
+    std::vector<ChatTarget> targets;      // target, then the runtimes to fall back to, in order
+    std::atomic<std::size_t> current{0};  // the target chunks are sent to now
     std::string system;
     std::optional<std::chrono::steady_clock::time_point> deadline;
     bool use_cache = true;
@@ -46,15 +112,18 @@ struct TranslationService::Call {
     std::atomic<bool> failed{false};   // the first failure stops the rest from starting
     std::mutex mutex;                  // guards what follows
     std::vector<std::optional<std::string>> results;
+    std::vector<std::size_t> served_by;  // per chunk, the index of the target that translated it
+    std::string fallback_reason;         // why the call last moved to another target
     std::optional<Error> first_error;
     std::size_t workers_left = 0;
 };
 
 TranslationService::TranslationService(Options options, const RuntimeStateStore& runtime_state,
-                                       ContextLookup context_lookup)
+                                       ContextLookup context_lookup, governance::Governor* governor)
     : options_(std::move(options)),
       runtime_state_(runtime_state),
       context_lookup_(std::move(context_lookup)),
+      governor_(governor),
       cache_(options_.cache),
       workers_(std::max<std::size_t>(options_.workers, 1), options_.max_queued) {}
 
@@ -113,42 +182,8 @@ void TranslationService::translate(TranslationRequest request, Done done) {
                                "(POST /api/v1/system/llm-servers/active) before translating"));
     }
     auto call = std::make_shared<Call>();
+    call->target = target_for(*kind, *state.active_model, state, options_);
     ChatTarget& chat_target = call->target;
-    chat_target.kind = *kind;
-    chat_target.model = *state.active_model;
-    chat_target.timeout = options_.timeout;
-    chat_target.connect_timeout = options_.connect_timeout;
-    switch (*kind) {
-        case RuntimeKind::ollama:
-            chat_target.base_url = options_.ollama_url;
-            break;
-        case RuntimeKind::vllm:
-            chat_target.base_url = options_.vllm_endpoint;
-            // vLLM answers only to the name it serves (--served-model-name), §5.2.
-            if (state.vllm_served_model_name && !state.vllm_served_model_name->empty()) {
-                chat_target.model = *state.vllm_served_model_name;
-            }
-            break;
-        case RuntimeKind::openai:
-            chat_target.base_url = options_.openai_base_url;
-            chat_target.api_key = options_.openai_api_key;
-            break;
-        case RuntimeKind::google:
-            chat_target.base_url = options_.gemini_base_url;
-            chat_target.api_key = options_.google_api_key;
-            break;
-    }
-    if ((*kind == RuntimeKind::openai || *kind == RuntimeKind::google) && !chat_target.api_key) {
-        return done(
-            make_error(503, "missing_api_key",
-                       std::string("The active runtime is ") + runtime_kind_name(*kind) + " but " +
-                           (*kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY") +
-                           " is not set"));
-    }
-    while (!chat_target.base_url.empty() && chat_target.base_url.back() == '/') {
-        chat_target.base_url.pop_back();
-    }
-
     // The budget comes from the context the model really runs with. Ollama runs it with the
     // num_ctx it is sent (the tuning drawer's, sent again here so the loaded runner is not
     // reloaded with another), else with its default, whatever the model could hold.
@@ -164,6 +199,35 @@ void TranslationService::translate(TranslationRequest request, Done done) {
         }
     }
 
+    // The active runtime first (with its num_ctx), then where the call may fall back to.
+    call->targets.push_back(chat_target);
+    if (governor_ && (is_cloud(*kind) || governor_->fallback_from_local())) {
+        for (const std::string& name : governor_->fallback_order()) {
+            const auto other = parse_runtime_kind(name);
+            if (!other || *other == *kind) continue;
+            auto last = state.last_model.find(name);
+            if (last == state.last_model.end() || last->second.empty()) continue;
+            ChatTarget fallback = target_for(*other, last->second, state, options_);
+            if (is_cloud(*other) && !fallback.api_key) continue;
+            call->targets.push_back(std::move(fallback));
+        }
+    }
+    if (is_cloud(*kind) && !chat_target.api_key) {
+        const std::string key_name =
+            *kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY";
+        if (call->targets.size() < 2) {
+            return done(make_error(503, "missing_api_key",
+                                   std::string("The active runtime is ") +
+                                       runtime_kind_name(*kind) + " but " + key_name +
+                                       " is not set"));
+        }
+        call->current = 1;
+        call->fallback_reason = "FALLBACK_AUTH_ERROR";
+        governor_->record_fallback(runtime_kind_name(*kind),
+                                   runtime_kind_name(call->targets[1].kind), "FALLBACK_AUTH_ERROR",
+                                   key_name + " is not set");
+    }
+
     call->system = system_instruction(source, *target);
     call->deadline = request.deadline;
     call->use_cache = request.use_cache;
@@ -176,6 +240,7 @@ void TranslationService::translate(TranslationRequest request, Done done) {
     }
     call->keys.resize(call->chunks.size());
     call->results.resize(call->chunks.size());
+    call->served_by.resize(call->chunks.size(), 0);
     for (std::size_t i = 0; i < call->chunks.size(); ++i) {
         call->keys[i] =
             TranslationCache::key(chat_target.model, source.value_or(""), *target, call->chunks[i]);
@@ -232,7 +297,6 @@ void TranslationService::run_chunks(const std::shared_ptr<Call>& call) {
 }
 
 void TranslationService::take_chunks(const std::shared_ptr<Call>& call) {
-    const char* runtime = runtime_kind_name(call->target.kind);
     for (;;) {
         const std::size_t n = call->next.fetch_add(1);
         if (n >= call->pending.size() || call->failed.load())
@@ -242,26 +306,89 @@ void TranslationService::take_chunks(const std::shared_ptr<Call>& call) {
                                make_error(503, "shutting_down",
                                           "venomd is shutting down; the translation stopped"));
         }
-        ChatTarget target = call->target;
-        if (call->deadline) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                *call->deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
-                return worker_done(call, make_error(504, "translation_timeout",
-                                                    std::string("Translation timed out: ") +
-                                                        runtime + " was not asked in time"));
-            }
-            target.timeout = std::min(target.timeout, left);
-        }
         const std::size_t index = call->pending[n];
-        Result<std::string> answer = chat(target, call->system, call->chunks[index]);
+        std::size_t served_by = 0;
+        Result<std::string> answer = translate_chunk(*call, call->chunks[index], served_by);
         if (!answer) {
             call->failed = true;
             return worker_done(call, answer.error());
         }
         std::lock_guard lock(call->mutex);
         call->results[index] = std::move(answer.value());
+        call->served_by[index] = served_by;
     }
+}
+
+Result<std::string> TranslationService::translate_chunk(Call& call, const std::string& chunk,
+                                                        std::size_t& served_by) {
+    for (;;) {
+        const std::size_t at = call.current.load();
+        ChatTarget target = call.targets[at];
+        const char* runtime = runtime_kind_name(target.kind);
+        if (call.deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *call.deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                return make_error(
+                    504, "translation_timeout",
+                    std::string("Translation timed out: ") + runtime + " was not asked in time");
+            }
+            target.timeout = std::min(target.timeout, left);
+        }
+        Result<std::string> answer = governed_chat(target, call.system, chunk);
+        if (answer) {
+            served_by = at;
+            return answer;
+        }
+        const auto reason = fallback_reason(answer.error());
+        if (!reason || at + 1 >= call.targets.size()) return answer;
+        // The whole call moves on, once: the worker that moves it records why.
+        std::size_t expected = at;
+        if (call.current.compare_exchange_strong(expected, at + 1)) {
+            {
+                std::lock_guard lock(call.mutex);
+                call.fallback_reason = *reason;
+            }
+            governor_->record_fallback(runtime, runtime_kind_name(call.targets[at + 1].kind),
+                                       *reason, answer.error().message);
+        }
+    }
+}
+
+Result<std::string> TranslationService::governed_chat(const ChatTarget& target,
+                                                      const std::string& system,
+                                                      const std::string& chunk) {
+    if (!governor_) {
+        auto answer = chat(target, system, chunk);
+        if (!answer) return answer.error();
+        return std::move(answer->text);
+    }
+    const std::string provider = runtime_kind_name(target.kind);
+    auto admitted =
+        governor_->admit(provider, target.model, estimate_tokens(system.size() + chunk.size()),
+                         estimate_tokens(chunk.size()));
+    if (!admitted) return admitted.error();  // refused: nothing was sent
+    const auto start = std::chrono::steady_clock::now();
+    auto answer = chat(target, system, chunk);
+    governance::CallOutcome outcome;
+    outcome.provider = provider;
+    outcome.model = target.model;
+    outcome.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+    outcome.estimate = *admitted;
+    outcome.ok = answer.ok();
+    if (answer) {
+        outcome.tokens_in = answer->usage.tokens_in;
+        outcome.tokens_out = answer->usage.tokens_out;
+    } else {
+        const Error& e = answer.error();
+        // Cancelled or stopping: venomd gave up, the provider did not fail.
+        if (!e.upstream_status && (e.http_status == 499 || e.http_status == 503)) return e;
+        outcome.error_code = metric_code(e);
+    }
+    governor_->record(outcome);
+    if (!answer) return answer.error();
+    return std::move(answer->text);
 }
 
 void TranslationService::worker_done(const std::shared_ptr<Call>& call,
@@ -293,22 +420,29 @@ void TranslationService::finish(Call& call) {
                    call.target.model, call.chunks.size(), error->http_status, error->code);
         return call.done(std::move(*error));
     }
-    if (call.use_cache) {
-        for (std::size_t index : call.pending) cache_.put(call.keys[index], translations[index]);
+    bool cached = false;
+    std::size_t served = 0;  // the furthest fallback any chunk needed
+    for (std::size_t index : call.pending) {
+        served = std::max(served, call.served_by[index]);
+        if (!call.use_cache || call.served_by[index] != 0) continue;
+        cache_.put(call.keys[index], translations[index]);
+        cached = true;
     }
     Translation out;
     out.text = join_translated(call.pieces, translations);
     out.target_lang = call.target_lang;
-    out.runtime = runtime;
-    out.model = call.target.model;
+    out.runtime = runtime_kind_name(call.targets[served].kind);
+    out.model = call.targets[served].model;
+    if (served != 0) {
+        out.fallback = TranslationFallback{runtime, call.target.model, call.fallback_reason};
+    }
     out.chunks = call.chunks.size();
     out.upstream_calls = call.pending.size();
     logger("translation")
         ->info("translated runtime={} model={} bytes={} chunks={} upstream_calls={}", out.runtime,
                out.model, call.text_bytes, out.chunks, out.upstream_calls);
-    const bool changed = call.use_cache && !call.pending.empty();
     call.done(std::move(out));
-    if (changed) cache_.save_if_due();  // after the answer: nobody waits for the disk
+    if (cached) cache_.save_if_due();  // after the answer: nobody waits for the disk
 }
 
 }  // namespace venom::translation

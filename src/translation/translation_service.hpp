@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "translation/runtime_chat.hpp"
 #include "translation/translation_cache.hpp"
 #include "venom/blocking_pool.hpp"
 #include "venom/result.hpp"
@@ -28,6 +29,10 @@ namespace venom {
 class RuntimeStateStore;
 class ModelRegistry;
 }  // namespace venom
+
+namespace venom::governance {
+class Governor;
+}
 
 namespace venom::translation {
 
@@ -41,13 +46,21 @@ struct TranslationRequest {
     std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
+// When the active runtime could not serve and another one did (issue 13, point 3).
+struct TranslationFallback {
+    std::string from_runtime;
+    std::string from_model;
+    std::string reason_code;  // FALLBACK_TIMEOUT, FALLBACK_RATE_LIMIT, FALLBACK_AUTH_ERROR, ...
+};
+
 struct Translation {
     std::string text;
     std::string target_lang;  // normalised ("pl")
-    std::string runtime;      // "ollama", "vllm", "openai", "google"
+    std::string runtime;      // the runtime that answered: "ollama", "vllm", "openai", "google"
     std::string model;
-    std::size_t chunks = 0;          // pieces the text was translated in
-    std::size_t upstream_calls = 0;  // chunks not answered from the cache
+    std::optional<TranslationFallback> fallback;  // set when `runtime` is not the active one
+    std::size_t chunks = 0;                       // pieces the text was translated in
+    std::size_t upstream_calls = 0;               // chunks not answered from the cache
 };
 
 class TranslationService {
@@ -81,8 +94,14 @@ public:
     using ContextLookup = std::function<ModelContext(const std::string& model)>;
     using Done = std::function<void(Result<Translation>)>;
 
+    // `governor` (may be null: no governance) admits every upstream call before it is made,
+    // records what it used, and gives the fallback order: when a cloud runtime (or, if
+    // configured, a local one) times out, is rate-limited, refuses its key, is over budget or
+    // fails, the rest of the call goes to the next runtime of that order that has a model (the
+    // one it last ran) and, for a cloud runtime, a key. Chunks another runtime translated are
+    // not cached under the active model.
     TranslationService(Options options, const RuntimeStateStore& runtime_state,
-                       ContextLookup context_lookup);
+                       ContextLookup context_lookup, governance::Governor* governor = nullptr);
     ~TranslationService();  // stop()
 
     // Loads the persisted cache; the warning when its file is damaged.
@@ -95,7 +114,9 @@ public:
     // once (bad input, nothing active, every chunk cached), else from a worker. Errors, all
     // before any upstream call unless said: 400 unsupported_language, 400 empty_text (text empty
     // or only whitespace), 503 no_active_runtime (nothing active, or no model), 503
-    // missing_api_key (a cloud runtime without its key), 503 busy (too many calls queued);
+    // missing_api_key (a cloud runtime without its key and nothing to fall back to), 503 busy
+    // (too many calls queued); 402/429 from the governor when a limit refuses the call and no
+    // runtime is left to fall back to;
     // after calls: 502 translation_failed (the runtime answered an error, an unreadable, empty or
     // cut-off answer, or could not be reached; the message names the runtime and its HTTP
     // status, never a key), 504 translation_timeout (a chunk's call passed Options::timeout or
@@ -103,6 +124,9 @@ public:
     // whole call and nothing of it is cached. Thread-safe; never waits for an upstream, but
     // hashes and splits the text on the calling thread (keep big texts off I/O threads).
     void translate(TranslationRequest request, Done done);
+
+    // The translation cache's hits and misses since start (GET /metrics). Thread-safe.
+    const TranslationCache& cache() const { return cache_; }
 
     // translate() and wait for its answer (tools, tests, benchmarks). BLOCKING.
     Result<Translation> translate_and_wait(TranslationRequest request);
@@ -115,12 +139,20 @@ private:
     struct Call;
     void run_chunks(const std::shared_ptr<Call>& call);  // a worker's task: never throws
     void take_chunks(const std::shared_ptr<Call>& call);
+    // One chunk: the call's current target, then the next ones of the fallback order while the
+    // failure is one that a fallback answers. Returns the text and the target that gave it.
+    Result<std::string> translate_chunk(Call& call, const std::string& chunk,
+                                        std::size_t& served_by);
+    // One upstream call through the governor: admitted, timed, recorded.
+    Result<std::string> governed_chat(const ChatTarget& target, const std::string& system,
+                                      const std::string& chunk);
     void worker_done(const std::shared_ptr<Call>& call, std::optional<Error> error);
     void finish(Call& call);
 
     Options options_;
     const RuntimeStateStore& runtime_state_;
     ContextLookup context_lookup_;
+    governance::Governor* governor_;
     TranslationCache cache_;
     std::atomic<bool> stopped_{false};
     BlockingPool workers_;  // last: stopped before what its tasks use

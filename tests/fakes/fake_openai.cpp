@@ -264,6 +264,11 @@ std::vector<nlohmann::json> FakeOpenAi::chat_requests() const {
     return chat_requests_;
 }
 
+std::pair<std::size_t, std::size_t> FakeOpenAi::usage_reported() const {
+    std::lock_guard lock(mutex_);
+    return usage_reported_;
+}
+
 std::optional<FakeResponse> FakeOpenAi::gate(const FakeRequest& request, std::string_view model) {
     std::lock_guard lock(mutex_);
     if (api_key_) {
@@ -482,6 +487,11 @@ FakeResponse FakeOpenAi::handle_chat(const FakeRequest& request) {
                                    {"system_fingerprint", kSystemFingerprint},
                                });
         whole.delay_before_headers = reply_delay;
+        {
+            std::lock_guard lock(mutex_);
+            usage_reported_.first += prompt_tokens;
+            usage_reported_.second += completion_tokens;
+        }
         return finish(std::move(whole), false);
     }
 

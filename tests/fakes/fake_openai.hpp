@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fakes/fake_http_server.hpp"
@@ -120,6 +121,9 @@ public:
     // Bodies of POST /v1/chat/completions as received, in arrival order (a body that is not JSON
     // is recorded as a JSON string holding the raw text), including refused ones.
     std::vector<nlohmann::json> chat_requests() const;
+    // The usage the whole-body chat answers reported, summed: {prompt_tokens,
+    // completion_tokens}, so a test can check a client counted exactly what it was told.
+    std::pair<std::size_t, std::size_t> usage_reported() const;
 
 private:
     struct PendingCut {
@@ -145,6 +149,7 @@ private:
     std::deque<OpenAiFault> faults_;
     std::optional<PendingCut> cut_;
     std::vector<nlohmann::json> chat_requests_;
+    std::pair<std::size_t, std::size_t> usage_reported_{0, 0};
     std::uint64_t next_id_ = 1;
 
     // Last member: destroyed first, so no handler runs against destroyed state.

@@ -118,9 +118,12 @@ TEST_F(TranslateTest, OllamaTranslatesThroughApiChatAndLanguageCaseDoesNotMatter
     start();
     auto r = translate({{"text", "Hello world"}, {"target_lang", "PL"}, {"source_lang", "En"}});
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(
-        r.json(),
-        (json{{"success", true}, {"translated_text", "Echo: Hello world"}, {"target_lang", "pl"}}));
+    EXPECT_EQ(r.json(), (json{{"success", true},
+                              {"translated_text", "Echo: Hello world"},
+                              {"target_lang", "pl"},
+                              {"runtime", "ollama"},
+                              {"model", "llama3:latest"},
+                              {"fallback", nullptr}}));
     const auto calls = ollama_.chat_requests();
     ASSERT_EQ(calls.size(), 1u);
     EXPECT_EQ(calls[0]["model"], "llama3:latest");
