@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <system_error>
@@ -298,6 +299,28 @@ void Governor::record_fallback(const std::string& from, const std::string& to,
     persist();
 }
 
+Result<void> Governor::change_durably(const std::function<Result<void>()>& change,
+                                      const std::function<void()>& undo) {
+    // Lock order: write_mutex_, then mutex_ (as persist()). Both are held through the write, so
+    // a change is never in force that the file does not hold and nothing recorded meanwhile is
+    // undone with it; limit changes are rare, and admit() waits only for this one write.
+    {
+        std::lock_guard write(write_mutex_);
+        std::lock_guard lock(mutex_);
+        if (auto changed = change(); !changed) return changed;
+        if (!options_.file.empty()) {
+            if (auto written = write_file_durably(options_.file, serialize_locked()); !written) {
+                logger("governance")
+                    ->error("cannot save {}: {}", options_.file.string(), written.error().message);
+                undo();
+                return written;
+            }
+        }
+    }
+    if (dirty_.load()) persist();  // a recorder that found the file busy
+    return {};
+}
+
 Result<CostLimit> Governor::set_cost_limit(const std::string& scope, std::optional<double> soft,
                                            std::optional<double> hard) {
     const auto key = scope_key(scope);
@@ -305,22 +328,29 @@ Result<CostLimit> Governor::set_cost_limit(const std::string& scope, std::option
         return make_error(400, "unknown_scope",
                           "Unknown scope '" + scope + "': use 'global' or a provider name");
     }
-    std::lock_guard lock(mutex_);
-    const CostLimit old = cost_limit_locked(*key);
-    CostLimit next{soft.value_or(old.soft_usd > 0 ? old.soft_usd : kGlobalCost.soft_usd),
-                   hard.value_or(old.hard_usd > 0 ? old.hard_usd : kGlobalCost.hard_usd)};
-    if (next.soft_usd > next.hard_usd) {
-        return make_error(400, "soft_above_hard", "Soft limit cannot be greater than hard limit");
-    }
-    cost_limits_[*key] = next;
-    if (auto written = write_now(serialize_locked()); !written) {
-        if (old.hard_usd > 0) {
-            cost_limits_[*key] = old;
-        } else {
-            cost_limits_.erase(*key);
-        }
-        return written.error();
-    }
+    std::optional<CostLimit> old;
+    CostLimit next;
+    auto changed = change_durably(
+        [&]() -> Result<void> {
+            if (auto it = cost_limits_.find(*key); it != cost_limits_.end()) old = it->second;
+            const CostLimit current = cost_limit_locked(*key);
+            next = {soft.value_or(current.soft_usd > 0 ? current.soft_usd : kGlobalCost.soft_usd),
+                    hard.value_or(current.hard_usd > 0 ? current.hard_usd : kGlobalCost.hard_usd)};
+            if (next.soft_usd > next.hard_usd) {
+                return make_error(400, "soft_above_hard",
+                                  "Soft limit cannot be greater than hard limit");
+            }
+            cost_limits_[*key] = next;
+            return {};
+        },
+        [&] {
+            if (old) {
+                cost_limits_[*key] = *old;
+            } else {
+                cost_limits_.erase(*key);
+            }
+        });
+    if (!changed) return changed.error();
     return next;
 }
 
@@ -332,22 +362,25 @@ Result<RateLimit> Governor::set_rate_limit(const std::string& scope,
         return make_error(400, "unknown_scope",
                           "Unknown scope '" + scope + "': use 'global' or a provider name");
     }
-    std::lock_guard lock(mutex_);
-    auto it = rate_limits_.find(*key);
-    const std::optional<RateLimit> old =
-        it == rate_limits_.end() ? std::nullopt : std::optional<RateLimit>(it->second);
-    const RateLimit base = old.value_or(kGlobalRate);
-    RateLimit next{rpm.value_or(base.requests_per_minute), tpm.value_or(base.tokens_per_minute)};
-    rate_limits_[*key] = next;
-    buckets_.erase(*key);  // a new allowance starts full
-    if (auto written = write_now(serialize_locked()); !written) {
-        if (old) {
-            rate_limits_[*key] = *old;
-        } else {
-            rate_limits_.erase(*key);
-        }
-        return written.error();
-    }
+    std::optional<RateLimit> old;
+    RateLimit next;
+    auto changed = change_durably(
+        [&]() -> Result<void> {
+            if (auto it = rate_limits_.find(*key); it != rate_limits_.end()) old = it->second;
+            const RateLimit base = old.value_or(kGlobalRate);
+            next = {rpm.value_or(base.requests_per_minute), tpm.value_or(base.tokens_per_minute)};
+            rate_limits_[*key] = next;
+            buckets_.erase(*key);  // a new allowance starts full
+            return {};
+        },
+        [&] {
+            if (old) {
+                rate_limits_[*key] = *old;
+            } else {
+                rate_limits_.erase(*key);
+            }
+        });
+    if (!changed) return changed.error();
     return next;
 }
 
@@ -360,18 +393,18 @@ Result<void> Governor::reset_usage(const std::optional<std::string>& scope) {
                               "Unknown scope '" + *scope + "': use 'global' or a provider name");
         }
     }
-    std::lock_guard lock(mutex_);
-    auto old = usage_;
-    if (key) {
-        usage_.erase(*key);
-    } else {
-        usage_.clear();
-    }
-    if (auto written = write_now(serialize_locked()); !written) {
-        usage_ = std::move(old);
-        return written.error();
-    }
-    return {};
+    std::map<std::string, ScopeUsage> old;
+    return change_durably(
+        [&]() -> Result<void> {
+            old = usage_;
+            if (key) {
+                usage_.erase(*key);
+            } else {
+                usage_.clear();
+            }
+            return {};
+        },
+        [&] { usage_ = std::move(old); });
 }
 
 std::string Governor::serialize_locked() const {
@@ -405,17 +438,6 @@ std::string Governor::serialize_locked() const {
                 {"usage", usage},
                 {"recent_fallbacks", fallbacks}}
         .dump(2, ' ', false, json::error_handler_t::replace);
-}
-
-Result<void> Governor::write_now(const std::string& content) {
-    if (options_.file.empty()) return {};
-    std::lock_guard write(write_mutex_);
-    auto written = write_file_durably(options_.file, content);
-    if (!written) {
-        logger("governance")
-            ->error("cannot save {}: {}", options_.file.string(), written.error().message);
-    }
-    return written;
 }
 
 void Governor::persist() {

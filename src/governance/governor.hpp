@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -174,7 +175,9 @@ private:
     Bucket& refill_locked(const std::string& scope, const RateLimit& limit);
     std::string serialize_locked() const;
     void persist();
-    Result<void> write_now(const std::string& content);
+    // Runs `change` under the state lock and writes the file; `undo` when the write fails.
+    Result<void> change_durably(const std::function<Result<void>()>& change,
+                                const std::function<void()>& undo);
 
     Options options_;
     const Clock& clock_;

@@ -282,7 +282,15 @@ TEST(GovernorTest, ConcurrentRecordsAreAllCountedAndTheFileEndsUpToDate) {
             }
         });
     }
+    // Limits change meanwhile: a writer of limits and the recorders share the file's lock
+    // (a lock-order inversion here deadlocked, and ThreadSanitizer reports one).
+    threads.emplace_back([&governor] {
+        for (int i = 1; i <= kCalls; ++i) {
+            ASSERT_TRUE(governor.set_cost_limit("google", 1, 1 + i).ok());
+        }
+    });
     for (auto& t : threads) t.join();
+    EXPECT_DOUBLE_EQ(governor.snapshot().cost_limits.at("provider:google").hard_usd, 1 + kCalls);
     const auto usage = governor.snapshot().usage.at("provider:openai");
     EXPECT_EQ(usage.requests, static_cast<std::uint64_t>(kThreads * kCalls));
     EXPECT_EQ(usage.tokens_in, 7 * kThreads * kCalls);
