@@ -11,11 +11,11 @@ case "$2" in
   # -fno-sanitize=function: clang 14 cannot emit that check for Asio's code in http_server.cpp
   # ("Cannot represent a difference across sections"); it checks calls through function
   # pointers of the wrong type, which the rest of UBSan's checks and the compiler's own type
-  # checking leave little room for in C++. fuzzer-no-link: coverage for the fuzz targets (each
-  # links libFuzzer's main itself); the tests run with it too, at a small cost.
+  # checking leave little room for in C++. The fuzz targets are built here too; CMakeLists.txt
+  # gives the libraries libFuzzer's coverage (-fsanitize=fuzzer-no-link) when they are.
   asan) sanitize="-fsanitize=address,undefined -fno-sanitize=function -fno-sanitize-recover=undefined"
-        extra="-fsanitize=fuzzer-no-link"; fuzzers=ON ;;
-  tsan) sanitize="-fsanitize=thread"; extra=""; fuzzers=OFF ;;
+        fuzzers=ON ;;
+  tsan) sanitize="-fsanitize=thread"; fuzzers=OFF ;;
   *) echo "configure-clang.sh: unknown kind '$2' (asan, tsan)" >&2; exit 2 ;;
 esac
 # Build type None: only these flags, so asserts stay on and -O1 keeps the suite fast enough.
@@ -23,5 +23,5 @@ esac
 # cores need. (A build dir configured with g++ must be removed first.)
 CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=None \
     -DVENOM_BUILD_BENCH=OFF -DVENOM_BUILD_FUZZERS="$fuzzers" \
-    -DCMAKE_CXX_FLAGS="$sanitize $extra -O1 -g1 -fno-omit-frame-pointer" \
+    -DCMAKE_CXX_FLAGS="$sanitize -O1 -g1 -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null

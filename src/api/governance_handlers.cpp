@@ -17,11 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-double rounded(double value, int digits) {
-    const double scale = std::pow(10.0, digits);
-    return std::round(value * scale) / scale;
-}
-
 HttpResponse not_set_up() {
     return error_response(503, "governance_unavailable", "Governance is not set up");
 }
@@ -57,9 +52,9 @@ HttpResponse get_governance_status(const ApiRequest&, Services& services) {
         const double used = u == s.usage.end() ? 0.0 : u->second.cost_usd;
         cost[scope] = {{"soft_limit_usd", limit.soft_usd},
                        {"hard_limit_usd", limit.hard_usd},
-                       {"current_usage_usd", rounded(used, 6)},
+                       {"current_usage_usd", round_to(used, 6)},
                        {"usage_percentage",
-                        limit.hard_usd > 0 ? rounded(used / limit.hard_usd * 100, 2) : 0.0}};
+                        limit.hard_usd > 0 ? round_to(used / limit.hard_usd * 100, 2) : 0.0}};
     }
     json rate = json::object();
     for (const auto& [scope, limit] : s.rate_limits) {
@@ -71,7 +66,7 @@ HttpResponse get_governance_status(const ApiRequest&, Services& services) {
     }
     json usage = json::object();
     for (const auto& [scope, u] : s.usage) {
-        usage[scope] = {{"cost_usd", rounded(u.cost_usd, 6)},
+        usage[scope] = {{"cost_usd", round_to(u.cost_usd, 6)},
                         {"tokens_in", u.tokens_in},
                         {"tokens_out", u.tokens_out},
                         {"requests", u.requests}};

@@ -1,5 +1,6 @@
 #include "api/json_response.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace venom::api {
@@ -40,6 +41,11 @@ HttpResponse error_response(const Error& error, const std::string& request_id) {
                                                               {"code", error.code},
                                                               {"request_id", request_id}}),
                             error);
+}
+
+double round_to(double value, int digits) {
+    const double scale = std::pow(10.0, digits);
+    return std::round(value * scale) / scale;
 }
 
 }  // namespace venom::api

@@ -16,4 +16,7 @@ HttpResponse error_response(int status, std::string code, std::string detail);
 // The same shape plus "request_id", the id the matching log line names (500s, deadlines).
 HttpResponse error_response(const Error& error, const std::string& request_id);
 
+// `value` rounded to `digits` decimals, for figures a person reads (percentages, dollars).
+double round_to(double value, int digits);
+
 }  // namespace venom::api

@@ -15,18 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-double rounded(double value, int digits) {
-    const double scale = std::pow(10.0, digits);
-    return std::round(value * scale) / scale;
-}
-
 json percent(std::uint64_t part, std::uint64_t total) {
     if (total == 0) return 0.0;
-    return rounded(100.0 * static_cast<double>(part) / static_cast<double>(total), 2);
+    return round_to(100.0 * static_cast<double>(part) / static_cast<double>(total), 2);
 }
 
 json latency_ms(const std::optional<double>& ms) {
-    return ms ? json(rounded(*ms, 2)) : json(nullptr);
+    return ms ? json(round_to(*ms, 2)) : json(nullptr);
 }
 
 std::optional<HttpResponse> refuse_unknown(const std::string& name, const Services& services) {
@@ -113,7 +108,7 @@ HttpResponse get_provider_metrics(const ApiRequest& request, Services& services)
                                    {"budget_errors", budget},
                                    {"by_code", by_code}}},
                                  {"cost",
-                                  {{"total_usd", rounded(m.cost_usd, 6)},
+                                  {{"total_usd", round_to(m.cost_usd, 6)},
                                    {"total_tokens", m.tokens_in + m.tokens_out},
                                    {"tokens_in", m.tokens_in},
                                    {"tokens_out", m.tokens_out},
@@ -134,13 +129,13 @@ HttpResponse get_provider_health(const ApiRequest& request, Services& services) 
               {"health",
                {{"health_status", health.status},
                 {"health_score", health.score},
-                {"availability", rounded(availability, 4)},
+                {"availability", round_to(availability, 4)},
                 {"latency_p99_ms", latency_ms(m.latency.percentile_ms(99))},
                 {"error_rate",
                  m.total == 0
                      ? 0.0
-                     : rounded(static_cast<double>(m.failed) / static_cast<double>(m.total), 4)},
-                {"cost_usage_usd", rounded(m.cost_usd, 6)},
+                     : round_to(static_cast<double>(m.failed) / static_cast<double>(m.total), 4)},
+                {"cost_usage_usd", round_to(m.cost_usd, 6)},
                 {"slo_target",
                  {{"availability_target", target.availability},
                   {"latency_p99_ms", target.latency_p99_ms},

@@ -65,6 +65,14 @@ protected:
     HttpResult set_limit(const json& body) {
         return daemon_->post("/api/v1/governance/limits", body.dump());
     }
+    // A hard limit any call passes: $0.0000002 for OpenAI.
+    void set_tiny_openai_budget() {
+        auto r = set_limit({{"limit_type", "cost"},
+                            {"scope", "openai"},
+                            {"soft_limit_usd", 0.0000001},
+                            {"hard_limit_usd", 0.0000002}});
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
     json status() {
         auto r = daemon_->get("/api/v1/governance/status");
         EXPECT_EQ(r.status, 200) << r.body;
@@ -100,12 +108,7 @@ TEST_F(GovernanceTest, ARateLimitRefusesBeforeTheUpstreamIsCalled) {
 TEST_F(GovernanceTest, AHardBudgetRefusesBeforeTheUpstreamIsCalled) {
     activate("openai", "gpt-4o-mini");
     start([](Config& c) { c.fallback_order = {}; });
-    ASSERT_EQ(set_limit({{"limit_type", "cost"},
-                         {"scope", "openai"},
-                         {"soft_limit_usd", 0.0000001},
-                         {"hard_limit_usd", 0.0000002}})
-                  .status,
-              200);
+    set_tiny_openai_budget();
     auto refused = translate("Any text at all costs more than that.");
     EXPECT_EQ(refused.status, 402) << refused.body;
     EXPECT_EQ(refused.json()["code"], "provider_budget_exceeded");
@@ -193,12 +196,7 @@ TEST_F(GovernanceTest, ATimeoutFallsBack) {
 TEST_F(GovernanceTest, AnExhaustedBudgetFallsBackWithoutCallingTheProvider) {
     activate("openai", "gpt-4o-mini");
     start();
-    ASSERT_EQ(set_limit({{"limit_type", "cost"},
-                         {"scope", "openai"},
-                         {"soft_limit_usd", 0.0000001},
-                         {"hard_limit_usd", 0.0000002}})
-                  .status,
-              200);
+    set_tiny_openai_budget();
     auto r = translate("Over budget.");
     expect_fell_back(r, status(), "FALLBACK_BUDGET_EXCEEDED");
     EXPECT_EQ(openai_.chat_requests().size(), 0u);
