@@ -44,11 +44,12 @@ OperationWork gated_download(Gate& gate, std::atomic<bool>& reached_gate) {
 }
 
 TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
-    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
+    // Declared before the queue, so they outlive it: its worker may still be leaving wait().
+    Gate gate;
     FakeClock clock;
+    std::atomic<bool> at_gate{false};
     OperationQueue queue({1, 500, {}}, clock);
     queue.start();
-    std::atomic<bool> at_gate{false};
     auto id = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     ASSERT_TRUE(id.ok());
     EXPECT_EQ(id->size(), 36u);
@@ -117,11 +118,12 @@ TEST(OperationQueueTest, WorkThatThrowsFailsTheOperationNotTheDaemon) {
 }
 
 TEST(OperationQueueTest, SecondOperationOnTheSameModelIs409WithTheRunningId) {
-    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
+    // Declared before the queue, so they outlive it: its worker may still be leaving wait().
+    Gate gate;
     FakeClock clock;
+    std::atomic<bool> at_gate{false};
     OperationQueue queue({2, 500, {}}, clock);
     queue.start();
-    std::atomic<bool> at_gate{false};
     auto first = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     auto second = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     ASSERT_FALSE(second.ok());
@@ -136,10 +138,10 @@ TEST(OperationQueueTest, SecondOperationOnTheSameModelIs409WithTheRunningId) {
 
 TEST(OperationQueueTest, OneOperationPerRuntimeAtATimeButRuntimesRunInParallel) {
     FakeClock clock;
-    OperationQueue queue({3, 500, {}}, clock);
-    queue.start();
     Gate gate_a, gate_c;
     std::atomic<bool> a_at_gate{false}, b_ran{false}, c_at_gate{false};
+    OperationQueue queue({3, 500, {}}, clock);
+    queue.start();
     auto a = queue.submit(install("a:1", "ollama"), gated_download(gate_a, a_at_gate));
     auto b = queue.submit(install("b:1", "ollama"), [&](OperationContext&) -> Result<std::string> {
         b_ran = true;
@@ -159,13 +161,14 @@ TEST(OperationQueueTest, OneOperationPerRuntimeAtATimeButRuntimesRunInParallel) 
 }
 
 TEST(OperationQueueTest, CancelPendingAndRunning) {
-    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
+    // Declared before the queue, so they outlive it: its worker may still be leaving wait().
+    Gate gate;
     FakeClock clock;
+    std::atomic<bool> at_gate{false};
+    std::atomic<bool> pending_ran{false};
     OperationQueue queue({1, 500, {}}, clock);
     queue.start();
-    std::atomic<bool> at_gate{false};
     auto running = queue.submit(install("a:1"), gated_download(gate, at_gate));
-    std::atomic<bool> pending_ran{false};
     auto pending = queue.submit(install("b:1"), [&](OperationContext&) -> Result<std::string> {
         pending_ran = true;
         return std::string("ok");
