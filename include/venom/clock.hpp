@@ -26,9 +26,7 @@ class FakeClock final : public Clock {
 public:
     explicit FakeClock(TimePoint start = TimePoint{std::chrono::seconds{1'800'000'000}})
         : now_(start.time_since_epoch().count()) {}
-    TimePoint now() const override {
-        return TimePoint{TimePoint::duration{now_.load()}};
-    }
+    TimePoint now() const override { return TimePoint{TimePoint::duration{now_.load()}}; }
     void advance(std::chrono::nanoseconds by) {
         now_ += std::chrono::duration_cast<TimePoint::duration>(by).count();
     }
@@ -39,5 +37,8 @@ private:
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-11-28T03:51:52.123Z".
 std::string format_rfc3339(TimePoint t);
+
+// The UTC calendar month of `t`, "2026-12" (news months, governance usage windows).
+std::string format_utc_month(TimePoint t);
 
 }  // namespace venom

@@ -22,4 +22,13 @@ std::string format_rfc3339(TimePoint t) {
     return buf;
 }
 
+std::string format_utc_month(TimePoint t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+    return buf;
+}
+
 }  // namespace venom

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -19,15 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kFileVersion = 1;
-
-std::string month_of(TimePoint t) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02d", utc.tm_year + 1900, utc.tm_mon + 1);
-    return text;
-}
 
 std::string dollars(double usd) {
     char text[32];
@@ -67,7 +57,7 @@ bool is_cloud_provider(const std::string& name) {
 
 Governor::Governor(Options options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {
-    window_ = month_of(clock_.now());
+    window_ = format_utc_month(clock_.now());
     cost_limits_["global"] = kGlobalCost;
     rate_limits_["global"] = kGlobalRate;
 }
@@ -143,7 +133,7 @@ std::optional<std::string> Governor::load() {
 }
 
 void Governor::roll_window_locked() {
-    const std::string now = month_of(clock_.now());
+    const std::string now = format_utc_month(clock_.now());
     if (now == window_) return;
     window_ = now;
     usage_.clear();
@@ -156,20 +146,20 @@ CostLimit Governor::cost_limit_locked(const std::string& scope) const {
     return {};  // a local runtime: no cost limit unless one is set
 }
 
-Governor::Bucket& Governor::refill_locked(const std::string& scope, const RateLimit& limit) {
-    Bucket& bucket = buckets_[scope];
-    const TimePoint now = clock_.now();
+// What `bucket` holds at `now`: refilled continuously, a minute's allowance at most. Pure.
+Governor::Bucket Governor::refilled(const Bucket& bucket, const RateLimit& limit, TimePoint now) {
     const auto rpm = static_cast<double>(limit.requests_per_minute);
     const auto tpm = static_cast<double>(limit.tokens_per_minute);
-    if (!bucket.started) {
-        bucket = {rpm, tpm, now, true};
-        return bucket;
-    }
+    if (!bucket.started) return {rpm, tpm, now, true};
     const double minutes =
         std::max(0.0, std::chrono::duration<double>(now - bucket.refilled).count() / 60.0);
-    bucket.requests = std::min(rpm, bucket.requests + minutes * rpm);
-    bucket.tokens = std::min(tpm, bucket.tokens + minutes * tpm);
-    bucket.refilled = now;
+    return {std::min(rpm, bucket.requests + minutes * rpm),
+            std::min(tpm, bucket.tokens + minutes * tpm), now, true};
+}
+
+Governor::Bucket& Governor::refill_locked(const std::string& scope, const RateLimit& limit) {
+    Bucket& bucket = buckets_[scope];
+    bucket = refilled(bucket, limit, clock_.now());
     return bucket;
 }
 
@@ -466,7 +456,7 @@ void Governor::persist() {
 GovernanceSnapshot Governor::snapshot() const {
     std::lock_guard lock(mutex_);
     GovernanceSnapshot s;
-    s.window = month_of(clock_.now());
+    s.window = format_utc_month(clock_.now());
     const bool new_window = s.window != window_;  // nothing recorded yet this month
     s.cost_limits = cost_limits_;
     // The limits in force: the cloud providers' defaults show even before their first call.
@@ -478,17 +468,10 @@ GovernanceSnapshot Governor::snapshot() const {
     const TimePoint now = clock_.now();
     for (const auto& [scope, limit] : rate_limits_) {
         auto it = buckets_.find(scope);
-        if (it == buckets_.end() || !it->second.started) {
-            s.rate_use[scope] = {};
-            continue;
-        }
-        const Bucket& b = it->second;
-        const double minutes =
-            std::max(0.0, std::chrono::duration<double>(now - b.refilled).count() / 60.0);
-        const auto rpm = static_cast<double>(limit.requests_per_minute);
-        const auto tpm = static_cast<double>(limit.tokens_per_minute);
-        s.rate_use[scope] = {std::max(0.0, rpm - std::min(rpm, b.requests + minutes * rpm)),
-                             std::max(0.0, tpm - std::min(tpm, b.tokens + minutes * tpm))};
+        const Bucket b = refilled(it == buckets_.end() ? Bucket{} : it->second, limit, now);
+        s.rate_use[scope] = {
+            std::max(0.0, static_cast<double>(limit.requests_per_minute) - b.requests),
+            std::max(0.0, static_cast<double>(limit.tokens_per_minute) - b.tokens)};
     }
     s.recent_fallbacks = fallbacks_;
     s.warnings = warnings_;

@@ -172,6 +172,7 @@ private:
     };
     void roll_window_locked();
     CostLimit cost_limit_locked(const std::string& scope) const;
+    static Bucket refilled(const Bucket& bucket, const RateLimit& limit, TimePoint now);
     Bucket& refill_locked(const std::string& scope, const RateLimit& limit);
     std::string serialize_locked() const;
     void persist();

@@ -102,12 +102,7 @@ void NewsService::set_translate(Translate translate) {
 }
 
 std::string NewsService::current_month() const {
-    const std::time_t now = std::chrono::system_clock::to_time_t(clock_.now());
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
-    return buf;
+    return format_utc_month(clock_.now());
 }
 
 void NewsService::get(const NewsQuery& query, std::function<void(NewsAnswer)> done) {

@@ -94,8 +94,7 @@ std::int64_t estimate_tokens(std::size_t bytes) {
 
 // One translate() call in flight: what its workers share.
 struct TranslationService::Call {
-    ChatTarget target;                    // the active runtime's
-    std::vector<ChatTarget> targets;      // target, then the runtimes to fall back to, in order
+    std::vector<ChatTarget> targets;      // the active runtime's, then those to fall back to
     std::atomic<std::size_t> current{0};  // the target chunks are sent to now
     std::string system;
     std::optional<std::chrono::steady_clock::time_point> deadline;
@@ -182,8 +181,7 @@ void TranslationService::translate(TranslationRequest request, Done done) {
                                "(POST /api/v1/system/llm-servers/active) before translating"));
     }
     auto call = std::make_shared<Call>();
-    call->target = target_for(*kind, *state.active_model, state, options_);
-    ChatTarget& chat_target = call->target;
+    ChatTarget chat_target = target_for(*kind, *state.active_model, state, options_);
     // The budget comes from the context the model really runs with. Ollama runs it with the
     // num_ctx it is sent (the tuning drawer's, sent again here so the loaded runner is not
     // reloaded with another), else with its default, whatever the model could hold.
@@ -402,7 +400,8 @@ void TranslationService::worker_done(const std::shared_ptr<Call>& call,
 }
 
 void TranslationService::finish(Call& call) {
-    const char* runtime = runtime_kind_name(call.target.kind);
+    const ChatTarget& active = call.targets[0];
+    const char* runtime = runtime_kind_name(active.kind);
     std::optional<Error> error = call.first_error;
     std::vector<std::string> translations;
     translations.reserve(call.chunks.size());
@@ -417,7 +416,7 @@ void TranslationService::finish(Call& call) {
     if (error) {
         logger("translation")
             ->warn("translation failed runtime={} model={} chunks={} status={} code={}", runtime,
-                   call.target.model, call.chunks.size(), error->http_status, error->code);
+                   active.model, call.chunks.size(), error->http_status, error->code);
         return call.done(std::move(*error));
     }
     bool cached = false;
@@ -434,7 +433,7 @@ void TranslationService::finish(Call& call) {
     out.runtime = runtime_kind_name(call.targets[served].kind);
     out.model = call.targets[served].model;
     if (served != 0) {
-        out.fallback = TranslationFallback{runtime, call.target.model, call.fallback_reason};
+        out.fallback = TranslationFallback{runtime, active.model, call.fallback_reason};
     }
     out.chunks = call.chunks.size();
     out.upstream_calls = call.pending.size();
