@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "venom/runtime.hpp"
+
 namespace venom {
 
 struct Config {
@@ -103,7 +105,7 @@ struct Config {
     // Governance (issue 13): the price table, where translation falls back, and whether the
     // HTTP layer counts requests per route for GET /metrics.
     std::optional<std::filesystem::path> pricing_file;  // default: config/pricing.json if present
-    std::vector<std::string> fallback_order{"ollama", "vllm", "openai", "google"};
+    std::vector<Runtime> fallback_order{kAllRuntimes.begin(), kAllRuntimes.end()};
     bool fallback_from_local = false;
     bool metrics = true;
 };

@@ -11,23 +11,22 @@
 
 #include "venom/model_types.hpp"
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
 #include "venom/runtime_state.hpp"
 
 namespace venom {
 
-// The runtimes venomd can hand generation settings to. Cloud runtimes are not among them:
-// venomd sends them no generation requests of its own, so a value stored for them would reach
-// nothing.
-enum class TunableRuntime { ollama, vllm };
+// The runtimes venomd can hand generation settings to are the local ones (is_local). Cloud
+// runtimes are not among them: venomd sends them no generation requests of its own, so a value
+// stored for them would reach nothing. Every `runtime` below must be local.
 
-// "ollama" / "vllm" (exact, as the rest of the API spells runtimes); nullopt otherwise. Pure.
-std::optional<TunableRuntime> parse_tunable_runtime(std::string_view name);
-std::string to_string(TunableRuntime runtime);
+// parse_runtime's answer when it is a local runtime; nullopt otherwise. Pure.
+std::optional<Runtime> parse_tunable_runtime(std::string_view name);
 
 // {param: {type, default, min, max, desc}} for `model` on `runtime`: temperature, top_p, top_k,
 // max_tokens, repeat_penalty and context_length, the last two bounded by the model's
 // capabilities.max_context_length. Pure.
-nlohmann::json generation_schema(TunableRuntime runtime, const ModelMetadata& model);
+nlohmann::json generation_schema(Runtime runtime, const ModelMetadata& model);
 
 // Checks every entry of `params` (a JSON object) against `schema`: 422 invalid_parameter whose
 // message names each parameter that is unknown, of the wrong type (a float parameter takes any

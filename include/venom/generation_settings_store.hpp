@@ -24,13 +24,12 @@ public:
     std::optional<std::string> load();
 
     // The saved values of `model` on `runtime` (an empty object when none). No I/O. Thread-safe.
-    nlohmann::json values(TunableRuntime runtime, const std::string& model) const;
+    nlohmann::json values(Runtime runtime, const std::string& model) const;
 
     // Replaces the saved values of `model` on `runtime` with `values` (already validated; an
     // empty object forgets them). Durable before it is visible; on a write error (500
     // storage_error) nothing changes. BLOCKING (fsync). Thread-safe.
-    Result<void> save(TunableRuntime runtime, const std::string& model,
-                      const nlohmann::json& values);
+    Result<void> save(Runtime runtime, const std::string& model, const nlohmann::json& values);
 
 private:
     std::filesystem::path path_;

@@ -11,6 +11,7 @@
 #include "venom/model_types.hpp"
 #include "venom/operation_queue.hpp"
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
 
 namespace venom {
 
@@ -44,7 +45,7 @@ public:
     // "ollama" or "huggingface": the value clients send as `provider`.
     virtual std::string name() const = 0;
     // The runtime a model of this provider runs on when the client names none.
-    virtual std::string default_runtime() const = 0;
+    virtual Runtime default_runtime() const = 0;
 
     // The spelling under which the upstream stores `name` (e.g. Ollama adds ":latest"), so the
     // manifest and the upstream's own list agree. Pure.
@@ -61,8 +62,7 @@ public:
 
     // Provider-specific rules for a name/runtime pair (e.g. Hub names are "org/model"); the
     // registry has already checked the general name rules. 400 with the reason. Pure.
-    virtual Result<void> validate_install(const std::string& name,
-                                          const std::string& runtime) const = 0;
+    virtual Result<void> validate_install(const std::string& name, Runtime runtime) const = 0;
 
     // Blocking calls below run on operation workers, never on an I/O thread. They must return
     // soon after `context.cancelled()` turns true.
@@ -99,7 +99,7 @@ public:
         // handed back to install_planned() so the install fetches what the quota check saw.
         nlohmann::json detail;
     };
-    virtual Result<InstallPlan> plan_install(const std::string& name, const std::string& runtime,
+    virtual Result<InstallPlan> plan_install(const std::string& name, Runtime runtime,
                                              const InstallFilter& filter) {
         (void)name, (void)runtime;
         if (!filter.empty()) {
@@ -109,15 +109,14 @@ public:
         return InstallPlan{};
     }
     // Downloads the model, reporting real progress; returns the manifest entry to record.
-    virtual Result<ModelMetadata> install(const std::string& name, const std::string& runtime,
+    virtual Result<ModelMetadata> install(const std::string& name, Runtime runtime,
                                           const InstallFilter& filter,
                                           OperationContext& context) = 0;
     // Installs what `plan` (from plan_install() with the same arguments) describes, and not
     // what a second look at the upstream might show: the quota was checked on that plan, so a
     // file that grows past its planned size fails the install (issue 9, finding 10). The
     // default asks install(), for providers whose plan has no detail.
-    virtual Result<ModelMetadata> install_planned(const std::string& name,
-                                                  const std::string& runtime,
+    virtual Result<ModelMetadata> install_planned(const std::string& name, Runtime runtime,
                                                   const InstallFilter& filter,
                                                   const InstallPlan& plan,
                                                   OperationContext& context) {

@@ -15,6 +15,8 @@
 #include "venom/manifest_store.hpp"
 #include "venom/model_provider.hpp"
 #include "venom/operation_queue.hpp"
+#include "venom/runtime.hpp"
+#include "venom/runtime_locks.hpp"
 #include "venom/runtime_state.hpp"
 #include "venom/storage_quota.hpp"
 
@@ -30,8 +32,11 @@ class ModelRegistry {
 public:
     using StorageSource = std::function<StorageFacts()>;
 
-    ModelRegistry(ManifestStore& manifest, OperationQueue& operations, QuotaLimits quota,
-                  StorageSource storage, RuntimeStateStore& runtime_state, const Clock& clock);
+    // `locks` is the one RuntimeLocks the queue, the controller and the switcher share; an
+    // activation holds its runtime's lock.
+    ModelRegistry(ManifestStore& manifest, OperationQueue& operations, RuntimeLocks& locks,
+                  QuotaLimits quota, StorageSource storage, RuntimeStateStore& runtime_state,
+                  const Clock& clock);
 
     // Called on the operation worker when an install has written its files, before its
     // reservation is released, so the storage figures count them at once. Call before serving.
@@ -54,13 +59,14 @@ public:
     // from their last background refresh.
     std::vector<ModelMetadata> list_unrecorded() const;
 
-    // Starts an install; returns the operation id. 400 invalid_model_name / unknown_provider /
-    // provider-specific reasons; 501 provider_unavailable when the provider is known but not in
-    // this build; 409 already_installed or model_busy; 507 when the quota would be exceeded
-    // (with the real size when the provider can tell it). May ask the upstream for the size:
-    // BLOCKING, call from a pool thread.
+    // Starts an install on `runtime` (nullopt: the provider's default); returns the operation
+    // id. The operation holds the runtime's lock while it runs. 400 invalid_model_name /
+    // unknown_provider / provider-specific reasons (invalid_runtime); 501 provider_unavailable
+    // when the provider is known but not in this build; 409 already_installed or model_busy; 507
+    // when the quota would be exceeded (with the real size when the provider can tell it). May
+    // ask the upstream for the size: BLOCKING, call from a pool thread.
     Result<std::string> install_model(const std::string& name, const std::string& provider,
-                                      const std::optional<std::string>& runtime,
+                                      const std::optional<Runtime>& runtime,
                                       const InstallFilter& filter = {});
 
     // Starts a removal; 400 invalid name, 404 model_not_found, 409 model_busy, 501 as above.
@@ -98,10 +104,17 @@ public:
 
     // Makes `name` the active model of `runtime` (loading it, unloading the others), records
     // it in runtime.json and imports it into the manifest when the upstream has it but the
-    // manifest does not. BLOCKING (upstream calls): call from a pool thread. 400 invalid
-    // name/runtime or model not available; 409 runtime_switch_in_progress while another
-    // activation of the same runtime runs; 501 for runtimes no provider serves yet.
-    Result<ModelMetadata> activate_model(const std::string& name, const std::string& runtime);
+    // manifest does not, holding the runtime's lock meanwhile. BLOCKING (upstream calls): call
+    // from a pool thread. 400 invalid name, invalid_runtime (a cloud runtime) or model not
+    // available; 409 runtime_busy while anything else holds the runtime (an install, a removal,
+    // a switch, a service action, another activation), naming it; 501 for runtimes no provider
+    // serves yet. Thread-safe.
+    Result<ModelMetadata> activate_model(const std::string& name, Runtime runtime);
+    // The same for a caller that already holds `runtime` (a switch, which holds it from before it
+    // stops anything until it ends): it takes no lock itself. 500 internal when `hold` does not
+    // hold `runtime`.
+    Result<ModelMetadata> activate_model(const std::string& name, Runtime runtime,
+                                         const RuntimeLocks::Hold& hold);
 
 private:
     // Whether `name`, as a client wrote it, designates `model`: the recorded spelling, or the
@@ -112,14 +125,14 @@ private:
 
     ManifestStore& manifest_;
     OperationQueue& operations_;
+    RuntimeLocks& locks_;
     QuotaLimits quota_;
     StorageSource storage_;
     RuntimeStateStore& runtime_state_;
     const Clock& clock_;
-    mutable std::mutex mutex_;  // guards providers_ and activating_
+    mutable std::mutex mutex_;  // guards providers_ and files_missing_
     std::map<std::string, std::shared_ptr<ModelProvider>> providers_;
-    std::set<std::string> activating_;     // runtimes with an activation in progress
-    std::set<std::string> files_missing_;  // guarded by mutex_
+    std::set<std::string> files_missing_;
     std::function<void()> storage_refresh_;
     // Install reservations (bytes by reservation id); the quota check and the reservation happen
     // under one lock so two installs cannot both pass on the same free space.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "venom/runtime.hpp"
+
 namespace venom {
 
 struct ModelCapabilities {
@@ -36,7 +38,10 @@ struct ModelMetadata {
     std::optional<std::string> local_path;
     std::optional<std::string> sha256;
     std::optional<std::string> installed_at;  // RFC 3339 UTC
-    std::string runtime = "vllm";
+    // The runtime's JSON spelling as the manifest stores it: text, because a manifest written
+    // by another implementation may name one this version does not run (the Python one's
+    // "onnx"), and it is written back unchanged. Decisions parse it with parse_runtime.
+    std::string runtime{to_string(Runtime::vllm)};
     // Keys of a manifest entry this version does not know; written back unchanged so an older
     // daemon never drops what a newer one stored.
     nlohmann::json extra = nlohmann::json::object();

@@ -1,7 +1,8 @@
 #pragma once
 // Runs operations on the daemon's own worker threads, never on a request: bounded concurrency,
-// one operation per model at a time, one per runtime at a time (the runtime locks), cancel, and
-// a bounded history persisted to operations.json so a restart keeps it.
+// one operation per model at a time, one per runtime at a time (the runtime's lock in the shared
+// RuntimeLocks, which switches and service actions take too), cancel, and a bounded history
+// persisted to operations.json so a restart keeps it.
 
 #include <atomic>
 #include <chrono>
@@ -23,6 +24,8 @@
 #include "venom/durable_file.hpp"
 #include "venom/operation.hpp"
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
+#include "venom/runtime_locks.hpp"
 
 namespace venom {
 
@@ -57,16 +60,13 @@ private:
 struct OperationRequest {
     std::string model_name;
     std::string provider;
-    std::string runtime;
+    Runtime runtime = Runtime::ollama;  // whose lock the operation holds while it runs
     OperationType type = OperationType::install;
     std::string message;  // shown while pending, e.g. "Queued: install llama3:latest"
 };
 
 // The work returns the completion message, or an Error whose message becomes `error`.
 using OperationWork = std::function<Result<std::string>(OperationContext&)>;
-
-// Which runtime lock an operation takes: "ollama", "vllm", or "cloud" for hosted providers.
-std::string runtime_lock_key(const std::string& runtime);
 
 class OperationQueue {
 public:
@@ -76,7 +76,12 @@ public:
         std::filesystem::path history_path;  // empty: history kept in memory only
     };
 
-    OperationQueue(Options options, const Clock& clock, WriteFaults* faults = nullptr);
+    // `locks` must outlive the queue. A pending operation runs once a worker is free and its
+    // runtime's lock can be taken; it stays pending while a switch, a service action, an
+    // activation or another operation holds that runtime, and the queue looks again whenever a
+    // hold is released.
+    OperationQueue(Options options, const Clock& clock, RuntimeLocks& locks,
+                   WriteFaults* faults = nullptr);
     ~OperationQueue();
     OperationQueue(const OperationQueue&) = delete;
     OperationQueue& operator=(const OperationQueue&) = delete;
@@ -152,13 +157,15 @@ private:
         std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
         std::chrono::steady_clock::time_point running_since{};  // when a worker took it
         std::uint64_t bytes_at_run = 0;                         // bytes_done then
+        Runtime runtime = Runtime::ollama;  // op.runtime as a Runtime, for the lock (pending ones)
     };
 
     void worker_loop();
     void writer_loop();
     Entry* find_locked(const std::string& id);
     const Entry* find_locked(const std::string& id) const;
-    Entry* next_runnable_locked();
+    // The first pending entry whose runtime's lock it could take (into `runtime`).
+    Entry* next_runnable_locked(RuntimeLocks::Hold& runtime);
     void finish_locked(Entry& entry, OperationStatus status, std::string message,
                        std::optional<std::string> error);
     void update(const std::string& id, const std::function<void(Operation&)>& change);
@@ -179,7 +186,8 @@ private:
     std::condition_variable work_cv_;
     std::condition_variable writer_cv_;
     std::deque<Entry> entries_;  // creation order, oldest first
-    std::set<std::string> busy_runtimes_;
+    RuntimeLocks& locks_;
+    std::uint64_t release_listener_ = 0;
     bool stopping_ = false;
     bool paused_ = false;
     std::atomic<std::uint64_t> bytes_transferred_{0};  // Census::bytes_transferred

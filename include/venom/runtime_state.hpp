@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
 
 namespace venom {
 
@@ -26,9 +27,9 @@ struct VllmTuning {
 };
 
 struct RuntimeState {
-    std::optional<std::string> active_runtime;  // "ollama", "vllm", "openai", "google"
+    std::optional<Runtime> active_runtime;
     std::optional<std::string> active_model;
-    std::map<std::string, std::string> last_model;  // runtime -> model
+    std::map<Runtime, std::string> last_model;      // runtime -> model
     std::optional<std::string> vllm_model_path;     // the snapshot vLLM serves
     std::optional<std::string> vllm_served_model_name;
     // --tokenizer for a GGUF file: the base model's repo id (vLLM docs/features/quantization/gguf.md)
@@ -46,9 +47,10 @@ public:
     explicit RuntimeStateStore(std::filesystem::path data_dir);
 
     // Reads runtime.json (missing: empty state) and renders llm-runtime.env again when it
-    // disagrees (a crash between the two writes). Returns a warning when the file is damaged
-    // (the state then starts empty and the file is left as it is for a person to inspect) or the
-    // env file cannot be rewritten.
+    // disagrees (a crash between the two writes). Returns a warning when the file is damaged or
+    // names an active runtime parse_runtime does not know (the state then starts empty and the
+    // file is left as it is for a person to inspect) or the env file cannot be rewritten. A last
+    // model of an unknown runtime is left out.
     std::optional<std::string> load();
 
     // Thread-safe snapshot, no I/O.
@@ -59,7 +61,7 @@ public:
     // Records `model` as active on `runtime` (and as that runtime's last model), writing
     // runtime.json and llm-runtime.env durably before the change becomes visible. For vllm,
     // `model_path` is the snapshot to serve (VLLM_MODEL_PATH). Thread-safe.
-    Result<void> set_active(const std::string& runtime, const std::string& model,
+    Result<void> set_active(Runtime runtime, const std::string& model,
                             const std::optional<std::string>& model_path = std::nullopt);
 
     // Records what vLLM serves when it next starts (VLLM_MODEL_PATH, VLLM_SERVED_MODEL_NAME),

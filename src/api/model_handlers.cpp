@@ -18,7 +18,9 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
     json models = json::array();
     json providers = json::object();
     auto add = [&](const ModelMetadata& m, const char* source) {
-        const bool active = runtime.active_model == m.name && runtime.active_runtime == m.runtime;
+        const std::optional<Runtime> recorded = parse_runtime(m.runtime);
+        const bool active =
+            recorded && runtime.active_runtime == recorded && runtime.active_model == m.name;
         // Recorded as installed but its files are gone (kill -9 during a removal).
         const bool missing = services.registry.files_missing(m.name);
         json entry = {

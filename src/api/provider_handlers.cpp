@@ -34,18 +34,23 @@ std::optional<HttpResponse> refuse_unknown(const std::string& name, const Servic
     return std::nullopt;
 }
 
+// Governance names the model source (huggingface) and the runtimes alike.
 const char* provider_type(const std::string& name) {
-    if (name == "huggingface" || name == "ollama") return "catalog_integrator";
-    if (name == "vllm") return "local_runtime";
+    const std::optional<Runtime> runtime = parse_runtime(name);
+    if (name == "huggingface" || runtime == Runtime::ollama) return "catalog_integrator";
+    if (runtime && is_local(*runtime)) return "local_runtime";
     return "cloud_provider";
 }
 
 json capabilities(const std::string& name) {
+    const std::optional<Runtime> runtime = parse_runtime(name);
     if (name == "huggingface") return {{"install", true}, {"search", true}, {"inference", false}};
-    if (name == "ollama") {
+    if (runtime == Runtime::ollama) {
         return {{"install", true}, {"search", true}, {"activate", true}, {"inference", true}};
     }
-    if (name == "vllm") return {{"install", true}, {"activate", true}, {"inference", true}};
+    if (runtime && is_local(*runtime)) {
+        return {{"install", true}, {"activate", true}, {"inference", true}};
+    }
     return {{"activate", true}, {"inference", true}};
 }
 
@@ -60,12 +65,13 @@ HttpResponse list_governed_providers(const ApiRequest&, Services& services) {
     for (const std::string& name : governance::known_providers()) {
         const auto health =
             services.governor->metrics(name).health(governance::slo_target_for(name));
-        providers.push_back({{"name", name},
-                             {"provider_type", provider_type(name)},
-                             {"capabilities", capabilities(name)},
-                             {"credential_status", services.governor->credential_status(name)},
-                             {"is_active", state.active_runtime == name},
-                             {"health_status", health.status}});
+        providers.push_back(
+            {{"name", name},
+             {"provider_type", provider_type(name)},
+             {"capabilities", capabilities(name)},
+             {"credential_status", services.governor->credential_status(name)},
+             {"is_active", state.active_runtime && state.active_runtime == parse_runtime(name)},
+             {"health_status", health.status}});
     }
     const auto count = providers.size();
     return json_response(200, {{"status", "success"}, {"providers", providers}, {"count", count}});

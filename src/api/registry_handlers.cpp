@@ -14,8 +14,17 @@ void install_model(const ApiRequest& request, Services& services, Respond respon
     if (!name) return respond(error_response(name.error()));
     auto provider = required_string(*body, "provider");
     if (!provider) return respond(error_response(provider.error()));
-    auto runtime = optional_string(*body, "runtime");
-    if (!runtime) return respond(error_response(runtime.error()));
+    auto runtime_name = optional_string(*body, "runtime");
+    if (!runtime_name) return respond(error_response(runtime_name.error()));
+    std::optional<Runtime> runtime;
+    if (*runtime_name) {
+        runtime = parse_runtime(**runtime_name);
+        if (!runtime) {
+            return respond(
+                error_response(400, "invalid_runtime",
+                               "Unknown runtime '" + **runtime_name + "': use ollama or vllm"));
+        }
+    }
     InstallFilter filter;
     for (auto [key, globs] : {std::pair{"include", &filter.include},
                               std::pair{"exclude", &filter.exclude}}) {
@@ -27,7 +36,7 @@ void install_model(const ApiRequest& request, Services& services, Respond respon
     // The provider may ask its upstream for the real size before the quota check: on the pool.
     answer_from_pool(
         services.action_pool, respond,
-        [&services, name = *name, provider = *provider, runtime = *runtime, filter] {
+        [&services, name = *name, provider = *provider, runtime, filter] {
             auto operation_id = services.registry.install_model(name, provider, runtime, filter);
             if (!operation_id) return error_response(operation_id.error());
             return json_response(202, {{"success", true},

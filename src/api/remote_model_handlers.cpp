@@ -27,9 +27,8 @@ std::string provider_status(const cloud::CloudModelList& list, bool has_key) {
 
 // Where a chat request of the runtime goes (upstream-protocols.md §5: OpenAI's
 // /chat/completions, Gemini's models/{model}:generateContent).
-std::string chat_endpoint(const Services& services, const std::string& provider,
-                          const std::string& model) {
-    if (provider == "openai") return services.cloud.endpoint(provider) + "/chat/completions";
+std::string chat_endpoint(const Services& services, Runtime provider, const std::string& model) {
+    if (provider == Runtime::openai) return services.cloud.endpoint(provider) + "/chat/completions";
     return services.cloud.endpoint(provider) + "/v1beta/models/" + model + ":generateContent";
 }
 
@@ -38,11 +37,11 @@ std::string chat_endpoint(const Services& services, const std::string& provider,
 void list_remote_providers(const ApiRequest&, Services& services, Respond respond) {
     answer_from_pool(services.catalog_pool, respond, [&services] {
         json providers = json::array();
-        for (const std::string& provider : cloud::CloudCatalog::providers()) {
+        for (const Runtime provider : cloud::CloudCatalog::providers()) {
             const bool has_key = services.cloud.has_key(provider);
             const cloud::CloudModelList list = services.cloud.models(provider);
             providers.push_back(
-                {{"provider", provider},
+                {{"provider", std::string(to_string(provider))},
                  {"status", provider_status(list, has_key)},
                  {"endpoint", services.cloud.endpoint(provider)},
                  {"key_variable", cloud::CloudCatalog::key_variable(provider)},
@@ -64,8 +63,8 @@ void get_remote_catalog(const ApiRequest& request, Services& services, Respond r
         return respond(error_response(422, "missing_parameter",
                                       "Query parameter 'provider' is required: openai or google"));
     }
-    const auto provider = cloud::CloudCatalog::normalize_provider(*name);
-    if (!provider) {
+    const std::optional<Runtime> provider = parse_runtime(*name);
+    if (!provider || is_local(*provider)) {
         return respond(error_response(400, "unknown_provider",
                                       "Unknown remote provider '" + *name +
                                           "': use 'openai' or 'google'"));
@@ -81,7 +80,7 @@ void get_remote_catalog(const ApiRequest& request, Services& services, Respond r
                               {"model_alias", or_null(m.alias)}});
         }
         return json_response(200, {{"status", "success"},
-                                   {"provider", provider},
+                                   {"provider", std::string(to_string(provider))},
                                    {"models", models},
                                    {"count", models.size()},
                                    {"refreshed_at", list.refreshed_at},
@@ -94,17 +93,18 @@ void get_remote_connectivity(const ApiRequest&, Services& services, Respond resp
     answer_from_pool(services.catalog_pool, respond, [&services] {
         const RuntimeState state = services.runtime_state.current();
         json bindings = json::array();
-        for (const std::string& provider : cloud::CloudCatalog::providers()) {
+        for (const Runtime provider : cloud::CloudCatalog::providers()) {
+            const std::string name(to_string(provider));
             const bool has_key = services.cloud.has_key(provider);
             const cloud::CloudModelList list = services.cloud.models(provider);
             const bool ok = provider_status(list, has_key) == "configured";
             // What venomd itself calls: the provider's model list, with the key, when set.
             bindings.push_back(
-                {{"service_id", "remote-catalog." + provider},
+                {{"service_id", "remote-catalog." + name},
                  {"endpoint", services.cloud.endpoint(provider) +
-                                  (provider == "openai" ? "/models" : "/v1beta/models")},
+                                  (provider == Runtime::openai ? "/models" : "/v1beta/models")},
                  {"http_method", "GET"},
-                 {"provider", provider},
+                 {"provider", name},
                  {"model", nullptr},
                  {"routing_mode", "direct"},
                  {"fallback_order", json::array()},
@@ -116,7 +116,7 @@ void get_remote_connectivity(const ApiRequest&, Services& services, Respond resp
                 bindings.push_back({{"service_id", "llm-runtime"},
                                     {"endpoint", chat_endpoint(services, provider, model)},
                                     {"http_method", "POST"},
-                                    {"provider", provider},
+                                    {"provider", name},
                                     {"model", model},
                                     {"routing_mode", "direct"},
                                     {"fallback_order", json::array()},

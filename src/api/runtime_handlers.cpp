@@ -19,10 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-bool is_local(const std::string& runtime) {
-    return runtime == "ollama" || runtime == "vllm";
-}
-
 // What GET /system/llm-servers/active and the switch answers share.
 json active_summary(Services& services) {
     const RuntimeState state = services.runtime_state.current();
@@ -53,7 +49,7 @@ std::optional<HttpResponse> bad_model_id(const std::optional<std::string>& model
 }
 
 // Local runtime with `model`, or a cloud provider: one entry point for the endpoints below.
-runtime::SwitchReport switch_to(Services& services, const std::string& runtime,
+runtime::SwitchReport switch_to(Services& services, Runtime runtime,
                                 const std::optional<std::string>& model) {
     if (is_local(runtime)) {
         runtime::SwitchReport report = services.switcher.switch_local(runtime, model);
@@ -64,13 +60,14 @@ runtime::SwitchReport switch_to(Services& services, const std::string& runtime,
     return services.switcher.switch_cloud(runtime, model.value_or(""));
 }
 
-json model_entry(const std::string& name, const std::string& runtime, bool active,
+json model_entry(const std::string& name, Runtime runtime, bool active,
                  const std::optional<ModelCapabilities>& caps) {
     const bool cloud = !is_local(runtime);
+    const std::string runtime_name(to_string(runtime));
     json entry = {{"id", name},
                   {"name", name},
-                  {"provider", runtime},
-                  {"runtime_id", runtime},
+                  {"provider", runtime_name},
+                  {"runtime_id", runtime_name},
                   {"source_type", cloud ? "cloud-api" : "local-runtime"},
                   {"active", active},
                   {"chat_compatible", true},
@@ -78,7 +75,7 @@ json model_entry(const std::string& name, const std::string& runtime, bool activ
                   {"model_kind", "base_model"},
                   {"is_adapter_artifact", false},
                   {"owned_by_runtime", true},
-                  {"compatible_runtimes", json::array({runtime})}};
+                  {"compatible_runtimes", json::array({runtime_name})}};
     if (caps) {
         json list = json::array({"chat"});
         if (caps->supports_system_role) list.push_back("system_role");
@@ -89,7 +86,7 @@ json model_entry(const std::string& name, const std::string& runtime, bool activ
 }
 
 // One runtime of the menu: its status and the models it can serve now.
-json runtime_target(Services& services, const std::string& runtime, const RuntimeState& state,
+json runtime_target(Services& services, Runtime runtime, const RuntimeState& state,
                     json& all_models) {
     const bool active = state.active_runtime == runtime;
     auto is_active_model = [&](const std::string& name) {
@@ -104,7 +101,7 @@ json runtime_target(Services& services, const std::string& runtime, const Runtim
         models.push_back(entry);
         all_models.push_back(entry);
     };
-    json target = {{"runtime_id", runtime},
+    json target = {{"runtime_id", std::string(to_string(runtime))},
                    {"adapter_deploy_supported", false},
                    {"adapter_deploy_mode", "none"},
                    {"supports_native_training", false},
@@ -116,15 +113,15 @@ json runtime_target(Services& services, const std::string& runtime, const Runtim
         const auto* server = services.controller.find(runtime);
         runtime::ServerHealth health = services.controller.probe(runtime);
         for (const auto& m : services.registry.list_installed()) {
-            if (m.runtime != runtime) continue;
+            if (parse_runtime(m.runtime) != runtime) continue;
             // vLLM serves from a snapshot or one GGUF file with its base tokenizer: what it
             // cannot start (no snapshot, a split GGUF, no known base model) is not offered.
-            if (runtime == "vllm" && !vllm_launch_for(m)) continue;
+            if (runtime == Runtime::vllm && !vllm_launch_for(m)) continue;
             add(m.name, m.capabilities);
         }
-        if (runtime == "ollama") {
+        if (runtime == Runtime::ollama) {
             for (const auto& m : services.registry.list_unrecorded()) {
-                if (m.provider == "ollama") add(m.name, std::nullopt);
+                if (m.provider == install_provider(runtime)) add(m.name, std::nullopt);
             }
             for (const auto& name : health.models) add(name, std::nullopt);
         }
@@ -192,14 +189,14 @@ void set_active_llm_server(const ApiRequest& request, Services& services, Respon
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
     if (auto bad = bad_model_id(*model)) return respond(std::move(*bad));
-    const std::string name = to_lower(trim(*server));
-    if (!services.controller.find(name)) {
+    const std::optional<Runtime> name = parse_runtime(trim(*server));
+    if (!name || !services.controller.find(*name)) {
         return respond(error_response(404, "unknown_server",
                                       "Unknown LLM server '" + *server +
                                           "': use 'ollama' or 'vllm' (cloud runtimes: POST "
                                           "/api/v1/system/llm-runtime/active)"));
     }
-    answer_from_pool(services.action_pool, respond, [&services, name, model = *model] {
+    answer_from_pool(services.action_pool, respond, [&services, name = *name, model = *model] {
         return switch_answer(switch_to(services, name, model), services);
     });
 }
@@ -222,17 +219,17 @@ void set_active_llm_runtime(const ApiRequest& request, Services& services, Respo
     auto model = optional_string(*body, "model");
     if (!model) return respond(error_response(model.error()));
     if (auto bad = bad_model_id(*model)) return respond(std::move(*bad));
-    std::string runtime = to_lower(trim(*provider));
-    if (auto cloud = cloud::CloudCatalog::normalize_provider(runtime)) runtime = *cloud;
-    if (!is_local(runtime) && runtime != "openai" && runtime != "google") {
+    const std::optional<Runtime> runtime = parse_runtime(trim(*provider));
+    if (!runtime) {
         return respond(error_response(400, "unknown_provider",
                                       "Unknown runtime provider '" + *provider +
                                           "': use openai, google (gem, google-gemini), ollama "
                                           "or vllm"));
     }
-    answer_from_pool(services.action_pool, respond, [&services, runtime, model = *model] {
-        return switch_answer(switch_to(services, runtime, model), services);
-    });
+    answer_from_pool(services.action_pool, respond,
+                     [&services, runtime = *runtime, model = *model] {
+                         return switch_answer(switch_to(services, runtime, model), services);
+                     });
 }
 
 void get_llm_runtime_options(const ApiRequest&, Services& services, Respond respond) {
@@ -241,7 +238,7 @@ void get_llm_runtime_options(const ApiRequest&, Services& services, Respond resp
         const json payload = runtime_payload(state, services);
         json all_models = json::array();
         json runtimes = json::array();
-        for (const char* rt : {"ollama", "vllm", "openai", "google"}) {
+        for (Runtime rt : kAllRuntimes) {
             runtimes.push_back(runtime_target(services, rt, state, all_models));
         }
         return json_response(200, {{"status", "success"},
@@ -281,7 +278,8 @@ void switch_model(const ApiRequest& request, Services& services, Respond respond
         runtime::SwitchReport report = switch_to(services, runtime, name);
         if (report.error) return switch_error_response(report, services);
         json out = switch_success_json(report, services);
-        out["message"] = "Model " + report.model + " is active on " + runtime;
+        out["message"] =
+            "Model " + report.model + " is active on " + std::string(to_string(runtime));
         return json_response(200, out);
     });
 }
@@ -294,25 +292,24 @@ void activate_model(const ApiRequest& request, Services& services, Respond respo
     auto runtime = required_string(*body, "runtime");
     if (!runtime) return respond(error_response(runtime.error()));
     if (auto bad = bad_model_id(*name)) return respond(std::move(*bad));
-    std::string target = to_lower(trim(*runtime));
-    if (auto cloud = cloud::CloudCatalog::normalize_provider(target)) target = *cloud;
-    if (!is_local(target) && target != "openai" && target != "google") {
+    const std::optional<Runtime> target = parse_runtime(trim(*runtime));
+    if (!target) {
         return respond(error_response(
             400, "invalid_runtime",
             "Unknown runtime '" + *runtime + "': use ollama, vllm, openai or google"));
     }
     // Loading a model (and restarting vLLM) takes a while: it runs on the pool.
-    answer_from_pool(services.action_pool, respond, [&services, name = *name, target] {
+    answer_from_pool(services.action_pool, respond, [&services, name = *name, target = *target] {
         runtime::SwitchReport report = switch_to(services, target, name);
         if (report.error) return switch_error_response(report, services);
         json payload = runtime_payload(services.runtime_state.current(), services);
         payload["status"] = "online";
         payload["error"] = nullptr;
-        return json_response(
-            200, {{"success", true},
-                  {"message", "Model " + report.model + " activated on runtime " + target},
-                  {"runtime", payload},
-                  {"steps", steps_json(report.steps)}});
+        return json_response(200, {{"success", true},
+                                   {"message", "Model " + report.model + " activated on runtime " +
+                                                   std::string(to_string(target))},
+                                   {"runtime", payload},
+                                   {"steps", steps_json(report.steps)}});
     });
 }
 

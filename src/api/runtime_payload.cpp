@@ -57,21 +57,20 @@ std::optional<std::pair<std::string, int>> split_authority(const std::string& ur
     return std::pair{host, std::stoi(port)};
 }
 
-bool is_cloud(const std::string& runtime) {
-    return runtime == "openai" || runtime == "google";
-}
-
 }  // namespace
 
-std::string runtime_endpoint(const std::string& runtime, const Services& services) {
+json runtime_or_null(const std::optional<Runtime>& runtime) {
+    return runtime ? json(std::string(to_string(*runtime))) : json(nullptr);
+}
+
+std::string runtime_endpoint(Runtime runtime, const Services& services) {
     if (const auto* server = services.controller.find(runtime)) return server->endpoint;
-    if (is_cloud(runtime)) return services.cloud.endpoint(runtime);
-    return "";
+    return services.cloud.endpoint(runtime);
 }
 
 json runtime_payload(const RuntimeState& state, const Services& services) {
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-    json payload = {{"provider", nullable(state.active_runtime)},
+    json payload = {{"provider", runtime_or_null(state.active_runtime)},
                     {"model", nullable(state.active_model)},
                     {"endpoint", nullptr},
                     {"endpoint_host", nullptr},
@@ -82,9 +81,10 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
                     {"config_hash", nullptr},
                     {"runtime_id", nullptr}};
     if (!state.active_runtime) return payload;
-    const std::string& runtime = *state.active_runtime;
+    const std::string runtime(to_string(*state.active_runtime));
+    const bool cloud = !is_local(*state.active_runtime);
     const std::string model = state.active_model.value_or("");
-    const std::string endpoint = runtime_endpoint(runtime, services);
+    const std::string endpoint = runtime_endpoint(*state.active_runtime, services);
     std::string host_port = endpoint;
     if (auto parts = split_authority(endpoint)) {
         payload["endpoint_host"] = parts->first;
@@ -92,8 +92,8 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
         host_port = parts->first + ":" + std::to_string(parts->second);
     }
     payload["endpoint"] = endpoint.empty() ? json(nullptr) : json(endpoint);
-    payload["service_type"] = is_cloud(runtime) ? runtime : "local";
-    payload["source_type"] = is_cloud(runtime) ? "cloud-api" : "local-runtime";
+    payload["service_type"] = cloud ? runtime : "local";
+    payload["source_type"] = cloud ? "cloud-api" : "local-runtime";
     const std::string short_model =
         model.substr(model.rfind('/') == std::string::npos ? 0 : model.rfind('/') + 1);
     payload["label"] = (short_model.empty() ? "?" : short_model) + " · " + runtime + " @ " +
@@ -106,8 +106,8 @@ json runtime_payload(const RuntimeState& state, const Services& services) {
 
 json last_models_json(const RuntimeState& state) {
     json out = json::object();
-    for (const char* rt : {"ollama", "vllm", "openai", "google"}) out[rt] = "";
-    for (const auto& [rt, model] : state.last_model) out[rt] = model;
+    for (Runtime rt : kAllRuntimes) out[std::string(to_string(rt))] = "";
+    for (const auto& [rt, model] : state.last_model) out[std::string(to_string(rt))] = model;
     return out;
 }
 
@@ -115,8 +115,8 @@ json gate_json(const runtime::SwitchGate& gate) {
     auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     return {{"in_progress", gate.in_progress},
             {"switch_id", or_null(gate.switch_id)},
-            {"from_runtime", or_null(gate.from_runtime)},
-            {"to_runtime", or_null(gate.target)},
+            {"from_runtime", runtime_or_null(gate.from_runtime)},
+            {"to_runtime", runtime_or_null(gate.target)},
             {"model", or_null(gate.model)},
             {"started_at_utc", or_null(gate.started_at)}};
 }
@@ -126,10 +126,12 @@ json last_switch_json(const std::optional<runtime::SwitchEvent>& event) {
     return {{"event", event->ok ? "runtime_model_selected" : "runtime_switch_failed"},
             {"switch_id", event->switch_id},
             {"success", event->ok},
-            {"runtime", event->runtime},
-            {"to_runtime", event->runtime},
+            {"runtime", std::string(to_string(event->runtime))},
+            {"to_runtime", std::string(to_string(event->runtime))},
             {"model", event->model},
-            {"from_runtime", event->from_runtime},
+            // "" rather than null when nothing was active, as the panel has always read it.
+            {"from_runtime",
+             event->from_runtime ? std::string(to_string(*event->from_runtime)) : std::string()},
             {"reason", event->reason},
             {"at_utc", event->at}};
 }
@@ -155,7 +157,7 @@ HttpResponse switch_error_response(const runtime::SwitchReport& report, const Se
                           {"detail", report.error->message},
                           {"code", report.error->code},
                           {"steps", steps_json(report.steps)},
-                          {"active_server", nullable(now.active_runtime)},
+                          {"active_server", runtime_or_null(now.active_runtime)},
                           {"active_model", nullable(now.active_model)}});
 }
 
@@ -170,7 +172,7 @@ json switch_success_json(const runtime::SwitchReport& report, const Services& se
                 {"config_hash", payload["config_hash"]},
                 {"runtime_id", payload["runtime_id"]},
                 {"source_type", payload["source_type"]},
-                {"previous_server", nullable(report.previous_runtime)},
+                {"previous_server", runtime_or_null(report.previous_runtime)},
                 {"previous_model", nullable(report.previous_model)},
                 {"steps", steps_json(report.steps)}};
     if (report.catalog_source) out["catalog_source"] = *report.catalog_source;

@@ -10,8 +10,11 @@
 
 namespace venom::api {
 
-// Where `runtime` listens ("" for an unknown one): the same address the daemon probes.
-std::string runtime_endpoint(const std::string& runtime, const Services& services);
+// The runtime's JSON spelling, or null.
+nlohmann::json runtime_or_null(const std::optional<Runtime>& runtime);
+
+// Where `runtime` listens: the same address the daemon probes (a cloud runtime: its API base).
+std::string runtime_endpoint(Runtime runtime, const Services& services);
 
 // {provider, model, endpoint, endpoint_host, endpoint_port, service_type, source_type, label,
 // config_hash, runtime_id}; null fields when nothing is active. config_hash is the first 12

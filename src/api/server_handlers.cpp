@@ -38,8 +38,8 @@ void list_llm_servers(const ApiRequest&, Services& services, Respond respond) {
         const auto active = services.runtime_state.current().active_runtime;
         json servers = json::array();
         for (const auto& server : services.controller.servers()) {
-            servers.push_back(
-                server_json(server, services.controller.probe(server.name), active == server.name));
+            servers.push_back(server_json(server, services.controller.probe(server.runtime),
+                                          active == server.runtime));
         }
         return json_response(
             200, {{"status", "success"}, {"servers", servers}, {"count", servers.size()}});
@@ -49,7 +49,8 @@ void list_llm_servers(const ApiRequest&, Services& services, Respond respond) {
 void run_llm_server_action(const ApiRequest& request, Services& services, Respond respond) {
     const std::string server = request.param("server");
     const std::string action = request.param("action");
-    const auto* info = services.controller.find(server);
+    const std::optional<Runtime> runtime = parse_runtime(server);
+    const auto* info = runtime ? services.controller.find(*runtime) : nullptr;
     if (!info) {
         return respond(error_response(
             404, "unknown_server", "Unknown LLM server '" + server + "': use 'ollama' or 'vllm'"));

@@ -68,7 +68,8 @@ void run_runtime_service_action(const ApiRequest& request, Services& services, R
             400, "service_not_actionable",
             "venomd is not started or stopped from here: use systemd or its signals")));
     }
-    const auto* info = services.controller.find(service);
+    const std::optional<Runtime> runtime = parse_runtime(service);
+    const auto* info = runtime ? services.controller.find(*runtime) : nullptr;
     if (!info) {
         return respond(service_error(make_error(
             404, "unknown_service",
@@ -114,9 +115,9 @@ void apply_runtime_profile(const ApiRequest& request, Services& services, Respon
     }
     if (auto busy = switch_in_progress(services)) return respond(service_error(*busy));
     answer_from_pool(services.action_pool, respond, [&services, profile] {
-        const std::string active = services.runtime_state.current().active_runtime.value_or("");
+        const std::optional<Runtime> active = services.runtime_state.current().active_runtime;
         const runtime::ServerInfo* keep =
-            profile == "llm_off" ? nullptr : services.controller.find(active);
+            profile == "llm_off" || !active ? nullptr : services.controller.find(*active);
         services.monitor.refresh();  // what runs now, from /proc and the health probes
         std::map<std::string, std::string> status;
         for (const auto& s : services.monitor.latest()) status[s.name] = s.status;
@@ -148,7 +149,9 @@ void apply_runtime_profile(const ApiRequest& request, Services& services, Respon
         std::string message = "Profile " + profile + (success ? " applied" : " not fully applied");
         if (!keep && profile != "llm_off") {
             message += " (no local runtime is active" +
-                       (active.empty() ? std::string() : "; the active runtime is " + active) + ")";
+                       (active ? "; the active runtime is " + std::string(to_string(*active))
+                               : std::string()) +
+                       ")";
         }
         message += done.empty() ? ": nothing to change" : ": " + done;
         services.history.record("profile", profile, success, message);

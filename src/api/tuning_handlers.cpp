@@ -14,8 +14,7 @@ namespace {
 using nlohmann::json;
 
 // The runtime asked for, else the one the model is installed for. 400 invalid_runtime.
-Result<TunableRuntime> runtime_of(const std::optional<std::string>& asked,
-                                  const ModelMetadata& model) {
+Result<Runtime> runtime_of(const std::optional<std::string>& asked, const ModelMetadata& model) {
     const std::string name = asked.value_or(model.runtime);
     if (auto runtime = parse_tunable_runtime(name)) return *runtime;
     return make_error(
@@ -38,7 +37,7 @@ HttpResponse get_model_config(const ApiRequest& request, Services& services) {
     }
     return json_response(200, {{"success", true},
                                {"model_name", model->name},
-                               {"runtime", to_string(*runtime)},
+                               {"runtime", std::string(to_string(*runtime))},
                                {"generation_schema", std::move(schema)},
                                {"current_values", std::move(current)},
                                {"saved_values", saved}});
@@ -66,12 +65,13 @@ void set_model_config(const ApiRequest& request, Services& services, Respond res
                          auto saved = services.generation_settings->save(runtime, name, values);
                          if (!saved) return error_response(saved.error());
                          return json_response(
-                             200, {{"success", true},
-                                   {"model_name", name},
-                                   {"runtime", to_string(runtime)},
-                                   {"params", values},
-                                   {"message", "Saved; applied when " + name +
-                                                   " is next activated on " + to_string(runtime)}});
+                             200,
+                             {{"success", true},
+                              {"model_name", name},
+                              {"runtime", std::string(to_string(runtime))},
+                              {"params", values},
+                              {"message", "Saved; applied when " + name + " is next activated on " +
+                                              std::string(to_string(runtime))}});
                      });
 }
 

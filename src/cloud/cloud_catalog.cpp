@@ -37,34 +37,33 @@ bool is_openai_chat_model(const std::string& id) {
 CloudCatalog::CloudCatalog(Options options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {}
 
-std::optional<std::string> CloudCatalog::normalize_provider(const std::string& name) {
-    const std::string n = to_lower(name);
-    if (n == "openai") return "openai";
-    if (n == "google" || n == "gem" || n == "google-gemini" || n == "gemini") return "google";
-    return std::nullopt;
+const std::vector<Runtime>& CloudCatalog::providers() {
+    static const std::vector<Runtime> runtimes = {Runtime::openai, Runtime::google};
+    return runtimes;
 }
 
-const std::vector<std::string>& CloudCatalog::providers() {
-    static const std::vector<std::string> names = {"openai", "google"};
-    return names;
+std::string CloudCatalog::key_variable(Runtime provider) {
+    if (provider == Runtime::openai) return "OPENAI_API_KEY";
+    if (provider == Runtime::google) return "GOOGLE_API_KEY";
+    return "";
 }
 
-std::string CloudCatalog::key_variable(const std::string& provider) {
-    return provider == "openai" ? "OPENAI_API_KEY" : "GOOGLE_API_KEY";
+std::string CloudCatalog::endpoint(Runtime provider) const {
+    if (provider == Runtime::openai) return strip_trailing_slashes(options_.openai_base_url);
+    if (provider == Runtime::google) return strip_trailing_slashes(options_.gemini_base_url);
+    return "";
 }
 
-std::string CloudCatalog::endpoint(const std::string& provider) const {
-    return strip_trailing_slashes(provider == "openai" ? options_.openai_base_url
-                                                       : options_.gemini_base_url);
-}
-
-bool CloudCatalog::has_key(const std::string& provider) const {
-    const auto& key = provider == "openai" ? options_.openai_api_key : options_.google_api_key;
+bool CloudCatalog::has_key(Runtime provider) const {
+    if (is_local(provider)) return false;
+    const auto& key =
+        provider == Runtime::openai ? options_.openai_api_key : options_.google_api_key;
     return key && !key->empty();
 }
 
-std::vector<CloudModel> CloudCatalog::fallback_models(const std::string& provider) {
-    if (provider == "openai") {
+std::vector<CloudModel> CloudCatalog::fallback_models(Runtime provider) {
+    if (is_local(provider)) return {};
+    if (provider == Runtime::openai) {
         return {
             {"gpt-4o-mini",
              "GPT-4o mini",
@@ -105,7 +104,7 @@ std::vector<CloudModel> CloudCatalog::fallback_models(const std::string& provide
          "gemini-1.5-flash-latest"}};
 }
 
-CloudModelList CloudCatalog::models(const std::string& provider) {
+CloudModelList CloudCatalog::models(Runtime provider) {
     std::lock_guard lock(mutex_);  // one fetch at a time; later callers find it cached
     auto it = cache_.find(provider);
     if (it != cache_.end() && clock_.now() < it->second.expires) return it->second.list;
@@ -116,12 +115,14 @@ CloudModelList CloudCatalog::models(const std::string& provider) {
     return list;
 }
 
-CloudModelList CloudCatalog::fetch(const std::string& provider) const {
+CloudModelList CloudCatalog::fetch(Runtime provider) const {
     CloudModelList list;
-    if (!has_key(provider)) {
+    if (is_local(provider)) {
+        list.error = std::string(display_name(provider)) + " is not a cloud runtime";
+    } else if (!has_key(provider)) {
         list.error = key_variable(provider) + " is not set";
     } else {
-        list = provider == "openai" ? fetch_openai() : fetch_gemini();
+        list = provider == Runtime::openai ? fetch_openai() : fetch_gemini();
         if (list.source == "live" && list.models.empty()) {
             list.source.clear();
             list.error = "the provider listed no chat models";
@@ -130,8 +131,8 @@ CloudModelList CloudCatalog::fetch(const std::string& provider) const {
     if (list.source != "live") {
         list.source = "fallback";
         list.models = fallback_models(provider);
-        logger("cloud")->warn("model list provider={} source=fallback reason=\"{}\"", provider,
-                              list.error.value_or(""));
+        logger("cloud")->warn("model list provider={} source=fallback reason=\"{}\"",
+                              to_string(provider), list.error.value_or(""));
     }
     list.refreshed_at = format_rfc3339(clock_.now());
     return list;
@@ -140,7 +141,7 @@ CloudModelList CloudCatalog::fetch(const std::string& provider) const {
 CloudModelList CloudCatalog::fetch_openai() const {
     CloudModelList list;
     net::HttpCall call;
-    call.url = endpoint("openai") + "/models";
+    call.url = endpoint(Runtime::openai) + "/models";
     call.headers = {"Authorization: Bearer " + *options_.openai_api_key};
     call.timeout = call.connect_timeout = call.stall_timeout = options_.timeout;
     const auto start = std::chrono::steady_clock::now();
@@ -180,7 +181,7 @@ CloudModelList CloudCatalog::fetch_gemini() const {
     // Bounded: a provider that keeps handing out page tokens cannot keep us here.
     for (int page = 0; page < 10; ++page) {
         net::HttpCall call;
-        call.url = endpoint("google") + "/v1beta/models?pageSize=1000";
+        call.url = endpoint(Runtime::google) + "/v1beta/models?pageSize=1000";
         if (!page_token.empty()) call.url += "&pageToken=" + net::url_encode(page_token);
         // The header, not ?key=: URLs end up in logs.
         call.headers = {"x-goog-api-key: " + *options_.google_api_key};
@@ -219,25 +220,23 @@ CloudModelList CloudCatalog::fetch_gemini() const {
     return list;
 }
 
-Result<CloudModel> CloudCatalog::resolve(const std::string& provider_name,
-                                         const std::string& model) {
-    auto provider = normalize_provider(provider_name);
-    if (!provider) {
+Result<CloudModel> CloudCatalog::resolve(Runtime provider, const std::string& model) {
+    if (is_local(provider)) {
         return make_error(400, "unknown_provider",
-                          "Unknown cloud provider '" + provider_name +
+                          "Unknown cloud provider '" + std::string(to_string(provider)) +
                               "': use 'openai' or 'google' (aliases 'gem', 'google-gemini')");
     }
-    if (!has_key(*provider)) {
+    if (!has_key(provider)) {
         return make_error(400, "missing_api_key",
-                          key_variable(*provider) +
+                          key_variable(provider) +
                               " is not set in venomd's environment; set it and restart venomd");
     }
-    CloudModelList list = models(*provider);
+    CloudModelList list = models(provider);
     if (list.key_rejected) return make_error(400, "api_key_rejected", *list.error);
     const std::string wanted = to_lower(starts_with(model, "models/") ? model.substr(7) : model);
     if (wanted.empty()) {
         // The provider's usual default when it is offered, else the first model listed.
-        const std::string preferred = fallback_models(*provider).front().id;
+        const std::string preferred = fallback_models(provider).front().id;
         for (const auto& m : list.models) {
             if (m.id == preferred) return m;
         }
@@ -254,8 +253,8 @@ Result<CloudModel> CloudCatalog::resolve(const std::string& provider_name,
         known += (i ? ", " : "") + list.models[i].id;
     }
     return make_error(400, "unknown_model",
-                      "Model '" + model + "' is not in " + *provider + "'s " +
-                          (list.source == "live" ? "model list" : "built-in model list") +
+                      "Model '" + model + "' is not in " + std::string(to_string(provider)) +
+                          "'s " + (list.source == "live" ? "model list" : "built-in model list") +
                           " (e.g. " + known + ")");
 }
 

@@ -13,13 +13,14 @@
 
 #include "venom/clock.hpp"
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
 
 namespace venom::cloud {
 
 struct CloudModel {
     std::string id;    // what the provider's API takes ("gpt-4o-mini", "gemini-2.5-flash")
     std::string name;  // display name
-    std::string provider;
+    std::string provider;  // the runtime's JSON spelling, as the catalog answers carry it
     std::vector<std::string> capabilities;
     std::optional<std::string> alias;
 };
@@ -47,30 +48,29 @@ public:
 
     CloudCatalog(Options options, const Clock& clock);
 
-    // "openai" | "google" (also "gem", "google-gemini", any case); nullopt for anything else.
-    static std::optional<std::string> normalize_provider(const std::string& name);
-    // The providers, in display order.
-    static const std::vector<std::string>& providers();
+    // The cloud runtimes (OpenAI, Google), in display order. A local runtime given to the
+    // members below has no key, no endpoint ("") and no models.
+    static const std::vector<Runtime>& providers();
     // "OPENAI_API_KEY" / "GOOGLE_API_KEY".
-    static std::string key_variable(const std::string& provider);
+    static std::string key_variable(Runtime provider);
     // Where the provider's API is (OPENAI_BASE_URL, GEMINI_BASE_URL).
-    std::string endpoint(const std::string& provider) const;
+    std::string endpoint(Runtime provider) const;
 
-    bool has_key(const std::string& provider) const;
+    bool has_key(Runtime provider) const;
 
     // The provider's chat models: live when the key works and the provider answers, the
     // built-in list otherwise (also without a key). Cached. BLOCKING on a miss. Thread-safe.
-    CloudModelList models(const std::string& provider);
+    CloudModelList models(Runtime provider);
 
     // Checks a switch to `provider` with `model` (empty: the provider's default) and returns
-    // the catalog entry. 400 unknown_provider, missing_api_key, api_key_rejected,
-    // unknown_model. BLOCKING. Thread-safe.
-    Result<CloudModel> resolve(const std::string& provider, const std::string& model);
+    // the catalog entry. 400 unknown_provider (a local runtime), missing_api_key,
+    // api_key_rejected, unknown_model. BLOCKING. Thread-safe.
+    Result<CloudModel> resolve(Runtime provider, const std::string& model);
 
-    static std::vector<CloudModel> fallback_models(const std::string& provider);
+    static std::vector<CloudModel> fallback_models(Runtime provider);
 
 private:
-    CloudModelList fetch(const std::string& provider) const;
+    CloudModelList fetch(Runtime provider) const;
     CloudModelList fetch_openai() const;
     CloudModelList fetch_gemini() const;
 
@@ -81,7 +81,7 @@ private:
         CloudModelList list;
         TimePoint expires;
     };
-    std::map<std::string, Entry> cache_;
+    std::map<Runtime, Entry> cache_;
 };
 
 // The providers' model lists read without a network, for the catalog and the fuzzers: chat

@@ -266,14 +266,12 @@ const std::vector<Setting>& settings() {
          }},
         {"", "VENOM_FALLBACK_ORDER", "fallback_order",
          [](Config& c, const std::string& v, const std::string& s) {
-             std::vector<std::string> order;
-             for (auto& name : parse_list(v)) {
-                 name = to_lower(name);
-                 if (name != "ollama" && name != "vllm" && name != "openai" && name != "google") {
-                     bad(s, name, "is not a runtime (ollama, vllm, openai, google)");
-                 }
-                 if (std::find(order.begin(), order.end(), name) == order.end()) {
-                     order.push_back(name);
+             std::vector<Runtime> order;
+             for (const auto& name : parse_list(v)) {
+                 const std::optional<Runtime> runtime = parse_runtime(name);
+                 if (!runtime) bad(s, name, "is not a runtime (ollama, vllm, openai, google)");
+                 if (std::find(order.begin(), order.end(), *runtime) == order.end()) {
+                     order.push_back(*runtime);
                  }
              }
              c.fallback_order = std::move(order);

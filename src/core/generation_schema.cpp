@@ -35,17 +35,13 @@ std::optional<std::int64_t> whole_number(const json& value) {
 
 }  // namespace
 
-std::optional<TunableRuntime> parse_tunable_runtime(std::string_view name) {
-    if (name == "ollama") return TunableRuntime::ollama;
-    if (name == "vllm") return TunableRuntime::vllm;
-    return std::nullopt;
+std::optional<Runtime> parse_tunable_runtime(std::string_view name) {
+    const std::optional<Runtime> runtime = parse_runtime(name);
+    if (!runtime || !is_local(*runtime)) return std::nullopt;
+    return runtime;
 }
 
-std::string to_string(TunableRuntime runtime) {
-    return runtime == TunableRuntime::ollama ? "ollama" : "vllm";
-}
-
-json generation_schema(TunableRuntime runtime, const ModelMetadata& model) {
+json generation_schema(Runtime runtime, const ModelMetadata& model) {
     constexpr std::int64_t kMinContext = 128;
     const std::int64_t max_context =
         std::max<std::int64_t>(model.capabilities.max_context_length, kMinContext);
@@ -55,7 +51,7 @@ json generation_schema(TunableRuntime runtime, const ModelMetadata& model) {
     // vLLM uses the model's whole context (vllm/config/model.py max_model_len, "derived from the
     // model config").
     const std::int64_t context_default =
-        runtime == TunableRuntime::ollama ? std::min<std::int64_t>(4096, max_context) : max_context;
+        runtime == Runtime::ollama ? std::min<std::int64_t>(4096, max_context) : max_context;
     return {
         {"temperature",
          float_param(0.7, 0.0, 2.0, "Sampling temperature: higher is more varied, 0 is greedy")},

@@ -48,15 +48,15 @@ std::optional<std::string> GenerationSettingsStore::load() {
     return std::nullopt;
 }
 
-json GenerationSettingsStore::values(TunableRuntime runtime, const std::string& model) const {
+json GenerationSettingsStore::values(Runtime runtime, const std::string& model) const {
     std::lock_guard lock(mutex_);
-    auto models = doc_.find(to_string(runtime));
+    auto models = doc_.find(std::string(to_string(runtime)));
     if (models == doc_.end()) return json::object();
     auto found = models->find(model);
     return found == models->end() ? json::object() : *found;
 }
 
-Result<void> GenerationSettingsStore::save(TunableRuntime runtime, const std::string& model,
+Result<void> GenerationSettingsStore::save(Runtime runtime, const std::string& model,
                                            const json& values) {
     std::lock_guard write_lock(write_mutex_);
     json next;
@@ -64,7 +64,7 @@ Result<void> GenerationSettingsStore::save(TunableRuntime runtime, const std::st
         std::lock_guard lock(mutex_);
         next = doc_;
     }
-    const std::string key = to_string(runtime);
+    const std::string key(to_string(runtime));
     if (values.empty()) {
         if (next.contains(key)) {
             next[key].erase(model);

@@ -18,11 +18,23 @@ nlohmann::json to_json(const CatalogEntry& e) {
     return j;
 }
 
+namespace {
+
+// Cloud runtimes serve what their catalog lists; nothing is loaded or recorded here.
+Error not_activatable(Runtime runtime) {
+    return make_error(400, "invalid_runtime",
+                      "Runtime '" + std::string(to_string(runtime)) +
+                          "' has no models to activate here: use 'ollama' or 'vllm'");
+}
+
+}  // namespace
+
 ModelRegistry::ModelRegistry(ManifestStore& manifest, OperationQueue& operations,
-                             QuotaLimits quota, StorageSource storage,
+                             RuntimeLocks& locks, QuotaLimits quota, StorageSource storage,
                              RuntimeStateStore& runtime_state, const Clock& clock)
     : manifest_(manifest),
       operations_(operations),
+      locks_(locks),
       quota_(quota),
       storage_(std::move(storage)),
       runtime_state_(runtime_state),
@@ -75,7 +87,7 @@ Result<std::shared_ptr<ModelProvider>> ModelRegistry::find_provider(const std::s
 
 Result<std::string> ModelRegistry::install_model(const std::string& requested_name,
                                                  const std::string& provider_name,
-                                                 const std::optional<std::string>& runtime,
+                                                 const std::optional<Runtime>& runtime,
                                                  const InstallFilter& filter) {
     if (auto valid = validate_model_name(requested_name); !valid) return valid.error();
     auto provider = find_provider(provider_name);
@@ -83,7 +95,7 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
     const std::string name = (*provider)->canonical_name(requested_name);
     // The provider's spelling may be longer (":latest"): the general rules hold for it too.
     if (auto valid = validate_model_name(name); !valid) return valid.error();
-    const std::string target_runtime = runtime.value_or((*provider)->default_runtime());
+    const Runtime target_runtime = runtime.value_or((*provider)->default_runtime());
     if (auto valid = (*provider)->validate_install(name, target_runtime); !valid) {
         return valid.error();
     }
@@ -166,7 +178,7 @@ Result<std::size_t> ModelRegistry::normalise_recorded_names() {
     // The active model of runtime.json takes the same spelling, so GET /models marks it active.
     // vLLM is left alone: its served name is what its clients send.
     const RuntimeState state = runtime_state_.current();
-    if (state.active_runtime && state.active_model && *state.active_runtime != "vllm") {
+    if (state.active_runtime && state.active_model && *state.active_runtime != Runtime::vllm) {
         for (const auto& provider : providers()) {
             if (provider->default_runtime() != *state.active_runtime) continue;
             const std::string name = provider->canonical_name(*state.active_model);
@@ -207,8 +219,12 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
     }
     auto provider = find_provider(model->provider);
     if (!provider) return provider.error();
+    // The lock the removal takes; an entry naming a runtime this version does not know (another
+    // implementation's "onnx") is removed under its provider's runtime.
+    const std::optional<Runtime> recorded_runtime = parse_runtime(model->runtime);
+    const Runtime model_runtime = recorded_runtime.value_or((*provider)->default_runtime());
     const RuntimeState runtime = runtime_state_.current();
-    if (runtime.active_runtime == model->runtime && runtime.active_model &&
+    if (recorded_runtime && runtime.active_runtime == recorded_runtime && runtime.active_model &&
         designates(*runtime.active_model, *model)) {
         return make_error(409, "model_active",
                           "Model " + name + " is the active model of runtime " + model->runtime +
@@ -233,7 +249,7 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
         return "Model " + model.name + " removed";
     };
     const std::string recorded = model->name;
-    return operations_.submit({recorded, model->provider, model->runtime, OperationType::remove,
+    return operations_.submit({recorded, model->provider, model_runtime, OperationType::remove,
                                "Queued: remove " + recorded},
                               std::move(work));
 }
@@ -309,36 +325,37 @@ std::vector<std::string> ModelRegistry::models_with_missing_files() const {
     return {files_missing_.begin(), files_missing_.end()};
 }
 
-Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name,
-                                                    const std::string& runtime) {
+Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name, Runtime runtime) {
+    // A bad request is told so before whether the runtime is busy.
     if (auto valid = validate_model_name(name); !valid) return valid.error();
-    if (runtime != "ollama" && runtime != "vllm") {
-        return make_error(400, "invalid_runtime",
-                          "Unknown runtime '" + runtime + "': use 'ollama' or 'vllm'");
+    if (!is_local(runtime)) return not_activatable(runtime);
+    auto hold = locks_.try_acquire({runtime}, "activation of " + name);
+    if (!hold) return hold.error();
+    return activate_model(name, runtime, *hold);
+}
+
+Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name, Runtime runtime,
+                                                    const RuntimeLocks::Hold& hold) {
+    if (!hold.holds(runtime)) {
+        // A caller bug, not a client's: say so rather than activate without the lock.
+        return make_error(
+            500, "internal",
+            "activation of " + name + " without holding " + std::string(to_string(runtime)));
     }
+    if (auto valid = validate_model_name(name); !valid) return valid.error();
+    if (!is_local(runtime)) return not_activatable(runtime);
     std::shared_ptr<ModelProvider> provider;
     {
         std::lock_guard lock(mutex_);
         for (const auto& [key, p] : providers_) {
             if (p->default_runtime() == runtime) provider = p;
         }
-        if (!provider) {
-            return make_error(501, "provider_unavailable",
-                              "Runtime '" + runtime + "' is not available in this build yet");
-        }
-        if (!activating_.insert(runtime).second) {
-            return make_error(409, "runtime_switch_in_progress",
-                              "Another activation on runtime " + runtime + " is in progress");
-        }
     }
-    struct Release {
-        ModelRegistry& registry;
-        std::string runtime;
-        ~Release() {
-            std::lock_guard lock(registry.mutex_);
-            registry.activating_.erase(runtime);
-        }
-    } release{*this, runtime};
+    if (!provider) {
+        return make_error(
+            501, "provider_unavailable",
+            "Runtime '" + std::string(to_string(runtime)) + "' is not available in this build yet");
+    }
 
     auto activated = provider->activate(provider->canonical_name(name));
     if (!activated) return activated.error();
@@ -348,18 +365,18 @@ Result<ModelMetadata> ModelRegistry::activate_model(const std::string& name,
     } else {
         model.installed_at = format_rfc3339(clock_.now());
         if (auto imported = manifest_.upsert(model); !imported) return imported.error();
-        logger("registry")->info("imported model={} runtime={}", model.name, runtime);
+        logger("registry")->info("imported model={} runtime={}", model.name, to_string(runtime));
     }
     // What vLLM is started with: the snapshot, or the one GGUF file in it.
     std::optional<std::string> path;
-    if (runtime == "vllm") {
+    if (runtime == Runtime::vllm) {
         auto launch = vllm_launch_for(model);
         path = launch ? std::optional(launch->model_path) : model.local_path;
     }
     if (auto saved = runtime_state_.set_active(runtime, model.name, path); !saved) {
         return saved.error();
     }
-    logger("registry")->info("activated model={} runtime={}", model.name, runtime);
+    logger("registry")->info("activated model={} runtime={}", model.name, to_string(runtime));
     return model;
 }
 

@@ -104,7 +104,7 @@ ModelMetadata model_from_json(const json& j) {
     m.local_path = optional_field<std::string>(j, "local_path");
     m.sha256 = optional_field<std::string>(j, "sha256");
     m.installed_at = optional_field<std::string>(j, "installed_at");
-    m.runtime = field_or<std::string>(j, "runtime", "vllm");
+    m.runtime = field_or<std::string>(j, "runtime", std::string(to_string(Runtime::vllm)));
     for (auto it = j.begin(); it != j.end(); ++it) {
         bool known = false;
         for (const char* key : kModelKeys) known = known || it.key() == key;

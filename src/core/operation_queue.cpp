@@ -31,12 +31,15 @@ std::string failure_message(OperationType type, const std::string& reason) {
     return kind + " failed: " + reason;
 }
 
-}  // namespace
-
-std::string runtime_lock_key(const std::string& runtime) {
-    if (runtime == "ollama" || runtime == "vllm") return runtime;
-    return "cloud";
+// What a refused switch or service action says holds the runtime.
+std::string holder_of(const Operation& op) {
+    const char* kind = op.type == OperationType::install  ? "install"
+                       : op.type == OperationType::remove ? "removal"
+                                                          : "activation";
+    return std::string(kind) + " of " + op.model_name + " (operation " + op.operation_id + ")";
 }
+
+}  // namespace
 
 void OperationContext::set_message(std::string message) {
     queue_.update(id_, [&](Operation& op) { op.message = std::move(message); });
@@ -59,10 +62,20 @@ void OperationContext::set_progress(double percent) {
         id_, [&](Operation& op) { op.progress = std::clamp(percent, 0.0, kRunningProgressCap); });
 }
 
-OperationQueue::OperationQueue(Options options, const Clock& clock, WriteFaults* faults)
-    : options_(std::move(options)), clock_(clock), faults_(faults) {}
+OperationQueue::OperationQueue(Options options, const Clock& clock, RuntimeLocks& locks,
+                               WriteFaults* faults)
+    : options_(std::move(options)), clock_(clock), faults_(faults), locks_(locks) {
+    // A runtime freed by a switch, a service action or an activation may let a pending operation
+    // run. Taking the mutex first means a worker is either before its check (and sees the runtime
+    // free) or already waiting (and gets the notification): the wake-up cannot fall between.
+    release_listener_ = locks_.add_release_listener([this] {
+        { std::lock_guard lock(mutex_); }
+        work_cv_.notify_all();
+    });
+}
 
 OperationQueue::~OperationQueue() {
+    locks_.remove_release_listener(release_listener_);
     shutdown();
 }
 
@@ -142,7 +155,8 @@ Result<std::string> OperationQueue::submit(OperationRequest request, OperationWo
     entry.op.operation_id = make_uuid_v4();
     entry.op.model_name = std::move(request.model_name);
     entry.op.provider = std::move(request.provider);
-    entry.op.runtime = std::move(request.runtime);
+    entry.op.runtime = std::string(to_string(request.runtime));
+    entry.runtime = request.runtime;
     entry.op.type = request.type;
     entry.queued_message = std::move(request.message);
     entry.op.message = paused_ ? kPausedMessage : entry.queued_message;
@@ -321,14 +335,17 @@ void OperationQueue::shutdown() {
 
 void OperationQueue::worker_loop() {
     for (;;) {
+        // Declared before the lock below, so it is released after the queue's mutex: releasing
+        // runs the queue's own release listener, which takes that mutex.
+        RuntimeLocks::Hold runtime;
         std::string id;
         OperationWork work;
         std::shared_ptr<std::atomic<bool>> cancel;
-        std::string runtime_key;
         {
             std::unique_lock lock(mutex_);
             Entry* entry = nullptr;
-            work_cv_.wait(lock, [&] { return stopping_ || (entry = next_runnable_locked()); });
+            work_cv_.wait(lock,
+                          [&] { return stopping_ || (entry = next_runnable_locked(runtime)); });
             if (stopping_) return;
             entry->op.status = OperationStatus::in_progress;
             entry->op.updated_at = format_rfc3339(clock_.now());
@@ -336,8 +353,6 @@ void OperationQueue::worker_loop() {
             entry->bytes_at_run = entry->op.bytes_done;
             changed_locked(*entry);
             notify_locked(*entry, true);
-            runtime_key = runtime_lock_key(entry->op.runtime);
-            busy_runtimes_.insert(runtime_key);
             id = entry->op.operation_id;
             work = std::move(entry->work);
             cancel = entry->cancel;
@@ -357,7 +372,6 @@ void OperationQueue::worker_loop() {
 
         {
             std::lock_guard lock(mutex_);
-            busy_runtimes_.erase(runtime_key);
             if (Entry* entry = find_locked(id)) {
                 if (result.ok()) {
                     finish_locked(*entry, OperationStatus::completed, result.value(), std::nullopt);
@@ -375,17 +389,23 @@ void OperationQueue::worker_loop() {
                 }
             }
         }
-        work_cv_.notify_all();  // a runtime freed up: another worker may now run its operation
+        // Held until the operation is final, so a switch refused meanwhile named a running one.
+        // Out of the mutex: the release wakes the workers (another operation on this runtime).
+        runtime.release();
+        work_cv_.notify_all();
     }
 }
 
-OperationQueue::Entry* OperationQueue::next_runnable_locked() {
+OperationQueue::Entry* OperationQueue::next_runnable_locked(RuntimeLocks::Hold& runtime) {
     if (paused_) return nullptr;
     for (auto& entry : entries_) {
-        if (entry.op.status == OperationStatus::pending &&
-            !busy_runtimes_.count(runtime_lock_key(entry.op.runtime))) {
-            return &entry;
-        }
+        if (entry.op.status != OperationStatus::pending) continue;
+        // Busy with another operation, a switch, a service action or an activation: the entry
+        // stays pending and the release listener wakes the workers when the runtime is free.
+        auto taken = locks_.try_acquire({entry.runtime}, holder_of(entry.op));
+        if (!taken) continue;
+        runtime = std::move(*taken);
+        return &entry;
     }
     return nullptr;
 }

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 #include "venom/durable_file.hpp"
 
@@ -13,15 +14,19 @@ using nlohmann::json;
 
 json to_json(const RuntimeState& s) {
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-    return {{"active_runtime", nullable(s.active_runtime)},
-            {"active_model", nullable(s.active_model)},
-            {"last_model", s.last_model},
-            {"vllm_model_path", nullable(s.vllm_model_path)},
-            {"vllm_served_model_name", nullable(s.vllm_served_model_name)},
-            {"vllm_tokenizer", nullable(s.vllm_tokenizer)},
-            {"vllm_max_model_len", nullable(s.vllm_tuning.max_model_len)},
-            {"vllm_override_generation_config",
-             nullable(s.vllm_tuning.override_generation_config)}};
+    json last_model = json::object();
+    for (const auto& [runtime, model] : s.last_model)
+        last_model[std::string(to_string(runtime))] = model;
+    return {
+        {"active_runtime",
+         s.active_runtime ? json(std::string(to_string(*s.active_runtime))) : json(nullptr)},
+        {"active_model", nullable(s.active_model)},
+        {"last_model", std::move(last_model)},
+        {"vllm_model_path", nullable(s.vllm_model_path)},
+        {"vllm_served_model_name", nullable(s.vllm_served_model_name)},
+        {"vllm_tokenizer", nullable(s.vllm_tokenizer)},
+        {"vllm_max_model_len", nullable(s.vllm_tuning.max_model_len)},
+        {"vllm_override_generation_config", nullable(s.vllm_tuning.override_generation_config)}};
 }
 
 }  // namespace
@@ -42,8 +47,8 @@ namespace {
 // and add a variable of its own (issue 9, finding 6).
 std::string render_env(const RuntimeState& s) {
     auto quote = [](const std::string& v) { return quote_env_value(v); };
-    const std::string runtime = s.active_runtime.value_or("");
-    const bool cloud = runtime == "openai" || runtime == "google";
+    const std::string runtime(s.active_runtime ? to_string(*s.active_runtime) : "");
+    const bool cloud = s.active_runtime && !is_local(*s.active_runtime);
     std::ostringstream out;
     out << "# Written by venomd; changes here are overwritten.\n";
     out << "LLM_SERVICE_TYPE=" << quote(cloud ? runtime : "local") << "\n";
@@ -63,7 +68,7 @@ std::string render_env(const RuntimeState& s) {
             << quote(*s.vllm_tuning.override_generation_config) << "\n";
     }
     for (const auto& [rt, model] : s.last_model) {
-        std::string key = rt;
+        std::string key(to_string(rt));
         for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         out << "LAST_MODEL_" << key << "=" << quote(model) << "\n";
     }
@@ -83,10 +88,20 @@ std::optional<std::string> RuntimeStateStore::load() {
     RuntimeState loaded;
     try {
         json doc = json::parse(text.str());
-        if (auto& v = doc.at("active_runtime"); !v.is_null()) loaded.active_runtime = v;
+        if (auto& v = doc.at("active_runtime"); !v.is_null()) {
+            const std::string name = v.get<std::string>();
+            loaded.active_runtime = parse_runtime(name);
+            if (!loaded.active_runtime) {
+                throw std::invalid_argument("active_runtime '" + name + "' is no runtime");
+            }
+        }
         if (auto& v = doc.at("active_model"); !v.is_null()) loaded.active_model = v;
         if (doc.contains("last_model")) {
-            loaded.last_model = doc["last_model"].get<std::map<std::string, std::string>>();
+            // A runtime this version does not know has no last model to remember.
+            for (const auto& [name, model] :
+                 doc["last_model"].get<std::map<std::string, std::string>>()) {
+                if (auto runtime = parse_runtime(name)) loaded.last_model[*runtime] = model;
+            }
         }
         if (auto v = doc.find("vllm_model_path"); v != doc.end() && v->is_string()) {
             loaded.vllm_model_path = v->get<std::string>();
@@ -132,14 +147,14 @@ RuntimeState RuntimeStateStore::current() const {
     return state_;
 }
 
-Result<void> RuntimeStateStore::set_active(const std::string& runtime, const std::string& model,
+Result<void> RuntimeStateStore::set_active(Runtime runtime, const std::string& model,
                                            const std::optional<std::string>& model_path) {
     std::lock_guard write_lock(write_mutex_);
     RuntimeState next = current();
     next.active_runtime = runtime;
     next.active_model = model;
     next.last_model[runtime] = model;
-    if (runtime == "vllm") {
+    if (runtime == Runtime::vllm) {
         next.vllm_model_path = model_path;
         next.vllm_served_model_name = model;
     }

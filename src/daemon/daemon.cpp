@@ -22,6 +22,7 @@
 #include "venom/generation_schema.hpp"
 #include "venom/generation_settings_store.hpp"
 #include "venom/logging.hpp"
+#include "venom/runtime_locks.hpp"
 #include "venom/runtime_state.hpp"
 
 #ifndef VENOM_VERSION
@@ -41,6 +42,10 @@ struct Daemon::Impl {
     // Before everything that publishes to it, so it outlives them.
     events::EventBus events;
     ManifestStore manifest;
+    // One lock per runtime for everything that uses a runtime or starts and stops it: the queue,
+    // the registry's activations, the controller's service actions and the switcher. Before all
+    // of them, so it outlives every hold they keep.
+    RuntimeLocks runtime_locks;
     OperationQueue operations;
     UsageSampler usage;
     RuntimeStateStore runtime_state;
@@ -77,21 +82,21 @@ struct Daemon::Impl {
           operations({static_cast<std::size_t>(config.operation_workers),
                       static_cast<std::size_t>(config.operations_history_limit),
                       config.data_dir / "operations.json"},
-                     clock),
+                     clock, runtime_locks),
           usage({config.models_dir, std::chrono::seconds(config.usage_interval_seconds)},
                 ports.gpu_probe ? ports.gpu_probe : make_nvidia_smi_probe(run_process_default())),
           runtime_state(config.data_dir),
           generation_settings(config.data_dir / "generation-settings.json"),
           registry(
-              manifest, operations,
+              manifest, operations, runtime_locks,
               QuotaLimits{config.max_storage_gb, config.default_model_size_gb},
               [this] { return usage.storage_facts(); }, runtime_state, clock),
           catalog_pool(static_cast<std::size_t>(config.request_workers), 256),
           action_pool(static_cast<std::size_t>(config.action_workers), 64),
           catalog(clock, std::chrono::seconds(config.catalog_ttl_seconds), catalog_pool),
-          controller(controller_options(config), run_process_default(), clock),
+          controller(controller_options(config), run_process_default(), clock, runtime_locks),
           cloud(cloud_options(config), clock),
-          switcher(controller, cloud, registry, runtime_state, clock,
+          switcher(controller, cloud, registry, runtime_state, runtime_locks, clock,
                    {std::chrono::seconds(config.runtime_ready_timeout_seconds),
                     std::chrono::seconds(config.runtime_action_timeout_seconds)}),
           monitor({config.data_dir, std::chrono::seconds(config.usage_interval_seconds), "/proc",
@@ -107,8 +112,8 @@ struct Daemon::Impl {
                   translation::TranslationService::ModelContext context;
                   auto found = registry.find_model(model);
                   if (found) context.max_tokens = found->capabilities.max_context_length;
-                  const auto tuned = generation_settings.values(TunableRuntime::ollama,
-                                                                found ? found->name : model);
+                  const auto tuned =
+                      generation_settings.values(Runtime::ollama, found ? found->name : model);
                   if (auto n = tuned.find("num_ctx"); n != tuned.end() && n->is_number_integer()) {
                       context.ollama_num_ctx = n->get<std::int64_t>();
                   }
@@ -141,7 +146,7 @@ struct Daemon::Impl {
         // The tuning drawer's values reach vLLM as start-up flags and Ollama as load options,
         // looked up under the model's recorded name.
         switcher.set_vllm_tuning([this](const std::string& model) {
-            return vllm_tuning(generation_settings.values(TunableRuntime::vllm, model));
+            return vllm_tuning(generation_settings.values(Runtime::vllm, model));
         });
         if (!ports.providers.empty()) {
             for (auto& provider : ports.providers) registry.add_provider(provider);
@@ -159,7 +164,7 @@ struct Daemon::Impl {
         ollama->set_load_options([this](const std::string& model) {
             auto found = registry.find_model(model);
             return ollama_options(
-                generation_settings.values(TunableRuntime::ollama, found ? found->name : model));
+                generation_settings.values(Runtime::ollama, found ? found->name : model));
         });
         registry.add_provider(ollama);
 

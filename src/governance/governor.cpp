@@ -52,7 +52,8 @@ bool is_known_provider(const std::string& name) {
 }
 
 bool is_cloud_provider(const std::string& name) {
-    return name == "openai" || name == "google";
+    const std::optional<Runtime> runtime = parse_runtime(name);
+    return runtime && !is_local(*runtime);
 }
 
 Governor::Governor(Options options, const Clock& clock)
@@ -477,7 +478,9 @@ GovernanceSnapshot Governor::snapshot() const {
     s.warnings = warnings_;
     s.refusals = refusals_;
     s.fallbacks = fallback_counts_;
-    s.fallback_order = options_.fallback_order;
+    for (Runtime runtime : options_.fallback_order) {
+        s.fallback_order.emplace_back(to_string(runtime));
+    }
     s.fallback_from_local = options_.fallback_from_local;
     return s;
 }
@@ -493,16 +496,21 @@ std::map<std::string, ProviderMetrics> Governor::all_metrics() const {
     return metrics_;
 }
 
+// The API key a cloud runtime's calls carry; nullptr for anything else.
+const std::optional<std::string>* Governor::key_of(const std::string& provider) const {
+    const std::optional<Runtime> runtime = parse_runtime(provider);
+    if (runtime == Runtime::openai) return &options_.openai_api_key;
+    if (runtime == Runtime::google) return &options_.google_api_key;
+    return nullptr;
+}
+
 std::string Governor::credential_status(const std::string& provider) const {
-    if (provider == "openai") return options_.openai_api_key ? "configured" : "missing_credentials";
-    if (provider == "google") return options_.google_api_key ? "configured" : "missing_credentials";
+    if (const auto* key = key_of(provider)) return *key ? "configured" : "missing_credentials";
     return is_known_provider(provider) ? "configured" : "missing_credentials";
 }
 
 std::optional<std::string> Governor::key_hint(const std::string& provider) const {
-    const std::optional<std::string>* key = nullptr;
-    if (provider == "openai") key = &options_.openai_api_key;
-    if (provider == "google") key = &options_.google_api_key;
+    const std::optional<std::string>* key = key_of(provider);
     if (!key || !*key) return std::nullopt;
     // Four characters of a long key identify it to its owner and give an attacker nothing.
     if ((*key)->size() < 16) return std::string("***");

@@ -25,6 +25,7 @@
 #include "governance/provider_metrics.hpp"
 #include "venom/clock.hpp"
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
 
 namespace venom::governance {
 
@@ -103,7 +104,7 @@ public:
     struct Options {
         std::filesystem::path file;  // <data>/governance.json; empty: nothing persisted
         PriceTable prices;
-        std::vector<std::string> fallback_order{"ollama", "vllm", "openai", "google"};
+        std::vector<Runtime> fallback_order{kAllRuntimes.begin(), kAllRuntimes.end()};
         bool fallback_from_local = false;  // local runtimes fall back only when this is set
         std::optional<std::string> openai_api_key;  // only their presence and last 4 are used
         std::optional<std::string> google_api_key;
@@ -156,7 +157,7 @@ public:
     std::string credential_status(const std::string& provider) const;
     std::optional<std::string> key_hint(const std::string& provider) const;
 
-    const std::vector<std::string>& fallback_order() const { return options_.fallback_order; }
+    const std::vector<Runtime>& fallback_order() const { return options_.fallback_order; }
     bool fallback_from_local() const { return options_.fallback_from_local; }
     const PriceTable& prices() const { return options_.prices; }
 
@@ -164,6 +165,7 @@ public:
     static std::optional<std::string> scope_key(const std::string& scope);
 
 private:
+    const std::optional<std::string>* key_of(const std::string& provider) const;
     struct Bucket {
         double requests = 0;
         double tokens = 0;

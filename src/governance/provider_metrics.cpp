@@ -2,11 +2,15 @@
 
 #include <cstdio>
 
+#include "venom/runtime.hpp"
+
 namespace venom::governance {
 
 SloTarget slo_target_for(const std::string& provider) {
-    if (provider == "openai" || provider == "google") return {0.99, 2000, 0.01, 50};
-    if (provider == "ollama" || provider == "vllm") return {0.95, 3000, 0.05, 0};
+    if (const std::optional<Runtime> runtime = parse_runtime(provider)) {
+        if (!is_local(*runtime)) return {0.99, 2000, 0.01, 50};
+        return {0.95, 3000, 0.05, 0};
+    }
     if (provider == "huggingface") return {0.98, 5000, 0.02, 0};
     return {};
 }

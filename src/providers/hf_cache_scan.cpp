@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "providers/hf_capabilities.hpp"
+#include "venom/runtime.hpp"
 #include "venom/storage_quota.hpp"
 
 namespace venom::providers {
@@ -57,7 +58,7 @@ std::vector<ModelMetadata> scan_hub_cache(const HubCache& cache,
         meta.display_name = id.substr(id.find('/') + 1);
         meta.size_gb = std::round(static_cast<double>(bytes) / kBytesPerGb * 10000.0) / 10000.0;
         meta.status = "installed";
-        meta.runtime = "vllm";
+        meta.runtime = std::string(to_string(Runtime::vllm));
         const std::string weight = main_weight_of(weights);
         meta.local_path = fs::absolute(*snapshot).string();
         // What the capabilities were read from: unchanged, they are not read again.

@@ -7,6 +7,7 @@
 #include "providers/hub_ids.hpp"
 #include "venom/http_client.hpp"
 #include "venom/json_field_reader.hpp"
+#include "venom/runtime.hpp"
 
 namespace venom::providers {
 namespace {
@@ -44,7 +45,7 @@ CatalogEntry to_entry(const json& m, JsonFieldReader& r, const std::string& path
     e.provider = "huggingface";
     e.model_name = r.string(m, "id", "", path);
     e.display_name = e.model_name.substr(e.model_name.rfind('/') + 1);
-    e.runtime = "vllm";
+    e.runtime = std::string(to_string(Runtime::vllm));
     if (const json* tags = r.array(m, "tags", path)) {
         for (const auto& tag : *tags) {
             if (tag.is_string()) e.tags.push_back(tag.get<std::string>());

@@ -12,6 +12,7 @@
 #include "providers/hf_file_selection.hpp"
 #include "providers/hub_ids.hpp"
 #include "venom/logging.hpp"
+#include "venom/runtime.hpp"
 #include "venom/storage_quota.hpp"
 
 namespace venom::providers {
@@ -74,10 +75,11 @@ std::vector<ModelMetadata> HuggingFaceModelProvider::known_models() const {
 }
 
 Result<void> HuggingFaceModelProvider::validate_install(const std::string& model,
-                                                        const std::string& runtime) const {
-    if (runtime != "vllm") {
+                                                        Runtime runtime) const {
+    if (runtime != Runtime::vllm) {
         return make_error(400, "invalid_runtime",
-                          "Hugging Face models run on runtime 'vllm', not '" + runtime + "'");
+                          "Hugging Face models run on runtime 'vllm', not '" +
+                              std::string(to_string(runtime)) + "'");
     }
     static const std::regex repo_id(R"(^[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+(:[A-Za-z0-9_.\-]+)?$)");
     if (!std::regex_match(model, repo_id)) {
@@ -90,7 +92,7 @@ Result<void> HuggingFaceModelProvider::validate_install(const std::string& model
 }
 
 Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
-    const std::string& model, const std::string&, const InstallFilter& filter) {
+    const std::string& model, Runtime, const InstallFilter& filter) {
     auto [id, quant] = split_quant(model);
     auto repo = hub_->repo(id);
     if (!repo) return repo.error();
@@ -161,8 +163,7 @@ Result<std::vector<CatalogEntry>> HuggingFaceModelProvider::search(const std::st
     return hub_->list(HubClient::Sort::downloads, query, limit, page);
 }
 
-Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model,
-                                                        const std::string& runtime,
+Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model, Runtime runtime,
                                                         const InstallFilter& filter,
                                                         OperationContext& context) {
     context.set_message("resolving " + split_quant(model).first);
@@ -172,7 +173,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::install(const std::string& model
 }
 
 Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::string& model,
-                                                                const std::string& runtime,
+                                                                Runtime runtime,
                                                                 const InstallFilter& filter,
                                                                 const InstallPlan& plan,
                                                                 OperationContext& context) {
@@ -319,7 +320,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
     meta.local_path = snapshot.string();
     meta.sha256 = main_sha;
     meta.installed_at = format_rfc3339(clock_.now());
-    meta.runtime = runtime;
+    meta.runtime = std::string(to_string(runtime));
     meta.extra["revision"] = sha;
     meta.extra["main_weight"] = main_weight;
     if (auto base = plan.detail.find("base_model");
@@ -430,7 +431,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::activate(const std::string& mode
     meta.name = model;
     meta.provider = "huggingface";
     meta.display_name = id.substr(id.find('/') + 1);
-    meta.runtime = "vllm";
+    meta.runtime = std::string(to_string(Runtime::vllm));
     meta.local_path = fs::absolute(snapshot).string();
     std::string weight;
     for (const auto& entry : fs::directory_iterator(snapshot, ec)) {

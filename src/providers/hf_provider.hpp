@@ -41,18 +41,17 @@ public:
                              const Clock& clock, Tuning tuning);
 
     std::string name() const override { return "huggingface"; }
-    std::string default_runtime() const override { return "vllm"; }
-    Result<void> validate_install(const std::string& model,
-                                  const std::string& runtime) const override;
-    Result<InstallPlan> plan_install(const std::string& model, const std::string& runtime,
+    Runtime default_runtime() const override { return Runtime::vllm; }
+    Result<void> validate_install(const std::string& model, Runtime runtime) const override;
+    Result<InstallPlan> plan_install(const std::string& model, Runtime runtime,
                                      const InstallFilter& filter) override;
     Result<std::vector<CatalogEntry>> list_available(std::size_t limit) override;
     Result<std::vector<CatalogEntry>> trending(std::size_t limit) override;
     Result<std::vector<CatalogEntry>> search(const std::string& query, std::size_t limit,
                                              std::size_t page) override;
-    Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
+    Result<ModelMetadata> install(const std::string& model, Runtime runtime,
                                   const InstallFilter& filter, OperationContext& context) override;
-    Result<ModelMetadata> install_planned(const std::string& model, const std::string& runtime,
+    Result<ModelMetadata> install_planned(const std::string& model, Runtime runtime,
                                           const InstallFilter& filter, const InstallPlan& plan,
                                           OperationContext& context) override;
     bool files_present(const ModelMetadata& model) const override;

@@ -10,6 +10,7 @@
 
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
+#include "venom/runtime.hpp"
 #include "venom/text.hpp"
 
 namespace venom::providers {
@@ -160,7 +161,7 @@ std::vector<CatalogEntry> parse_library_html(const std::string& html) {
     for (xmlNode* card : select(ctx.get(), root, "//*[@x-test-model]")) {
         CatalogEntry entry;
         entry.provider = "ollama";
-        entry.runtime = "ollama";
+        entry.runtime = std::string(to_string(Runtime::ollama));
         if (auto title = select(ctx.get(), card, ".//*[@x-test-model-title]"); !title.empty()) {
             entry.model_name = attribute(title[0], "title");
         }
@@ -191,7 +192,7 @@ std::vector<CatalogEntry> parse_library_html(const std::string& html) {
         if (slug.empty() || !seen.insert(slug).second) continue;
         CatalogEntry entry;
         entry.provider = "ollama";
-        entry.runtime = "ollama";
+        entry.runtime = std::string(to_string(Runtime::ollama));
         entry.model_name = slug;
         entry.display_name = slug;
         read_card_text(ctx.get(), card_around(link), entry);

@@ -8,6 +8,7 @@
 #include "providers/ollama_library.hpp"
 #include "venom/logging.hpp"
 #include "venom/ollama_name.hpp"
+#include "venom/runtime.hpp"
 #include "venom/storage_quota.hpp"
 #include "venom/text.hpp"
 
@@ -68,10 +69,11 @@ bool OllamaModelProvider::same_model(const std::string& a, const std::string& b)
 }
 
 Result<void> OllamaModelProvider::validate_install(const std::string& model,
-                                                   const std::string& runtime) const {
-    if (runtime != "ollama") {
-        return make_error(400, "invalid_runtime",
-                          "Ollama models run on runtime 'ollama', not '" + runtime + "'");
+                                                   Runtime runtime) const {
+    if (runtime != Runtime::ollama) {
+        return make_error(
+            400, "invalid_runtime",
+            "Ollama models run on runtime 'ollama', not '" + std::string(to_string(runtime)) + "'");
     }
     if (auto shown = ollama_display_name(model); !shown) return shown.error();
     return {};
@@ -138,8 +140,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
     return meta;
 }
 
-Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
-                                                   const std::string& runtime,
+Result<ModelMetadata> OllamaModelProvider::install(const std::string& model, Runtime runtime,
                                                    const InstallFilter&,
                                                    OperationContext& context) {
     struct Layer {
@@ -189,7 +190,7 @@ Result<ModelMetadata> OllamaModelProvider::install(const std::string& model,
     }
     meta.name = model;
     meta.provider = "ollama";
-    meta.runtime = runtime;
+    meta.runtime = std::string(to_string(runtime));
     if (meta.display_name.empty()) meta.display_name = model;
     meta.capabilities = capabilities_from_show(*show);
     meta.installed_at = format_rfc3339(clock_.now());
@@ -239,7 +240,7 @@ ModelMetadata OllamaModelProvider::to_metadata(const OllamaModel& m) const {
     meta.display_name = meta.name;
     meta.size_gb = round2(static_cast<double>(m.size) / kBytesPerGb);
     meta.status = "installed";
-    meta.runtime = "ollama";
+    meta.runtime = std::string(to_string(Runtime::ollama));
     if (!m.digest.empty()) meta.sha256 = m.digest;
     if (!m.quantization_level.empty() && m.quantization_level != "unknown") {
         meta.capabilities.quantization = m.quantization_level;

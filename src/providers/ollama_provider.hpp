@@ -27,17 +27,16 @@ public:
     ~OllamaModelProvider() override;
 
     std::string name() const override { return "ollama"; }
-    std::string default_runtime() const override { return "ollama"; }
+    Runtime default_runtime() const override { return Runtime::ollama; }
     std::string canonical_name(const std::string& model) const override;
     bool same_model(const std::string& a, const std::string& b) const override;
-    Result<void> validate_install(const std::string& model,
-                                  const std::string& runtime) const override;
+    Result<void> validate_install(const std::string& model, Runtime runtime) const override;
     Result<std::vector<CatalogEntry>> list_available(std::size_t limit) override;
     Result<std::vector<CatalogEntry>> trending(std::size_t limit) override;
     Result<std::vector<CatalogEntry>> search(const std::string& query, std::size_t limit,
                                              std::size_t page) override;
     Result<ModelMetadata> activate(const std::string& model) override;
-    Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
+    Result<ModelMetadata> install(const std::string& model, Runtime runtime,
                                   const InstallFilter& filter, OperationContext& context) override;
     Result<void> remove(const ModelMetadata& model, const std::vector<ModelMetadata>& others,
                         OperationContext& context) override;

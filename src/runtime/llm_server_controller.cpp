@@ -50,31 +50,35 @@ std::vector<std::string> served_names(const std::string& body, const char* list,
 
 }  // namespace
 
-LlmServerController::LlmServerController(Options options, ProcessRunner runner, const Clock& clock)
-    : options_(std::move(options)), runner_(std::move(runner)), clock_(clock) {
-    std::error_code ec;
-    auto script = [&](const char* file) { return options_.scripts_dir / file; };
+LlmServerController::LlmServerController(Options options, ProcessRunner runner, const Clock& clock,
+                                         RuntimeLocks& locks)
+    : options_(std::move(options)), runner_(std::move(runner)), clock_(clock), locks_(locks) {
     const std::string ollama = strip_trailing_slashes(options_.ollama_url);
     const std::string vllm = strip_trailing_slashes(options_.vllm_endpoint);
-    servers_.push_back({"ollama", "Ollama", "Ollama daemon for GGUF models", ollama,
-                        ollama + "/api/version", script("ollama_service.sh"),
-                        std::filesystem::is_regular_file(script("ollama_service.sh"), ec)});
-    servers_.push_back({"vllm", "vLLM", "OpenAI-compatible server for Hugging Face models", vllm,
-                        net::url_origin(vllm) + "/health", script("vllm_service.sh"),
-                        std::filesystem::is_regular_file(script("vllm_service.sh"), ec)});
-    for (const auto& s : servers_) busy_[s.name] = false;
+    auto server = [&](Runtime runtime, std::string description, std::string endpoint,
+                      std::string health_url) {
+        std::error_code ec;
+        const std::filesystem::path script = options_.scripts_dir / *service_script(runtime);
+        servers_.push_back({runtime, std::string(to_string(runtime)),
+                            std::string(display_name(runtime)), std::move(description),
+                            std::move(endpoint), std::move(health_url), script,
+                            std::filesystem::is_regular_file(script, ec)});
+    };
+    server(Runtime::ollama, "Ollama daemon for GGUF models", ollama, ollama + "/api/version");
+    server(Runtime::vllm, "OpenAI-compatible server for Hugging Face models", vllm,
+           net::url_origin(vllm) + "/health");
 }
 
-const ServerInfo* LlmServerController::find(const std::string& name) const {
+const ServerInfo* LlmServerController::find(Runtime runtime) const {
     for (const auto& s : servers_) {
-        if (s.name == name) return &s;
+        if (s.runtime == runtime) return &s;
     }
     return nullptr;
 }
 
-ServerHealth LlmServerController::probe(const std::string& name) const {
+ServerHealth LlmServerController::probe(Runtime runtime) const {
     ServerHealth health;
-    const ServerInfo* server = find(name);
+    const ServerInfo* server = find(runtime);
     if (!server) return health;
     const auto start = steady::now();
     Answer answer = ask(server->health_url, options_.probe_timeout);
@@ -87,15 +91,16 @@ ServerHealth LlmServerController::probe(const std::string& name) const {
     } else {
         health.status = "online";
         // The model list is part of being usable: vLLM's /health is up before it serves.
+        const bool ollama = runtime == Runtime::ollama;
         const std::string list_url =
-            name == "ollama" ? server->endpoint + "/api/tags" : server->endpoint + "/models";
+            ollama ? server->endpoint + "/api/tags" : server->endpoint + "/models";
         Answer models = ask(list_url, options_.probe_timeout);
         if (models.transport_error || models.status < 200 || models.status >= 300) {
             health.status = "degraded";
             health.error = list_url + (models.transport_error
                                            ? " failed: " + *models.transport_error
                                            : " answered HTTP " + std::to_string(models.status));
-        } else if (name == "ollama") {
+        } else if (ollama) {
             health.models = served_names(models.body, "models", "name");
         } else {
             health.models = served_names(models.body, "data", "id");
@@ -104,25 +109,46 @@ ServerHealth LlmServerController::probe(const std::string& name) const {
     health.latency_ms = ms_since(start);
     health.last_check = format_rfc3339(clock_.now());
     std::lock_guard lock(mutex_);
-    last_probe_[name] = {health, steady::now()};
+    last_probe_[runtime] = {health, steady::now()};
     return health;
 }
 
 std::optional<ServerHealth> LlmServerController::recent_probe(
-    const std::string& name, std::chrono::milliseconds max_age) const {
+    Runtime runtime, std::chrono::milliseconds max_age) const {
     std::lock_guard lock(mutex_);
-    auto it = last_probe_.find(name);
+    auto it = last_probe_.find(runtime);
     if (it == last_probe_.end() || steady::now() - it->second.at > max_age) return std::nullopt;
     return it->second.health;
 }
 
 Result<ActionResult> LlmServerController::run(
-    const std::string& name, const std::string& action,
+    Runtime runtime, const std::string& action,
     const std::vector<std::pair<std::string, std::string>>& env) {
-    const ServerInfo* server = find(name);
+    const ServerInfo* server = find(runtime);
+    if (auto refused = check(server, runtime, action)) return *refused;
+    auto hold = locks_.try_acquire({runtime}, action + " of " + server->name);
+    if (!hold) return hold.error();
+    return run_held(*server, action, env);
+}
+
+Result<ActionResult> LlmServerController::run(
+    const RuntimeLocks::Hold& hold, Runtime runtime, const std::string& action,
+    const std::vector<std::pair<std::string, std::string>>& env) {
+    const ServerInfo* server = find(runtime);
+    if (auto refused = check(server, runtime, action)) return *refused;
+    if (!hold.holds(runtime)) {
+        return make_error(500, "internal",
+                          action + " of " + server->name + " without holding its runtime lock");
+    }
+    return run_held(*server, action, env);
+}
+
+std::optional<Error> LlmServerController::check(const ServerInfo* server, Runtime runtime,
+                                                const std::string& action) const {
     if (!server) {
-        return make_error(404, "unknown_server",
-                          "Unknown LLM server '" + name + "': use 'ollama' or 'vllm'");
+        return make_error(
+            404, "unknown_server",
+            "Unknown LLM server '" + std::string(to_string(runtime)) + "': use 'ollama' or 'vllm'");
     }
     if (action != "start" && action != "stop" && action != "restart") {
         return make_error(400, "unknown_action",
@@ -133,24 +159,22 @@ Result<ActionResult> LlmServerController::run(
                           server->display_name + " cannot be controlled here: " +
                               server->script.string() + " does not exist (set scripts_dir)");
     }
-    {
-        std::lock_guard lock(mutex_);
-        if (busy_[name]) {
-            return make_error(409, "runtime_busy",
-                              "Another start/stop/restart of " + server->display_name +
-                                  " is running; retry when it has finished");
-        }
-        busy_[name] = true;
-    }
-    struct Release {
+    return std::nullopt;
+}
+
+Result<ActionResult> LlmServerController::run_held(
+    const ServerInfo& server_info, const std::string& action,
+    const std::vector<std::pair<std::string, std::string>>& env) {
+    const ServerInfo* server = &server_info;
+    const std::string& name = server->name;
+    struct ForgetProbe {
         LlmServerController& self;
-        const std::string& name;
-        ~Release() {
+        Runtime runtime;
+        ~ForgetProbe() {
             std::lock_guard lock(self.mutex_);
-            self.busy_[name] = false;
-            self.last_probe_.erase(name);  // its state just changed
+            self.last_probe_.erase(runtime);  // its state just changed
         }
-    } release{*this, name};
+    } forget{*this, server->runtime};
 
     ProcessSpec spec;
     spec.argv = {"bash", server->script.string(), action};
@@ -192,11 +216,11 @@ Result<ActionResult> LlmServerController::run(
     return result;
 }
 
-ServerHealth LlmServerController::wait_for(const std::string& name, bool want_online,
+ServerHealth LlmServerController::wait_for(Runtime runtime, bool want_online,
                                            std::chrono::milliseconds bound) const {
     const auto deadline = steady::now() + bound;
     for (;;) {
-        ServerHealth health = probe(name);
+        ServerHealth health = probe(runtime);
         const bool online = health.status == "online";
         // A stopping pool does not wait out the ready timeout (issue 9, finding 12).
         if (online == want_online || steady::now() >= deadline ||

@@ -2,7 +2,9 @@
 // Starts, stops and probes the local LLM runtimes (Ollama, vLLM). Actions run the service
 // scripts in scripts/llm (which use systemd when it manages the runtime, or a detached process
 // otherwise) through the process runner with a deadline; health is probed over HTTP where the
-// daemon's own settings say the runtime listens (OLLAMA_HOST, VLLM_ENDPOINT).
+// daemon's own settings say the runtime listens (OLLAMA_HOST, VLLM_ENDPOINT). An action holds
+// the runtime's lock in the daemon's RuntimeLocks, so it never runs while an install, a removal,
+// an activation or a switch holds that runtime.
 
 #include <chrono>
 #include <filesystem>
@@ -16,6 +18,8 @@
 #include "venom/clock.hpp"
 #include "venom/process_runner.hpp"
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
+#include "venom/runtime_locks.hpp"
 
 namespace venom::events {
 class EventBus;
@@ -24,7 +28,8 @@ class EventBus;
 namespace venom::runtime {
 
 struct ServerInfo {
-    std::string name;  // "ollama" | "vllm"
+    Runtime runtime = Runtime::ollama;  // a local one
+    std::string name;                   // to_string(runtime): for JSON, file names and logs
     std::string display_name;
     std::string description;
     std::string endpoint;    // what clients talk to
@@ -79,47 +84,63 @@ public:
         std::chrono::milliseconds probe_timeout{2000};
     };
 
-    LlmServerController(Options options, ProcessRunner runner, const Clock& clock);
+    // `locks` is the daemon's one RuntimeLocks; it must outlive the controller.
+    LlmServerController(Options options, ProcessRunner runner, const Clock& clock,
+                        RuntimeLocks& locks);
     // Where run() announces service status changes (live events); set before use.
     void set_event_bus(events::EventBus* bus) { events_ = bus; }
 
     // The local runtimes, in a fixed order (ollama, vllm). Thread-safe, no I/O.
     const std::vector<ServerInfo>& servers() const { return servers_; }
-    const ServerInfo* find(const std::string& name) const;
+    // The server of a local runtime; nullptr for a cloud one.
+    const ServerInfo* find(Runtime runtime) const;
 
     // Asks the runtime's health URL (and for vLLM its model list). BLOCKING (bounded by
-    // probe_timeout per request). Unknown names give status "unknown". Thread-safe.
-    ServerHealth probe(const std::string& name) const;
+    // probe_timeout per request). Cloud runtimes give status "unknown". Thread-safe.
+    ServerHealth probe(Runtime runtime) const;
 
     // The last probe's answer without asking again, when it is younger than `max_age`.
-    std::optional<ServerHealth> recent_probe(const std::string& name,
+    std::optional<ServerHealth> recent_probe(Runtime runtime,
                                              std::chrono::milliseconds max_age) const;
 
-    // Runs `<script> <action>`; `env` adds variables for this call (e.g. VLLM_MODEL_PATH). A
-    // non-zero exit is a result, not an error. Errors: 404 unknown_server, 400 unknown_action,
-    // 400 action_unsupported (no script), 409 runtime_busy (another action on this runtime is
-    // running), 504 process_timeout, 502 process_failed. BLOCKING. Thread-safe.
-    Result<ActionResult> run(const std::string& name, const std::string& action,
+    // Runs `<script> <action>` holding the runtime's lock ("restart of ollama"); `env` adds
+    // variables for this call (e.g. VLLM_MODEL_PATH). A non-zero exit is a result, not an error.
+    // Errors: 404 unknown_server (a cloud runtime), 400 unknown_action, 400 action_unsupported
+    // (no script), 409 runtime_busy naming what holds the runtime (an install, a removal, an
+    // activation, a switch or another action; never waited for), 504 process_timeout, 502
+    // process_failed. BLOCKING. Thread-safe.
+    Result<ActionResult> run(Runtime runtime, const std::string& action,
+                             const std::vector<std::pair<std::string, std::string>>& env = {});
+    // The same for a caller that holds the runtime already (a switch): no lock is taken. 500
+    // internal when `hold` does not hold `runtime`.
+    Result<ActionResult> run(const RuntimeLocks::Hold& hold, Runtime runtime,
+                             const std::string& action,
                              const std::vector<std::pair<std::string, std::string>>& env = {});
 
     // Probes until the runtime is online (`want_online`) or no longer answers, at most `bound`.
     // Returns the last probe. BLOCKING.
-    ServerHealth wait_for(const std::string& name, bool want_online,
-                          std::chrono::milliseconds bound) const;
+    ServerHealth wait_for(Runtime runtime, bool want_online, std::chrono::milliseconds bound) const;
 
 private:
+    // Why `action` cannot run on `server` (nullptr: not a local runtime), if it cannot.
+    std::optional<Error> check(const ServerInfo* server, Runtime runtime,
+                               const std::string& action) const;
+    // Runs the script; the caller holds the runtime's lock.
+    Result<ActionResult> run_held(const ServerInfo& server, const std::string& action,
+                                  const std::vector<std::pair<std::string, std::string>>& env);
+
     Options options_;
     ProcessRunner runner_;
     const Clock& clock_;
+    RuntimeLocks& locks_;
     events::EventBus* events_ = nullptr;
     std::vector<ServerInfo> servers_;
-    mutable std::mutex mutex_;  // guards busy_ and last_probe_
-    std::map<std::string, bool> busy_;
+    mutable std::mutex mutex_;  // guards last_probe_
     struct Probe {
         ServerHealth health;
         std::chrono::steady_clock::time_point at;
     };
-    mutable std::map<std::string, Probe> last_probe_;
+    mutable std::map<Runtime, Probe> last_probe_;
 };
 
 }  // namespace venom::runtime

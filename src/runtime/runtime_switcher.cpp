@@ -42,10 +42,9 @@ private:
     steady::time_point start_ = steady::now();
 };
 
-bool serves(const std::string& server, const std::vector<std::string>& models,
-            const std::string& model) {
+bool serves(Runtime server, const std::vector<std::string>& models, const std::string& model) {
     return std::any_of(models.begin(), models.end(), [&](const std::string& m) {
-        return server == "ollama" ? same_ollama_model(m, model) : m == model;
+        return server == Runtime::ollama ? same_ollama_model(m, model) : m == model;
     });
 }
 
@@ -80,45 +79,68 @@ bool same_ollama_model(const std::string& a, const std::string& b) {
     return same_ollama_name(a, b);
 }
 
-// Holds the gate for one switch and announces its start and its outcome; on the way out a
-// failed switch is recorded as the last one, so the panel sees why it failed (issue 11, point 6).
+// Holds the gate and the runtime locks for one switch and announces its start and its outcome;
+// on the way out a failed switch is recorded as the last one, so the panel sees why it failed
+// (issue 11, point 6). The runtimes are free again before the gate opens.
 class RuntimeSwitcher::GateHold {
 public:
-    GateHold(RuntimeSwitcher& s, const SwitchReport& r) : s_(s), r_(r) { announce("started"); }
+    GateHold(RuntimeSwitcher& s, const SwitchReport& r, RuntimeLocks::Hold runtimes)
+        : s_(s), r_(r), runtimes_(std::move(runtimes)) {
+        announce("started");
+    }
     ~GateHold() {
         if (r_.error) s_.record_failure(r_);
         announce(r_.error ? "failed" : "completed");
+        runtimes_.release();
         s_.leave();
     }
+    const RuntimeLocks::Hold& runtimes() const { return runtimes_; }
 
 private:
     void announce(std::string_view status) {
-        events::publish_runtime_switch(s_.events_, status, r_.runtime,
-                                       r_.previous_runtime.value_or(""), r_.model,
-                                       r_.error ? r_.error->message : "");
+        events::publish_runtime_switch(
+            s_.events_, status, std::string(to_string(r_.runtime)),
+            r_.previous_runtime ? std::string(to_string(*r_.previous_runtime)) : "", r_.model,
+            r_.error ? r_.error->message : "");
     }
     RuntimeSwitcher& s_;
     const SwitchReport& r_;
+    RuntimeLocks::Hold runtimes_;
 };
 
 RuntimeSwitcher::RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,
                                  ModelRegistry& registry, RuntimeStateStore& state,
-                                 const Clock& clock, Options options)
+                                 RuntimeLocks& locks, const Clock& clock, Options options)
     : controller_(controller),
       catalog_(catalog),
       registry_(registry),
       state_(state),
+      locks_(locks),
       clock_(clock),
       options_(options) {}
 
-bool RuntimeSwitcher::enter(const std::string& target, const std::string& model,
-                            const std::string& from) {
+Result<RuntimeLocks::Hold> RuntimeSwitcher::enter(Runtime target, const std::string& model,
+                                                  std::optional<Runtime> from) {
     std::lock_guard lock(mutex_);
-    if (gate_.in_progress) return false;
+    if (gate_.in_progress) {
+        return make_error(409, "runtime_switch_in_progress",
+                          "Another runtime switch is in progress; retry when it is done");
+    }
+    // A switch to a local runtime may stop every other local one and starts (or restarts) the
+    // target: it holds them all from here to its end, taken at once so that two takers can never
+    // each wait for what the other holds. A switch to a cloud runtime stops and starts nothing.
+    RuntimeLocks::Hold runtimes;
+    if (is_local(target)) {
+        auto taken =
+            locks_.try_acquire(std::vector<Runtime>(kLocalRuntimes.begin(), kLocalRuntimes.end()),
+                               "switch to " + std::string(to_string(target)));
+        if (!taken) return taken.error();
+        runtimes = std::move(*taken);
+    }
     gate_ = {true, "switch-" + std::to_string(++switches_), target, model, from,
              format_rfc3339(clock_.now())};
     ++version_;
-    return true;
+    return runtimes;
 }
 
 void RuntimeSwitcher::leave() {
@@ -139,12 +161,17 @@ std::optional<SwitchEvent> RuntimeSwitcher::last_switch() const {
 
 void RuntimeSwitcher::record(const SwitchReport& report) {
     std::lock_guard lock(mutex_);
-    last_ = SwitchEvent{gate_.switch_id, report.runtime, report.model,
-                        report.previous_runtime.value_or(""), format_rfc3339(clock_.now()),
-                        true, "switched"};
+    last_ = SwitchEvent{gate_.switch_id,
+                        report.runtime,
+                        report.model,
+                        report.previous_runtime,
+                        format_rfc3339(clock_.now()),
+                        true,
+                        "switched"};
     ++version_;
-    logger("runtime")->info("switched runtime={} model={} from={}", report.runtime, report.model,
-                            report.previous_runtime.value_or("none"));
+    logger("runtime")->info("switched runtime={} model={} from={}", to_string(report.runtime),
+                            report.model,
+                            report.previous_runtime ? to_string(*report.previous_runtime) : "none");
 }
 
 void RuntimeSwitcher::record_failure(const SwitchReport& report) {
@@ -152,21 +179,23 @@ void RuntimeSwitcher::record_failure(const SwitchReport& report) {
     last_ = SwitchEvent{gate_.switch_id,
                         report.runtime,
                         report.model,
-                        report.previous_runtime.value_or(""),
+                        report.previous_runtime,
                         format_rfc3339(clock_.now()),
                         false,
-                        "switch to " + report.runtime + " failed: " + report.error->message};
+                        "switch to " + std::string(to_string(report.runtime)) +
+                            " failed: " + report.error->message};
     ++version_;
 }
 
-SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
+SwitchReport RuntimeSwitcher::switch_local(Runtime server,
                                            const std::optional<std::string>& requested) {
     SwitchReport report;
     report.runtime = server;
     const ServerInfo* info = controller_.find(server);
     if (!info) {
-        report.error = make_error(404, "unknown_server",
-                                  "Unknown LLM server '" + server + "': use 'ollama' or 'vllm'");
+        report.error = make_error(
+            404, "unknown_server",
+            "Unknown LLM server '" + std::string(to_string(server)) + "': use 'ollama' or 'vllm'");
         return report;
     }
     const RuntimeState before = state_.current();
@@ -179,7 +208,7 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
         if (last == before.last_model.end()) {
             report.error = make_error(
                 400, "no_model",
-                "No model given and none was used on " + server + " before: send \"model\"");
+                "No model given and none was used on " + info->name + " before: send \"model\"");
             return report;
         }
         model = last->second;
@@ -189,12 +218,13 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
         report.error = valid.error();
         return report;
     }
-    if (!enter(server, model, before.active_runtime.value_or(""))) {
-        report.error = make_error(409, "runtime_switch_in_progress",
-                                  "Another runtime switch is in progress; retry when it is done");
+    auto entered = enter(server, model, before.active_runtime);
+    if (!entered) {
+        report.error = entered.error();
         return report;
     }
-    GateHold hold(*this, report);
+    GateHold hold(*this, report, std::move(*entered));
+    const RuntimeLocks::Hold& runtimes = hold.runtimes();
 
     // 1. The model must exist on the target. Checked before anything is stopped whenever that
     // can be known now, so a typo never costs the running runtime.
@@ -203,14 +233,16 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     VllmTuning tuning;  // vLLM: the tuning drawer's start-up settings for this model
     {
         StepTimer step(report, "validate_model");
-        if (server == "vllm") {
+        if (server == Runtime::vllm) {
             Result<VllmLaunch> launch = make_error(
                 404, "model_not_found",
                 "Model " + model +
                     " is not installed for vLLM (no snapshot in the manifest); install it "
                     "from Hugging Face first");
             for (const auto& m : registry_.list_installed()) {
-                if (m.name == model && m.runtime == "vllm") launch = vllm_launch_for(m);
+                if (m.name == model && parse_runtime(m.runtime) == Runtime::vllm) {
+                    launch = vllm_launch_for(m);
+                }
             }
             if (!launch) {
                 report.error = launch.error();
@@ -237,22 +269,22 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     }
 
     // 2. One local runtime at a time: the others give their memory back first.
-    std::vector<std::string> stopped;
+    std::vector<Runtime> stopped;
     for (const auto& other : controller_.servers()) {
-        if (other.name == server) continue;
-        if (controller_.probe(other.name).status == "offline") continue;
+        if (other.runtime == server) continue;
+        if (controller_.probe(other.runtime).status == "offline") continue;
         StepTimer stop(report, "stop_" + other.name);
-        auto action = controller_.run(other.name, "stop");
+        auto action = controller_.run(runtimes, other.runtime, "stop");
         stop.finish(action);
         StepTimer release(report, "released_" + other.name);
-        ServerHealth after = controller_.wait_for(other.name, false, options_.release_timeout);
+        ServerHealth after = controller_.wait_for(other.runtime, false, options_.release_timeout);
         if (after.status == "online") {
             // Not ours to kill (e.g. a system-wide Ollama): said, not hidden.
             release.finish(false, other.display_name + " still answers at " + other.endpoint +
                                       "; it was not started by venomd's script");
         } else {
             release.finish(true, other.display_name + " no longer answers");
-            stopped.push_back(other.name);
+            stopped.push_back(other.runtime);
         }
     }
 
@@ -261,32 +293,32 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     {
         ServerHealth now = controller_.probe(server);
         const bool ready_with_model = now.status == "online" && serves(server, now.models, model);
-        StepTimer start(report, "start_" + server);
-        if (server == "ollama" && now.status == "online") {
+        StepTimer start(report, "start_" + info->name);
+        if (server == Runtime::ollama && now.status == "online") {
             start.finish(true, "already running");
-        } else if (server == "vllm" && ready_with_model && before.vllm_tuning == tuning) {
+        } else if (server == Runtime::vllm && ready_with_model && before.vllm_tuning == tuning) {
             start.finish(true, "already serving " + model);
         } else {
             std::vector<std::pair<std::string, std::string>> env;
-            if (server == "vllm") {
+            if (server == Runtime::vllm) {
                 // Written first so a systemd unit reading llm-runtime.env sees it too.
                 if (auto saved = state_.set_vllm_target(vllm_path, model, vllm_tokenizer, tuning);
                     !saved) {
                     report.error = saved.error();
                     start.finish(false, saved.error().message);
-                    roll_back(report, before, stopped, false);
+                    roll_back(report, runtimes, before, stopped, false);
                     return report;
                 }
                 env = vllm_env(vllm_path, model, vllm_tokenizer, tuning);
             }
             target_touched = true;
             const std::string verb = now.status == "offline" ? "start" : "restart";
-            auto action = controller_.run(server, verb, env);
+            auto action = controller_.run(runtimes, server, verb, env);
             start.finish(action);
             if (action && action->not_managed()) {
                 // Waiting would not help: the server there is not ours to restart.
                 report.error = not_managed_error(info->display_name, info->endpoint);
-                roll_back(report, before, stopped, target_touched);
+                roll_back(report, runtimes, before, stopped, target_touched);
                 return report;
             }
             if (!action || !action->ok()) {
@@ -294,7 +326,7 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
                                          : action.error().message;
                 report.error = make_error(502, "runtime_start_failed",
                                           info->display_name + " did not start: " + why);
-                roll_back(report, before, stopped, target_touched);
+                roll_back(report, runtimes, before, stopped, target_touched);
                 return report;
             }
         }
@@ -309,16 +341,17 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
                                       info->display_name + " did not become ready at " +
                                           info->health_url + ": " + health.error.value_or(""));
             ready.finish(false, report.error->message);
-            roll_back(report, before, stopped, target_touched);
+            roll_back(report, runtimes, before, stopped, target_touched);
             return report;
         }
         if (!serves(server, health.models, model)) {
-            report.error = make_error(server == "ollama" ? 404 : 502,
-                                      server == "ollama" ? "model_not_found" : "wrong_model",
-                                      info->display_name + " does not serve " + model +
-                                          " (it has: " + joined(health.models) + ")");
+            const bool ollama = server == Runtime::ollama;
+            report.error =
+                make_error(ollama ? 404 : 502, ollama ? "model_not_found" : "wrong_model",
+                           info->display_name + " does not serve " + model +
+                               " (it has: " + joined(health.models) + ")");
             ready.finish(false, report.error->message);
-            roll_back(report, before, stopped, target_touched);
+            roll_back(report, runtimes, before, stopped, target_touched);
             return report;
         }
         ready.finish(true, info->display_name + " answers at " + info->endpoint);
@@ -327,11 +360,11 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     // 5. Activate (Ollama loads it and unloads the rest) and persist.
     {
         StepTimer activate(report, "activate");
-        auto activated = registry_.activate_model(model, server);
+        auto activated = registry_.activate_model(model, server, runtimes);
         if (!activated) {
             report.error = activated.error();
             activate.finish(false, activated.error().message);
-            roll_back(report, before, stopped, target_touched);
+            roll_back(report, runtimes, before, stopped, target_touched);
             return report;
         }
         report.model = activated->name;
@@ -341,11 +374,13 @@ SwitchReport RuntimeSwitcher::switch_local(const std::string& server,
     return report;
 }
 
-void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before,
-                                const std::vector<std::string>& stopped, bool target_touched) {
-    const std::string& target = report.runtime;
+void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeLocks::Hold& runtimes,
+                                const RuntimeState& before, const std::vector<Runtime>& stopped,
+                                bool target_touched) {
+    const Runtime target = report.runtime;
+    const std::string target_name(to_string(target));
     const bool target_was_active = before.active_runtime == target;
-    if (target == "vllm" && target_touched) {
+    if (target == Runtime::vllm && target_touched) {
         (void)state_.set_vllm_target(before.vllm_model_path, before.vllm_served_model_name,
                                      before.vllm_tokenizer, before.vllm_tuning);
     }
@@ -355,61 +390,66 @@ void RuntimeSwitcher::roll_back(SwitchReport& report, const RuntimeState& before
         // systemd's stop timeout. runtime.json still names what was active before the switch.
         StepTimer step(report, "rollback");
         step.finish(false, "skipped: venomd is shutting down");
-        logger("runtime")->warn("switch interrupted by shutdown runtime={} model={}", target,
+        logger("runtime")->warn("switch interrupted by shutdown runtime={} model={}", target_name,
                                 report.model);
         return;
     }
     if (target_touched) {
-        StepTimer step(report, "rollback_" + target);
-        if (target_was_active && target == "vllm" && before.vllm_model_path) {
+        StepTimer step(report, "rollback_" + target_name);
+        if (target_was_active && target == Runtime::vllm && before.vllm_model_path) {
             // It was serving another model before: put that one back.
             step.finish(controller_.run(
-                target, "restart",
+                runtimes, target, "restart",
                 vllm_env(*before.vllm_model_path, before.vllm_served_model_name.value_or(""),
                          before.vllm_tokenizer, before.vllm_tuning)));
         } else if (!target_was_active) {
-            step.finish(controller_.run(target, "stop"));
+            step.finish(controller_.run(runtimes, target, "stop"));
         } else {
             step.finish(true, "left running");
         }
     }
-    for (const auto& name : stopped) {
-        StepTimer step(report, "rollback_start_" + name);
+    for (Runtime name : stopped) {
+        StepTimer step(report, "rollback_start_" + std::string(to_string(name)));
         std::vector<std::pair<std::string, std::string>> env;
-        if (name == "vllm" && before.vllm_model_path) {
+        if (name == Runtime::vllm && before.vllm_model_path) {
             env = vllm_env(*before.vllm_model_path, before.vllm_served_model_name.value_or(""),
                            before.vllm_tokenizer, before.vllm_tuning);
         }
-        step.finish(controller_.run(name, "start", env));
+        step.finish(controller_.run(runtimes, name, "start", env));
     }
     logger("runtime")->warn("switch failed runtime={} model={} error=\"{}\"; state kept: {}",
-                            target, report.model, report.error ? report.error->message : "",
-                            before.active_runtime.value_or("none"));
+                            target_name, report.model, report.error ? report.error->message : "",
+                            before.active_runtime ? to_string(*before.active_runtime) : "none");
 }
 
-SwitchReport RuntimeSwitcher::switch_cloud(const std::string& provider_name,
-                                           const std::string& model) {
+SwitchReport RuntimeSwitcher::switch_cloud(Runtime provider, const std::string& model) {
     SwitchReport report;
-    report.runtime = cloud::CloudCatalog::normalize_provider(provider_name).value_or(provider_name);
+    report.runtime = provider;
     report.model = model;
     const RuntimeState before = state_.current();
     report.previous_runtime = before.active_runtime;
     report.previous_model = before.active_model;
-    if (!enter(report.runtime, model, before.active_runtime.value_or(""))) {
-        report.error = make_error(409, "runtime_switch_in_progress",
-                                  "Another runtime switch is in progress; retry when it is done");
+    if (is_local(provider)) {
+        report.error = make_error(
+            400, "unknown_provider",
+            std::string(display_name(provider)) + " is a local runtime, not a cloud provider");
         return report;
     }
-    GateHold hold(*this, report);
+    auto entered = enter(provider, model, before.active_runtime);
+    if (!entered) {
+        report.error = entered.error();
+        return report;
+    }
+    GateHold hold(*this, report, std::move(*entered));
     StepTimer step(report, "validate_model");
-    auto resolved = catalog_.resolve(provider_name, model);
+    auto resolved = catalog_.resolve(provider, model);
     if (!resolved) {
         report.error = resolved.error();
         step.finish(false, resolved.error().message);
         return report;
     }
     report.model = resolved->id;
-    report.catalog_source = catalog_.models(report.runtime).source;
+    report.catalog_source = catalog_.models(provider).source;
     step.finish(true, resolved->id + " is in the " + *report.catalog_source + " model list");
     StepTimer persist(report, "persist");
     if (auto saved = state_.set_active(report.runtime, resolved->id); !saved) {

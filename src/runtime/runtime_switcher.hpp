@@ -2,7 +2,10 @@
 // Makes one runtime the active one: a local runtime (Ollama, vLLM) with a model, stopping the
 // other local runtime, starting the target, waiting for it to be ready and checking it has the
 // model; or a cloud runtime (OpenAI, Gemini) with a model from its catalog. One switch at a
-// time. A switch that fails puts back what it stopped and leaves runtime.json as it was.
+// time (the gate). A switch to a local runtime holds every local runtime's lock from before it
+// stops anything to its end, so it never stops or starts a runtime an install, a removal, an
+// activation or a service action is using: it is refused with 409 runtime_busy instead. A
+// switch that fails puts back what it stopped and leaves runtime.json as it was.
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +19,8 @@
 #include "cloud/cloud_catalog.hpp"
 #include "runtime/llm_server_controller.hpp"
 #include "venom/model_registry.hpp"
+#include "venom/runtime.hpp"
+#include "venom/runtime_locks.hpp"
 #include "venom/runtime_state.hpp"
 
 namespace venom::events {
@@ -33,9 +38,9 @@ struct SwitchStep {
 };
 
 struct SwitchReport {
-    std::string runtime;  // the target
-    std::string model;    // as the runtime names it, once resolved
-    std::optional<std::string> previous_runtime;
+    Runtime runtime = Runtime::ollama;  // the target
+    std::string model;                  // as the runtime names it, once resolved
+    std::optional<Runtime> previous_runtime;
     std::optional<std::string> previous_model;
     std::vector<SwitchStep> steps;
     std::optional<std::string> catalog_source;  // cloud: "live" | "fallback"
@@ -45,18 +50,18 @@ struct SwitchReport {
 struct SwitchGate {
     bool in_progress = false;
     std::string switch_id;  // "switch-<n>", counted from 1 since venomd started; empty when idle
-    std::string target;
+    std::optional<Runtime> target;  // nullopt when idle
     std::string model;
-    std::string from_runtime;  // the runtime active when the switch began ("" when none)
-    std::string started_at;    // RFC 3339, empty when idle
+    std::optional<Runtime> from_runtime;  // the runtime active when the switch began, if any
+    std::string started_at;               // RFC 3339, empty when idle
 };
 
 // The last switch that got past its gate, successful or not.
 struct SwitchEvent {
     std::string switch_id;
-    std::string runtime;  // the target
+    Runtime runtime = Runtime::ollama;  // the target
     std::string model;
-    std::string from_runtime;  // "" when nothing was active
+    std::optional<Runtime> from_runtime;  // nullopt when nothing was active
     std::string at;            // RFC 3339
     bool ok = true;
     std::string reason;  // why it failed ("... failed: <error>"); "switched" when it did not
@@ -69,22 +74,27 @@ public:
         std::chrono::milliseconds release_timeout{60000};  // a stopped runtime going quiet
     };
 
+    // `locks` is the daemon's one RuntimeLocks, shared with the queue, the registry and the
+    // controller.
     RuntimeSwitcher(LlmServerController& controller, cloud::CloudCatalog& catalog,
-                    ModelRegistry& registry, RuntimeStateStore& state, const Clock& clock,
-                    Options options);
+                    ModelRegistry& registry, RuntimeStateStore& state, RuntimeLocks& locks,
+                    const Clock& clock, Options options);
     // Where switches announce themselves (live events); set before use.
     void set_event_bus(events::EventBus* bus) { events_ = bus; }
 
     // Switches to local runtime `server` with `model` (nullopt or empty: the last model used
-    // on it). Errors in the report: 404 unknown_server, 400 no_model / invalid_model_name,
-    // 404 model_not_found (before anything is stopped when it can be known then), 409
-    // runtime_switch_in_progress, 502 runtime_start_failed, 504 runtime_not_ready, and the
-    // activation's own errors. BLOCKING (minutes at worst). Thread-safe.
-    SwitchReport switch_local(const std::string& server, const std::optional<std::string>& model);
+    // on it). Errors in the report: 404 unknown_server (a cloud runtime), 400 no_model /
+    // invalid_model_name, 409 runtime_switch_in_progress (another switch runs), 409
+    // runtime_busy (an install, a removal, an activation or a service action holds a local
+    // runtime; nothing was stopped), 404 model_not_found (before anything is stopped when it
+    // can be known then), 502 runtime_start_failed, 504 runtime_not_ready, and the activation's
+    // own errors. BLOCKING (minutes at worst). Thread-safe.
+    SwitchReport switch_local(Runtime server, const std::optional<std::string>& model);
 
-    // Switches to cloud `provider` (aliases accepted) with `model` (empty: its default). Local
-    // runtimes keep running. Errors: CloudCatalog::resolve's, 409 as above. BLOCKING.
-    SwitchReport switch_cloud(const std::string& provider, const std::string& model);
+    // Switches to cloud `provider` with `model` (empty: its default). Local runtimes keep
+    // running, so no runtime lock is taken. Errors: 400 unknown_provider (a local runtime),
+    // CloudCatalog::resolve's, 409 runtime_switch_in_progress. BLOCKING.
+    SwitchReport switch_cloud(Runtime provider, const std::string& model);
 
     // The start-up settings vLLM gets for `model` (the tuning drawer's, see
     // venom/generation_schema.hpp); a vLLM already serving the model is restarted when they
@@ -100,17 +110,23 @@ public:
 
 private:
     class GateHold;
-    bool enter(const std::string& target, const std::string& model, const std::string& from);
+    // Opens the gate for a switch to `target` and takes the runtime locks it needs (every local
+    // runtime for a local target, none for a cloud one). 409 runtime_switch_in_progress or
+    // runtime_busy; then nothing is held and no switch id is used.
+    Result<RuntimeLocks::Hold> enter(Runtime target, const std::string& model,
+                                     std::optional<Runtime> from);
     void leave();
     void record(const SwitchReport& report);
     void record_failure(const SwitchReport& report);
-    void roll_back(SwitchReport& report, const RuntimeState& before,
-                   const std::vector<std::string>& stopped, bool target_touched);
+    void roll_back(SwitchReport& report, const RuntimeLocks::Hold& runtimes,
+                   const RuntimeState& before, const std::vector<Runtime>& stopped,
+                   bool target_touched);
 
     LlmServerController& controller_;
     cloud::CloudCatalog& catalog_;
     ModelRegistry& registry_;
     RuntimeStateStore& state_;
+    RuntimeLocks& locks_;
     const Clock& clock_;
     Options options_;
     events::EventBus* events_ = nullptr;

@@ -194,8 +194,8 @@ std::optional<std::string> ServiceMonitor::version_of(const ServerInfo& server, 
         return known->second.version;
     }
     net::HttpCall call;
-    call.url = server.name == "ollama" ? server.endpoint + "/api/version"
-                                       : net::url_origin(server.endpoint) + "/version";
+    call.url = server.runtime == Runtime::ollama ? server.endpoint + "/api/version"
+                                                 : net::url_origin(server.endpoint) + "/version";
     call.connect_timeout = call.timeout = call.stall_timeout = options_.version_timeout;
     auto reply = net::perform(call);
     if (!reply || reply->status != 200) return std::nullopt;
@@ -215,7 +215,7 @@ void ServiceMonitor::refresh() {
         bool stale = false;
         const std::optional<long> pid = recorded_pid(server.name, stale);
         if (pid) fill_process(s, *pid);
-        const ServerHealth health = controller_.probe(server.name);
+        const ServerHealth health = controller_.probe(server.runtime);
         if (health.status == "online") {
             s.status = "running";
         } else if (health.status == "degraded") {

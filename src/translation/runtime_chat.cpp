@@ -37,18 +37,18 @@ std::string upstream_message(const std::string& body) {
 
 Error failed(const ChatTarget& target, std::string what) {
     return make_error(502, "translation_failed",
-                      std::string("Translation failed: ") + runtime_kind_name(target.kind) + " " +
-                          std::move(what));
+                      std::string("Translation failed: ") + std::string(to_string(target.kind)) +
+                          " " + std::move(what));
 }
 
 std::string url_for(const ChatTarget& target) {
     switch (target.kind) {
-        case RuntimeKind::ollama:
+        case Runtime::ollama:
             return target.base_url + "/api/chat";
-        case RuntimeKind::vllm:
-        case RuntimeKind::openai:
+        case Runtime::vllm:
+        case Runtime::openai:
             return target.base_url + "/chat/completions";
-        case RuntimeKind::google:
+        case Runtime::google:
             // The bare id: listings say "models/x", and the prefix must not be doubled (§6).
             {
                 std::string id = target.model;
@@ -62,31 +62,9 @@ std::string url_for(const ChatTarget& target) {
 
 }  // namespace
 
-std::optional<RuntimeKind> parse_runtime_kind(const std::string& name) {
-    if (name == "ollama") return RuntimeKind::ollama;
-    if (name == "vllm") return RuntimeKind::vllm;
-    if (name == "openai") return RuntimeKind::openai;
-    if (name == "google" || name == "gemini") return RuntimeKind::google;
-    return std::nullopt;
-}
-
-const char* runtime_kind_name(RuntimeKind kind) {
-    switch (kind) {
-        case RuntimeKind::ollama:
-            return "ollama";
-        case RuntimeKind::vllm:
-            return "vllm";
-        case RuntimeKind::openai:
-            return "openai";
-        case RuntimeKind::google:
-            return "google";
-    }
-    return "unknown";
-}
-
 json chat_body(const ChatTarget& target, const std::string& system, const std::string& user) {
     switch (target.kind) {
-        case RuntimeKind::ollama: {
+        case Runtime::ollama: {
             json options = {{"temperature", kTemperature}};
             if (target.num_ctx) options["num_ctx"] = *target.num_ctx;
             return {{"model", target.model},
@@ -95,14 +73,14 @@ json chat_body(const ChatTarget& target, const std::string& system, const std::s
                     {"stream", false},
                     {"options", std::move(options)}};
         }
-        case RuntimeKind::vllm:
-        case RuntimeKind::openai:
+        case Runtime::vllm:
+        case Runtime::openai:
             return {{"model", target.model},
                     {"messages", json::array({{{"role", "system"}, {"content", system}},
                                               {{"role", "user"}, {"content", user}}})},
                     {"temperature", kTemperature},
                     {"stream", false}};
-        case RuntimeKind::google:
+        case Runtime::google:
             return {{"systemInstruction", {{"parts", json::array({{{"text", system}}})}}},
                     {"contents",
                      json::array({{{"role", "user"}, {"parts", json::array({{{"text", user}}})}}})},
@@ -129,12 +107,12 @@ std::string string_of(const json* value) {
 
 }  // namespace
 
-Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) {
+Result<std::string> chat_answer_text(Runtime kind, const std::string& body) {
     const json doc = json::parse(body, nullptr, false);
     std::string text;
     bool found = false;
     std::string stop;  // why the model stopped, when it says
-    if (kind == RuntimeKind::ollama) {
+    if (kind == Runtime::ollama) {
         // api/types.go ChatResponse: message.content, done_reason ("stop", "length", ...).
         const json* content = member(member(&doc, "message"), "content");
         if (content && content->is_string()) {
@@ -142,7 +120,7 @@ Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) 
             found = true;
         }
         stop = string_of(member(&doc, "done_reason"));
-    } else if (kind == RuntimeKind::google) {
+    } else if (kind == Runtime::google) {
         // Every text part of the first candidate, thought summaries excluded (§6).
         const json* candidate = first(member(&doc, "candidates"));
         const json* parts = member(member(candidate, "content"), "parts");
@@ -170,25 +148,25 @@ Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body) 
     // A translation cut at the token limit is not a translation of the whole chunk.
     if (stop == "length" || stop == "MAX_TOKENS") {
         return make_error(502, "translation_failed",
-                          std::string("Translation failed: ") + runtime_kind_name(kind) +
+                          std::string("Translation failed: ") + std::string(to_string(kind)) +
                               " stopped at its token limit before the end of a chunk");
     }
     text = trim(text);
     if (!found || text.empty()) {
         std::string why = "gave an answer without text";
         if (const json* feedback = member(&doc, "promptFeedback");
-            kind == RuntimeKind::google && feedback) {
+            kind == Runtime::google && feedback) {
             const std::string reason = string_of(member(feedback, "blockReason"));
             why = "blocked the text (promptFeedback " + (reason.empty() ? "unknown" : reason) + ")";
         }
         return make_error(
             502, "translation_failed",
-            std::string("Translation failed: ") + runtime_kind_name(kind) + " " + why);
+            std::string("Translation failed: ") + std::string(to_string(kind)) + " " + why);
     }
     return text;
 }
 
-ChatUsage chat_usage(RuntimeKind kind, const std::string& body) {
+ChatUsage chat_usage(Runtime kind, const std::string& body) {
     const json doc = json::parse(body, nullptr, false);
     auto count = [](const json* value) -> std::optional<std::int64_t> {
         if (!value || !value->is_number_integer() || value->get<std::int64_t>() < 0) {
@@ -198,18 +176,18 @@ ChatUsage chat_usage(RuntimeKind kind, const std::string& body) {
     };
     ChatUsage usage;
     switch (kind) {
-        case RuntimeKind::ollama:  // api/types.go Metrics
+        case Runtime::ollama:  // api/types.go Metrics
             usage.tokens_in = count(member(&doc, "prompt_eval_count"));
             usage.tokens_out = count(member(&doc, "eval_count"));
             break;
-        case RuntimeKind::vllm:
-        case RuntimeKind::openai: {
+        case Runtime::vllm:
+        case Runtime::openai: {
             const json* u = member(&doc, "usage");
             usage.tokens_in = count(member(u, "prompt_tokens"));
             usage.tokens_out = count(member(u, "completion_tokens"));
             break;
         }
-        case RuntimeKind::google: {
+        case Runtime::google: {
             const json* u = member(&doc, "usageMetadata");
             usage.tokens_in = count(member(u, "promptTokenCount"));
             const auto candidates = count(member(u, "candidatesTokenCount"));
@@ -229,7 +207,7 @@ Result<ChatAnswer> chat(const ChatTarget& target, const std::string& system,
     call.url = url_for(target);
     call.headers = {"Content-Type: application/json"};
     if (target.api_key) {
-        call.headers.push_back(target.kind == RuntimeKind::google
+        call.headers.push_back(target.kind == Runtime::google
                                    ? "x-goog-api-key: " + *target.api_key
                                    : "Authorization: Bearer " + *target.api_key);
     }
@@ -246,7 +224,7 @@ Result<ChatAnswer> chat(const ChatTarget& target, const std::string& system,
         if (e.http_status == 504) {
             return make_error(504, "translation_timeout",
                               std::string("Translation timed out: ") +
-                                  runtime_kind_name(target.kind) + " did not answer within " +
+                                  std::string(to_string(target.kind)) + " did not answer within " +
                                   std::to_string(target.timeout.count()) + " ms");
         }
         if (e.http_status == 502) return failed(target, "could not be reached: " + e.message);
@@ -256,7 +234,7 @@ Result<ChatAnswer> chat(const ChatTarget& target, const std::string& system,
         const std::string status = "answered HTTP " + std::to_string(reply->status);
         // A refused key: say so without the upstream's words, which echo part of the key.
         const bool key_refused = reply->status == 401 || reply->status == 403 ||
-                                 (target.kind == RuntimeKind::google &&
+                                 (target.kind == Runtime::google &&
                                   reply->body.find("API_KEY_INVALID") != std::string::npos);
         Error error =
             key_refused

@@ -18,17 +18,12 @@
 #include <string>
 
 #include "venom/result.hpp"
+#include "venom/runtime.hpp"
 
 namespace venom::translation {
 
-enum class RuntimeKind { ollama, vllm, openai, google };
-
-// "ollama" | "vllm" | "openai" | "google" (also "gemini"); nullopt for anything else.
-std::optional<RuntimeKind> parse_runtime_kind(const std::string& name);
-const char* runtime_kind_name(RuntimeKind kind);
-
 struct ChatTarget {
-    RuntimeKind kind = RuntimeKind::ollama;
+    Runtime kind = Runtime::ollama;
     std::string base_url;  // ollama root, the /v1 base for vllm/openai, Gemini's root
     std::string model;
     std::optional<std::string> api_key;
@@ -43,7 +38,7 @@ nlohmann::json chat_body(const ChatTarget& target, const std::string& system,
                          const std::string& user);
 
 // The answer's text from a 200 body; 502 translation_failed when it has none. Pure.
-Result<std::string> chat_answer_text(RuntimeKind kind, const std::string& body);
+Result<std::string> chat_answer_text(Runtime kind, const std::string& body);
 
 // The tokens a 200 body says the call used: Ollama prompt_eval_count / eval_count, OpenAI and
 // vLLM usage.prompt_tokens / completion_tokens, Gemini usageMetadata.promptTokenCount /
@@ -53,7 +48,7 @@ struct ChatUsage {
     std::optional<std::int64_t> tokens_in;
     std::optional<std::int64_t> tokens_out;
 };
-ChatUsage chat_usage(RuntimeKind kind, const std::string& body);
+ChatUsage chat_usage(Runtime kind, const std::string& body);
 
 struct ChatAnswer {
     std::string text;

@@ -27,7 +27,7 @@ std::string system_instruction(const std::optional<std::string>& source,
 }
 
 // Where and how `kind` is asked, with `model`; its key when it has one.
-ChatTarget target_for(RuntimeKind kind, std::string model, const RuntimeState& state,
+ChatTarget target_for(Runtime kind, std::string model, const RuntimeState& state,
                       const TranslationService::Options& options) {
     ChatTarget target;
     target.kind = kind;
@@ -35,31 +35,27 @@ ChatTarget target_for(RuntimeKind kind, std::string model, const RuntimeState& s
     target.timeout = options.timeout;
     target.connect_timeout = options.connect_timeout;
     switch (kind) {
-        case RuntimeKind::ollama:
+        case Runtime::ollama:
             target.base_url = options.ollama_url;
             break;
-        case RuntimeKind::vllm:
+        case Runtime::vllm:
             target.base_url = options.vllm_endpoint;
             // vLLM answers only to the name it serves (--served-model-name), §5.2.
             if (state.vllm_served_model_name && !state.vllm_served_model_name->empty()) {
                 target.model = *state.vllm_served_model_name;
             }
             break;
-        case RuntimeKind::openai:
+        case Runtime::openai:
             target.base_url = options.openai_base_url;
             target.api_key = options.openai_api_key;
             break;
-        case RuntimeKind::google:
+        case Runtime::google:
             target.base_url = options.gemini_base_url;
             target.api_key = options.google_api_key;
             break;
     }
     while (!target.base_url.empty() && target.base_url.back() == '/') target.base_url.pop_back();
     return target;
-}
-
-bool is_cloud(RuntimeKind kind) {
-    return kind == RuntimeKind::openai || kind == RuntimeKind::google;
 }
 
 // Which fallback a failure calls for; nullopt when another runtime would not help (bad input,
@@ -173,8 +169,7 @@ void TranslationService::translate(TranslationRequest request, Done done) {
     }
 
     const RuntimeState state = runtime_state_.current();
-    const auto kind =
-        state.active_runtime ? parse_runtime_kind(*state.active_runtime) : std::nullopt;
+    const std::optional<Runtime> kind = state.active_runtime;
     if (!kind || !state.active_model || state.active_model->empty()) {
         return done(make_error(503, "no_active_runtime",
                                "No active runtime with a model: activate one "
@@ -188,7 +183,7 @@ void TranslationService::translate(TranslationRequest request, Done done) {
     const ModelContext context =
         context_lookup_ ? context_lookup_(*state.active_model) : ModelContext{};
     std::int64_t tokens = context.max_tokens.value_or(options_.default_context_tokens);
-    if (*kind == RuntimeKind::ollama) {
+    if (*kind == Runtime::ollama) {
         if (context.ollama_num_ctx) {
             tokens = *context.ollama_num_ctx;
             chat_target.num_ctx = *context.ollama_num_ctx;
@@ -199,31 +194,29 @@ void TranslationService::translate(TranslationRequest request, Done done) {
 
     // The active runtime first (with its num_ctx), then where the call may fall back to.
     call->targets.push_back(chat_target);
-    if (governor_ && (is_cloud(*kind) || governor_->fallback_from_local())) {
-        for (const std::string& name : governor_->fallback_order()) {
-            const auto other = parse_runtime_kind(name);
-            if (!other || *other == *kind) continue;
-            auto last = state.last_model.find(name);
+    if (governor_ && (!is_local(*kind) || governor_->fallback_from_local())) {
+        for (const Runtime other : governor_->fallback_order()) {
+            if (other == *kind) continue;
+            auto last = state.last_model.find(other);
             if (last == state.last_model.end() || last->second.empty()) continue;
-            ChatTarget fallback = target_for(*other, last->second, state, options_);
-            if (is_cloud(*other) && !fallback.api_key) continue;
+            ChatTarget fallback = target_for(other, last->second, state, options_);
+            if (!is_local(other) && !fallback.api_key) continue;
             call->targets.push_back(std::move(fallback));
         }
     }
-    if (is_cloud(*kind) && !chat_target.api_key) {
-        const std::string key_name =
-            *kind == RuntimeKind::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY";
+    if (!is_local(*kind) && !chat_target.api_key) {
+        const std::string key_name = *kind == Runtime::openai ? "OPENAI_API_KEY" : "GOOGLE_API_KEY";
         if (call->targets.size() < 2) {
             return done(make_error(503, "missing_api_key",
                                    std::string("The active runtime is ") +
-                                       runtime_kind_name(*kind) + " but " + key_name +
+                                       std::string(to_string(*kind)) + " but " + key_name +
                                        " is not set"));
         }
         call->current = 1;
         call->fallback_reason = "FALLBACK_AUTH_ERROR";
-        governor_->record_fallback(runtime_kind_name(*kind),
-                                   runtime_kind_name(call->targets[1].kind), "FALLBACK_AUTH_ERROR",
-                                   key_name + " is not set");
+        governor_->record_fallback(std::string(to_string(*kind)),
+                                   std::string(to_string(call->targets[1].kind)),
+                                   "FALLBACK_AUTH_ERROR", key_name + " is not set");
     }
 
     call->system = system_instruction(source, *target);
@@ -322,7 +315,7 @@ Result<std::string> TranslationService::translate_chunk(Call& call, const std::s
     for (;;) {
         const std::size_t at = call.current.load();
         ChatTarget target = call.targets[at];
-        const char* runtime = runtime_kind_name(target.kind);
+        const std::string runtime(to_string(target.kind));
         if (call.deadline) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *call.deadline - std::chrono::steady_clock::now());
@@ -347,7 +340,7 @@ Result<std::string> TranslationService::translate_chunk(Call& call, const std::s
                 std::lock_guard lock(call.mutex);
                 call.fallback_reason = *reason;
             }
-            governor_->record_fallback(runtime, runtime_kind_name(call.targets[at + 1].kind),
+            governor_->record_fallback(runtime, std::string(to_string(call.targets[at + 1].kind)),
                                        *reason, answer.error().message);
         }
     }
@@ -361,7 +354,7 @@ Result<std::string> TranslationService::governed_chat(const ChatTarget& target,
         if (!answer) return answer.error();
         return std::move(answer->text);
     }
-    const std::string provider = runtime_kind_name(target.kind);
+    const std::string provider = std::string(to_string(target.kind));
     auto admitted =
         governor_->admit(provider, target.model, estimate_tokens(system.size() + chunk.size()),
                          estimate_tokens(chunk.size()));
@@ -401,7 +394,7 @@ void TranslationService::worker_done(const std::shared_ptr<Call>& call,
 
 void TranslationService::finish(Call& call) {
     const ChatTarget& active = call.targets[0];
-    const char* runtime = runtime_kind_name(active.kind);
+    const std::string runtime(to_string(active.kind));
     std::optional<Error> error = call.first_error;
     std::vector<std::string> translations;
     translations.reserve(call.chunks.size());
@@ -430,7 +423,7 @@ void TranslationService::finish(Call& call) {
     Translation out;
     out.text = join_translated(call.pieces, translations);
     out.target_lang = call.target_lang;
-    out.runtime = runtime_kind_name(call.targets[served].kind);
+    out.runtime = std::string(to_string(call.targets[served].kind));
     out.model = call.targets[served].model;
     if (served != 0) {
         out.fallback = TranslationFallback{runtime, active.model, call.fallback_reason};

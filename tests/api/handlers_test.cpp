@@ -208,12 +208,12 @@ TEST_F(HandlersTest, CapabilitiesFromTheManifest) {
 
 TEST_F(HandlersTest, ActiveModelIsMarkedFromRuntimeState) {
     ASSERT_TRUE(reaches(install("llama3:latest"), "completed"));
-    ASSERT_TRUE(runtime_state_.set_active("ollama", "llama3:latest").ok());
+    ASSERT_TRUE(runtime_state_.set_active(Runtime::ollama, "llama3:latest").ok());
     json body = body_of(call("GET", "/api/v1/models"));
     EXPECT_EQ(body["models"][0]["active"], true);
     EXPECT_EQ(body["active"]["provider"], "ollama");
     EXPECT_EQ(body["active"]["model"], "llama3:latest");
-    EXPECT_EQ(body["active"]["endpoint"], controller_.find("ollama")->endpoint);
+    EXPECT_EQ(body["active"]["endpoint"], controller_.find(Runtime::ollama)->endpoint);
 }
 
 TEST_F(HandlersTest, UsageHasTheSpecFieldsAndNullGpuWithoutOne) {

@@ -90,7 +90,7 @@ TEST_F(RuntimeHandlersTest, ActiveRuntimeIsNullUntilOneIsChosenThenCarriesItsHas
     EXPECT_TRUE(none["runtime"]["config_hash"].is_null());
     EXPECT_EQ(none["runtime_switch_gate"]["in_progress"], false);
 
-    ASSERT_TRUE(runtime_state_.set_active("ollama", "llama3:latest").ok());
+    ASSERT_TRUE(runtime_state_.set_active(Runtime::ollama, "llama3:latest").ok());
     json one = body_of(call("GET", "/api/v1/system/llm-runtime/active"));
     EXPECT_EQ(one["runtime"]["provider"], "ollama");
     EXPECT_EQ(one["runtime"]["endpoint"], "http://127.0.0.1:9");
@@ -98,7 +98,7 @@ TEST_F(RuntimeHandlersTest, ActiveRuntimeIsNullUntilOneIsChosenThenCarriesItsHas
     EXPECT_EQ(one["runtime"]["service_type"], "local");
     const std::string hash = one["runtime"]["config_hash"];
     EXPECT_EQ(hash.size(), 12u);
-    ASSERT_TRUE(runtime_state_.set_active("ollama", "gemma2:2b").ok());
+    ASSERT_TRUE(runtime_state_.set_active(Runtime::ollama, "gemma2:2b").ok());
     json two = body_of(call("GET", "/api/v1/system/llm-servers/active"));
     EXPECT_EQ(two["active_server"], "ollama");
     EXPECT_EQ(two["active_model"], "gemma2:2b");
@@ -107,7 +107,7 @@ TEST_F(RuntimeHandlersTest, ActiveRuntimeIsNullUntilOneIsChosenThenCarriesItsHas
     EXPECT_EQ(two["last_models"]["vllm"], "");
 
     // The answer is kept between polls, but never past a change of the state.
-    ASSERT_TRUE(runtime_state_.set_active("ollama", "phi3:mini").ok());
+    ASSERT_TRUE(runtime_state_.set_active(Runtime::ollama, "phi3:mini").ok());
     json three = body_of(call("GET", "/api/v1/system/llm-servers/active"));
     EXPECT_EQ(three["active_model"], "phi3:mini");
     EXPECT_EQ(three["last_models"]["ollama"], "phi3:mini");
@@ -116,7 +116,7 @@ TEST_F(RuntimeHandlersTest, ActiveRuntimeIsNullUntilOneIsChosenThenCarriesItsHas
 // Issue 9, finding 6: a model id ends up in llm-runtime.env; one that could break out of its
 // line is refused before anything is written.
 TEST_F(RuntimeHandlersTest, HostileModelIdsAre400AndTheEnvFileIsUntouched) {
-    ASSERT_TRUE(runtime_state_.set_active("ollama", "llama3:latest").ok());
+    ASSERT_TRUE(runtime_state_.set_active(Runtime::ollama, "llama3:latest").ok());
     const auto env_file = dir_ / "llm-runtime.env";
     const std::string before = read(env_file);
     const json hostile = "gpt-4o\"\nPYTHONPATH=\"/tmp/evil";

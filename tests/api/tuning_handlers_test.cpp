@@ -77,7 +77,7 @@ TEST_F(TuningHandlersTest, PostStoresValidValuesAndGetShowsThem) {
     json ollama = body_of(call("GET", "/api/v1/models/google%2Fgemma-2b-it/config?runtime=ollama"));
     EXPECT_EQ(ollama["current_values"]["temperature"],
               ollama["generation_schema"]["temperature"]["default"]);
-    EXPECT_EQ(generation_settings_.values(TunableRuntime::vllm, "google/gemma-2b-it"),
+    EXPECT_EQ(generation_settings_.values(Runtime::vllm, "google/gemma-2b-it"),
               json({{"temperature", 0.3}, {"context_length", 4096}}));
 }
 
@@ -94,7 +94,7 @@ TEST_F(TuningHandlersTest, InvalidValuesAre422NamingTheParameterAndStoreNothing)
     check({{"top_k", "many"}}, "top_k");
     check({{"mirostat", 1}}, "mirostat");
     // Nothing stored by any of them: the earlier value stays, top_p was not taken either.
-    EXPECT_EQ(generation_settings_.values(TunableRuntime::vllm, "google/gemma-2b-it"),
+    EXPECT_EQ(generation_settings_.values(Runtime::vllm, "google/gemma-2b-it"),
               json({{"temperature", 0.3}}));
 
     auto missing = post_config({{"runtime", "vllm"}});
@@ -106,8 +106,7 @@ TEST_F(TuningHandlersTest, InvalidValuesAre422NamingTheParameterAndStoreNothing)
 TEST_F(TuningHandlersTest, EmptyParamsForgetTheSavedValues) {
     ASSERT_EQ(post_config({{"params", {{"top_k", 10}}}}).status, 200);
     ASSERT_EQ(post_config({{"params", json::object()}}).status, 200);
-    EXPECT_EQ(generation_settings_.values(TunableRuntime::vllm, "google/gemma-2b-it"),
-              json::object());
+    EXPECT_EQ(generation_settings_.values(Runtime::vllm, "google/gemma-2b-it"), json::object());
 }
 
 }  // namespace

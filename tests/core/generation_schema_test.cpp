@@ -27,7 +27,7 @@ ModelMetadata model_with_context(std::int64_t max_context) {
 }
 
 TEST(GenerationSchemaTest, EveryParameterHasTheShapeThePanelReads) {
-    const json schema = generation_schema(TunableRuntime::ollama, model_with_context(32768));
+    const json schema = generation_schema(Runtime::ollama, model_with_context(32768));
     for (const char* key :
          {"temperature", "top_p", "top_k", "max_tokens", "repeat_penalty", "context_length"}) {
         ASSERT_TRUE(schema.contains(key)) << key;
@@ -44,17 +44,17 @@ TEST(GenerationSchemaTest, EveryParameterHasTheShapeThePanelReads) {
 }
 
 TEST(GenerationSchemaTest, ContextLengthIsBoundedByTheModel) {
-    const json ollama = generation_schema(TunableRuntime::ollama, model_with_context(32768));
+    const json ollama = generation_schema(Runtime::ollama, model_with_context(32768));
     EXPECT_EQ(ollama["context_length"]["max"], 32768);
     EXPECT_EQ(ollama["context_length"]["default"], 4096);
-    const json vllm = generation_schema(TunableRuntime::vllm, model_with_context(2048));
+    const json vllm = generation_schema(Runtime::vllm, model_with_context(2048));
     EXPECT_EQ(vllm["context_length"]["max"], 2048);
     EXPECT_EQ(vllm["context_length"]["default"], 2048);  // vLLM's own: the whole context
     EXPECT_EQ(vllm["max_tokens"]["max"], 2048);
 }
 
 TEST(GenerationSchemaTest, ValidValuesPassWithIntsAsIntegers) {
-    const json schema = generation_schema(TunableRuntime::vllm, model_with_context(8192));
+    const json schema = generation_schema(Runtime::vllm, model_with_context(8192));
     auto ok = validate_generation_params(
         schema, {{"temperature", 1}, {"top_k", 20.0}, {"context_length", 4096}});
     ASSERT_TRUE(ok) << ok.error().message;
@@ -64,7 +64,7 @@ TEST(GenerationSchemaTest, ValidValuesPassWithIntsAsIntegers) {
 }
 
 TEST(GenerationSchemaTest, BadValuesAre422NamingEachParameter) {
-    const json schema = generation_schema(TunableRuntime::ollama, model_with_context(8192));
+    const json schema = generation_schema(Runtime::ollama, model_with_context(8192));
     auto check = [&](const json& params, const std::string& words) {
         auto r = validate_generation_params(schema, params);
         ASSERT_FALSE(r) << params.dump();
@@ -125,17 +125,17 @@ TEST(GenerationSettingsStoreTest, SavedValuesSurviveANewStoreAndAreKeptPerRuntim
     {
         GenerationSettingsStore store(path);
         EXPECT_FALSE(store.load());
-        ASSERT_TRUE(store.save(TunableRuntime::ollama, "llama3:latest", {{"temperature", 0.2}}));
-        ASSERT_TRUE(store.save(TunableRuntime::vllm, "llama3:latest", {{"top_k", 5}}));
+        ASSERT_TRUE(store.save(Runtime::ollama, "llama3:latest", {{"temperature", 0.2}}));
+        ASSERT_TRUE(store.save(Runtime::vllm, "llama3:latest", {{"top_k", 5}}));
     }
     GenerationSettingsStore again(path);
     EXPECT_FALSE(again.load());
-    EXPECT_EQ(again.values(TunableRuntime::ollama, "llama3:latest"), json({{"temperature", 0.2}}));
-    EXPECT_EQ(again.values(TunableRuntime::vllm, "llama3:latest"), json({{"top_k", 5}}));
-    EXPECT_EQ(again.values(TunableRuntime::vllm, "other"), json::object());
+    EXPECT_EQ(again.values(Runtime::ollama, "llama3:latest"), json({{"temperature", 0.2}}));
+    EXPECT_EQ(again.values(Runtime::vllm, "llama3:latest"), json({{"top_k", 5}}));
+    EXPECT_EQ(again.values(Runtime::vllm, "other"), json::object());
     // Empty values forget the model.
-    ASSERT_TRUE(again.save(TunableRuntime::vllm, "llama3:latest", json::object()));
-    EXPECT_EQ(again.values(TunableRuntime::vllm, "llama3:latest"), json::object());
+    ASSERT_TRUE(again.save(Runtime::vllm, "llama3:latest", json::object()));
+    EXPECT_EQ(again.values(Runtime::vllm, "llama3:latest"), json::object());
     for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
         EXPECT_THAT(entry.path().filename().string(), Not(HasSubstr(".tmp-")));
     }
@@ -151,9 +151,9 @@ TEST(GenerationSettingsStoreTest, ADamagedFileIsAWarningAndACopyIsKeptForAPerson
         auto warning = store.load();
         ASSERT_TRUE(warning) << damaged;
         EXPECT_THAT(*warning, HasSubstr("damaged"));
-        EXPECT_EQ(store.values(TunableRuntime::ollama, "m"), json::object());
+        EXPECT_EQ(store.values(Runtime::ollama, "m"), json::object());
         // A later save replaces the file; the damaged text is still there to look at.
-        ASSERT_TRUE(store.save(TunableRuntime::ollama, "n", json{{"temperature", 0.5}}).ok());
+        ASSERT_TRUE(store.save(Runtime::ollama, "n", json{{"temperature", 0.5}}).ok());
         std::ifstream copy(dir.path() / "generation-settings.json.corrupt");
         EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copy), {}), damaged);
     }

@@ -17,7 +17,7 @@ using testing::eventually;
 using testing::Gate;
 using nlohmann::json;
 
-OperationRequest install(const std::string& model, const std::string& runtime = "ollama") {
+OperationRequest install(const std::string& model, Runtime runtime = Runtime::ollama) {
     return {model, "ollama", runtime, OperationType::install, "Queued"};
 }
 
@@ -44,11 +44,12 @@ OperationWork gated_download(Gate& gate, std::atomic<bool>& reached_gate) {
 }
 
 TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
+    RuntimeLocks locks;  // outlives the queue
     // Declared before the queue, so they outlive it: its worker may still be leaving wait().
     Gate gate;
     FakeClock clock;
     std::atomic<bool> at_gate{false};
-    OperationQueue queue({1, 500, {}}, clock);
+    OperationQueue queue({1, 500, {}}, clock, locks);
     queue.start();
     auto id = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     ASSERT_TRUE(id.ok());
@@ -74,9 +75,10 @@ TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
 }
 
 TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
+    RuntimeLocks locks;  // outlives the queue
     Gate gate;  // outlives the queue, whose worker may still be leaving wait()
     FakeClock clock;
-    OperationQueue queue({1, 500, {}}, clock);
+    OperationQueue queue({1, 500, {}}, clock, locks);
     queue.start();
     auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
         ctx.set_bytes(1000, 1000);
@@ -90,8 +92,9 @@ TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
 }
 
 TEST(OperationQueueTest, FailureKeepsTheErrorTextAndTheMessageSaysWhy) {
+    RuntimeLocks locks;  // outlives the queue
     FakeClock clock;
-    OperationQueue queue({1, 500, {}}, clock);
+    OperationQueue queue({1, 500, {}}, clock, locks);
     queue.start();
     auto id = queue.submit(install("m:1"), [](OperationContext& ctx) -> Result<std::string> {
         ctx.set_message("pulling manifest");
@@ -107,8 +110,9 @@ TEST(OperationQueueTest, FailureKeepsTheErrorTextAndTheMessageSaysWhy) {
 }
 
 TEST(OperationQueueTest, WorkThatThrowsFailsTheOperationNotTheDaemon) {
+    RuntimeLocks locks;  // outlives the queue
     FakeClock clock;
-    OperationQueue queue({1, 500, {}}, clock);
+    OperationQueue queue({1, 500, {}}, clock, locks);
     queue.start();
     auto id = queue.submit(install("m:1"), [](OperationContext&) -> Result<std::string> {
         throw std::runtime_error("boom");
@@ -118,11 +122,12 @@ TEST(OperationQueueTest, WorkThatThrowsFailsTheOperationNotTheDaemon) {
 }
 
 TEST(OperationQueueTest, SecondOperationOnTheSameModelIs409WithTheRunningId) {
+    RuntimeLocks locks;  // outlives the queue
     // Declared before the queue, so they outlive it: its worker may still be leaving wait().
     Gate gate;
     FakeClock clock;
     std::atomic<bool> at_gate{false};
-    OperationQueue queue({2, 500, {}}, clock);
+    OperationQueue queue({2, 500, {}}, clock, locks);
     queue.start();
     auto first = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
     auto second = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
@@ -137,17 +142,19 @@ TEST(OperationQueueTest, SecondOperationOnTheSameModelIs409WithTheRunningId) {
 }
 
 TEST(OperationQueueTest, OneOperationPerRuntimeAtATimeButRuntimesRunInParallel) {
+    RuntimeLocks locks;  // outlives the queue
     FakeClock clock;
     Gate gate_a, gate_c;
     std::atomic<bool> a_at_gate{false}, b_ran{false}, c_at_gate{false};
-    OperationQueue queue({3, 500, {}}, clock);
+    OperationQueue queue({3, 500, {}}, clock, locks);
     queue.start();
-    auto a = queue.submit(install("a:1", "ollama"), gated_download(gate_a, a_at_gate));
-    auto b = queue.submit(install("b:1", "ollama"), [&](OperationContext&) -> Result<std::string> {
-        b_ran = true;
-        return std::string("ok");
-    });
-    auto c = queue.submit({"org/c", "huggingface", "vllm", OperationType::install, "Queued"},
+    auto a = queue.submit(install("a:1", Runtime::ollama), gated_download(gate_a, a_at_gate));
+    auto b = queue.submit(install("b:1", Runtime::ollama),
+                          [&](OperationContext&) -> Result<std::string> {
+                              b_ran = true;
+                              return std::string("ok");
+                          });
+    auto c = queue.submit({"org/c", "huggingface", Runtime::vllm, OperationType::install, "Queued"},
                           gated_download(gate_c, c_at_gate));
     ASSERT_TRUE(eventually([&] { return a_at_gate.load() && c_at_gate.load(); }));
     // a holds the ollama runtime: b waits although a worker is free; c runs on vllm meanwhile.
@@ -161,12 +168,13 @@ TEST(OperationQueueTest, OneOperationPerRuntimeAtATimeButRuntimesRunInParallel) 
 }
 
 TEST(OperationQueueTest, CancelPendingAndRunning) {
+    RuntimeLocks locks;  // outlives the queue
     // Declared before the queue, so they outlive it: its worker may still be leaving wait().
     Gate gate;
     FakeClock clock;
     std::atomic<bool> at_gate{false};
     std::atomic<bool> pending_ran{false};
-    OperationQueue queue({1, 500, {}}, clock);
+    OperationQueue queue({1, 500, {}}, clock, locks);
     queue.start();
     auto running = queue.submit(install("a:1"), gated_download(gate, at_gate));
     auto pending = queue.submit(install("b:1"), [&](OperationContext&) -> Result<std::string> {
@@ -193,8 +201,9 @@ TEST(OperationQueueTest, CancelPendingAndRunning) {
 }
 
 TEST(OperationQueueTest, ListsNewestFirstWithLimitAndBoundsHistory) {
+    RuntimeLocks locks;  // outlives the queue
     FakeClock clock;
-    OperationQueue queue({1, 10, {}}, clock);
+    OperationQueue queue({1, 10, {}}, clock, locks);
     queue.start();
     std::vector<std::string> ids;
     for (int i = 0; i < 15; ++i) {
@@ -214,11 +223,12 @@ TEST(OperationQueueTest, ListsNewestFirstWithLimitAndBoundsHistory) {
 }
 
 TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
+    RuntimeLocks locks;  // outlives the queue
     testing::TempDir dir;
     FakeClock clock;
     std::string id;
     {
-        OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+        OperationQueue queue({1, 500, dir / "operations.json"}, clock, locks);
         queue.start();
         auto submitted = queue.submit(install("llama3:latest"),
                                       [](OperationContext& ctx) -> Result<std::string> {
@@ -229,7 +239,7 @@ TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
         ASSERT_TRUE(reaches(queue, id, OperationStatus::completed));
         queue.shutdown();
     }
-    OperationQueue reloaded({1, 500, dir / "operations.json"}, clock);
+    OperationQueue reloaded({1, 500, dir / "operations.json"}, clock, locks);
     EXPECT_FALSE(reloaded.load_history());
     auto op = reloaded.get(id);
     ASSERT_TRUE(op);
@@ -240,6 +250,7 @@ TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
 }
 
 TEST(OperationQueueTest, OperationsRunningWhenTheDaemonDiedAreMarkedInterrupted) {
+    RuntimeLocks locks;  // outlives the queue
     testing::TempDir dir;
     FakeClock clock;
     Operation op;
@@ -250,7 +261,7 @@ TEST(OperationQueueTest, OperationsRunningWhenTheDaemonDiedAreMarkedInterrupted)
     op.started_at = "2026-11-28T03:00:00.000Z";
     std::ofstream(dir / "operations.json") << json{{"operations", {to_json(op)}}}.dump();
 
-    OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+    OperationQueue queue({1, 500, dir / "operations.json"}, clock, locks);
     EXPECT_FALSE(queue.load_history());
     auto loaded = queue.get(op.operation_id);
     ASSERT_TRUE(loaded);
@@ -262,10 +273,11 @@ TEST(OperationQueueTest, OperationsRunningWhenTheDaemonDiedAreMarkedInterrupted)
 }
 
 TEST(OperationQueueTest, DamagedHistoryIsReportedAndKeptAside) {
+    RuntimeLocks locks;  // outlives the queue
     testing::TempDir dir;
     FakeClock clock;
     std::ofstream(dir / "operations.json") << "{\"operations\": [{\"operation_id\": ";
-    OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+    OperationQueue queue({1, 500, dir / "operations.json"}, clock, locks);
     auto warning = queue.load_history();
     ASSERT_TRUE(warning);
     EXPECT_TRUE(std::filesystem::exists(dir / "operations.json.corrupt"));
@@ -273,13 +285,14 @@ TEST(OperationQueueTest, DamagedHistoryIsReportedAndKeptAside) {
 }
 
 TEST(OperationQueueTest, ShutdownInterruptsRunningWorkAndRecordsIt) {
+    RuntimeLocks locks;  // outlives the queue
     testing::TempDir dir;
     FakeClock clock;
     Gate never;
     std::atomic<bool> at_gate{false};
     std::string id;
     {
-        OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+        OperationQueue queue({1, 500, dir / "operations.json"}, clock, locks);
         queue.start();
         id = *queue.submit(install("a:1"), gated_download(never, at_gate));
         ASSERT_TRUE(eventually([&] { return at_gate.load(); }));
@@ -288,7 +301,7 @@ TEST(OperationQueueTest, ShutdownInterruptsRunningWorkAndRecordsIt) {
         EXPECT_EQ(queue.submit(install("b:1"), gated_download(never, at_gate)).error().code,
                   "shutting_down");
     }
-    OperationQueue reloaded({1, 500, dir / "operations.json"}, clock);
+    OperationQueue reloaded({1, 500, dir / "operations.json"}, clock, locks);
     reloaded.load_history();
     EXPECT_NE(reloaded.get(id)->error->find("interrupted"), std::string::npos);
 }

@@ -68,12 +68,12 @@ TEST_F(RuntimeStateTest, MissingFileGivesEmptyStateWithoutWarning) {
 TEST_F(RuntimeStateTest, SetActiveWritesRuntimeJsonAndTheEnvFile) {
     RuntimeStateStore store(dir_.path());
     ASSERT_EQ(store.load(), std::nullopt);
-    ASSERT_TRUE(store.set_active("ollama", "llama3.1:8b").ok());
+    ASSERT_TRUE(store.set_active(Runtime::ollama, "llama3.1:8b").ok());
 
     const RuntimeState s = store.current();
-    EXPECT_EQ(s.active_runtime, std::optional<std::string>("ollama"));
+    EXPECT_EQ(s.active_runtime, std::optional<Runtime>(Runtime::ollama));
     EXPECT_EQ(s.active_model, std::optional<std::string>("llama3.1:8b"));
-    EXPECT_EQ(s.last_model, (std::map<std::string, std::string>{{"ollama", "llama3.1:8b"}}));
+    EXPECT_EQ(s.last_model, (std::map<Runtime, std::string>{{Runtime::ollama, "llama3.1:8b"}}));
 
     const nlohmann::json doc = nlohmann::json::parse(read_file(json_path()));
     EXPECT_EQ(doc["active_runtime"], "ollama");
@@ -93,9 +93,9 @@ TEST_F(RuntimeStateTest, LoadRewritesAnEnvFileThatACrashLeftBehind) {
     {
         RuntimeStateStore store(dir_.path());
         ASSERT_EQ(store.load(), std::nullopt);
-        ASSERT_TRUE(store.set_active("openai", "gpt-4o").ok());
+        ASSERT_TRUE(store.set_active(Runtime::openai, "gpt-4o").ok());
         const std::string before = read_file(env_path());
-        ASSERT_TRUE(store.set_active("openai", "gpt-4o-mini").ok());
+        ASSERT_TRUE(store.set_active(Runtime::openai, "gpt-4o-mini").ok());
         std::ofstream(env_path(), std::ios::trunc) << before;  // the second write never happened
     }
     ASSERT_EQ(env_lines(env_path()).at("LLM_MODEL_NAME"), "\"gpt-4o\"");
@@ -114,7 +114,7 @@ TEST(EnvValueQuotingTest, EscapesWhatSystemdAndTheScriptsTreatSpecially) {
 TEST_F(RuntimeStateTest, AModelIdWithQuotesAndANewlineStaysInsideItsQuotedValue) {
     RuntimeStateStore store(dir_.path());
     const std::string hostile = "gpt-4o\"\nPYTHONPATH=\"/tmp/evil\" $(id) `id` \\";
-    ASSERT_TRUE(store.set_active("openai", hostile).ok());
+    ASSERT_TRUE(store.set_active(Runtime::openai, hostile).ok());
     const std::string text = read_file(env_path());
     // The value is one double-quoted string, every quote inside escaped: the line after the
     // newline is still inside LLM_MODEL_NAME's quotes, for systemd and for the scripts.
@@ -125,7 +125,7 @@ TEST_F(RuntimeStateTest, AModelIdWithQuotesAndANewlineStaysInsideItsQuotedValue)
 
 TEST_F(RuntimeStateTest, VllmIsALocalServiceToo) {
     RuntimeStateStore store(dir_.path());
-    ASSERT_TRUE(store.set_active("vllm", "google/gemma-2b-it").ok());
+    ASSERT_TRUE(store.set_active(Runtime::vllm, "google/gemma-2b-it").ok());
     const auto env = env_lines(env_path());
     EXPECT_EQ(env.at("LLM_SERVICE_TYPE"), "\"local\"");
     EXPECT_EQ(env.at("ACTIVE_LLM_SERVER"), "\"vllm\"");
@@ -135,13 +135,13 @@ TEST_F(RuntimeStateTest, VllmIsALocalServiceToo) {
 
 TEST_F(RuntimeStateTest, CloudRuntimesSetTheirOwnServiceType) {
     RuntimeStateStore store(dir_.path());
-    ASSERT_TRUE(store.set_active("openai", "gpt-4o").ok());
+    ASSERT_TRUE(store.set_active(Runtime::openai, "gpt-4o").ok());
     auto env = env_lines(env_path());
     EXPECT_EQ(env.at("LLM_SERVICE_TYPE"), "\"openai\"");
     EXPECT_EQ(env.at("ACTIVE_LLM_SERVER"), "\"openai\"");
     EXPECT_EQ(env.at("LLM_MODEL_NAME"), "\"gpt-4o\"");
 
-    ASSERT_TRUE(store.set_active("google", "gemini-1.5-pro").ok());
+    ASSERT_TRUE(store.set_active(Runtime::google, "gemini-1.5-pro").ok());
     env = env_lines(env_path());
     EXPECT_EQ(env.at("LLM_SERVICE_TYPE"), "\"google\"");
     EXPECT_EQ(env.at("ACTIVE_LLM_SERVER"), "\"google\"");
@@ -152,22 +152,22 @@ TEST_F(RuntimeStateTest, ANewStoreLoadsTheSameStateAndTheLastModelOfEachRuntime)
     {
         RuntimeStateStore store(dir_.path());
         ASSERT_EQ(store.load(), std::nullopt);
-        ASSERT_TRUE(store.set_active("ollama", "llama3.1:8b").ok());
-        ASSERT_TRUE(store.set_active("vllm", "google/gemma-2b-it").ok());
-        ASSERT_TRUE(store.set_active("ollama", "qwen2.5:7b").ok());
-        ASSERT_TRUE(store.set_active("openai", "gpt-4o").ok());
+        ASSERT_TRUE(store.set_active(Runtime::ollama, "llama3.1:8b").ok());
+        ASSERT_TRUE(store.set_active(Runtime::vllm, "google/gemma-2b-it").ok());
+        ASSERT_TRUE(store.set_active(Runtime::ollama, "qwen2.5:7b").ok());
+        ASSERT_TRUE(store.set_active(Runtime::openai, "gpt-4o").ok());
     }
     RuntimeStateStore reopened(dir_.path());
     ASSERT_EQ(reopened.load(), std::nullopt);
     const RuntimeState s = reopened.current();
-    EXPECT_EQ(s.active_runtime, std::optional<std::string>("openai"));
+    EXPECT_EQ(s.active_runtime, std::optional<Runtime>(Runtime::openai));
     EXPECT_EQ(s.active_model, std::optional<std::string>("gpt-4o"));
-    EXPECT_EQ(s.last_model,
-              (std::map<std::string, std::string>{
-                  {"ollama", "qwen2.5:7b"}, {"vllm", "google/gemma-2b-it"}, {"openai", "gpt-4o"}}));
+    EXPECT_EQ(s.last_model, (std::map<Runtime, std::string>{{Runtime::ollama, "qwen2.5:7b"},
+                                                            {Runtime::vllm, "google/gemma-2b-it"},
+                                                            {Runtime::openai, "gpt-4o"}}));
 
     // Switching back keeps what the other runtimes last used.
-    ASSERT_TRUE(reopened.set_active("vllm", "mistralai/Mistral-7B-Instruct-v0.3").ok());
+    ASSERT_TRUE(reopened.set_active(Runtime::vllm, "mistralai/Mistral-7B-Instruct-v0.3").ok());
     const auto env = env_lines(env_path());
     EXPECT_EQ(env.at("LLM_MODEL_NAME"), "\"mistralai/Mistral-7B-Instruct-v0.3\"");
     EXPECT_EQ(env.at("LAST_MODEL_VLLM"), "\"mistralai/Mistral-7B-Instruct-v0.3\"");
@@ -196,11 +196,13 @@ INSTANTIATE_TEST_SUITE_P(RuntimeStateFiles, RuntimeStateDamagedTest,
                          ::testing::Values(R"({"active_runtime": "ollama", "active_mod)", "", "[]",
                                            R"({"active_runtime": 5, "active_model": null})",
                                            R"({"active_runtime": "ollama", "active_model": "m",
-                                               "last_model": ["m"]})"));
+                                               "last_model": ["m"]})",
+                                           // No runtime venomd knows: nothing to serve with.
+                                           R"({"active_runtime": "onnx", "active_model": "m"})"));
 
 TEST_F(RuntimeStateTest, FailedWriteChangesNothingVisible) {
     RuntimeStateStore store(dir_ / "missing-dir");
-    const Result<void> result = store.set_active("ollama", "llama3.1:8b");
+    const Result<void> result = store.set_active(Runtime::ollama, "llama3.1:8b");
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().http_status, 500);
     EXPECT_EQ(store.current().active_runtime, std::nullopt);
@@ -212,40 +214,42 @@ TEST_F(RuntimeStateTest, FailedWriteChangesNothingVisible) {
 TEST_F(RuntimeStateTest, ActivationReportedFailedIsNotActiveAfterRestart) {
     {
         RuntimeStateStore store(dir_.path());
-        ASSERT_TRUE(store.set_active("ollama", "llama3.1:8b").ok());
+        ASSERT_TRUE(store.set_active(Runtime::ollama, "llama3.1:8b").ok());
         fs::remove(env_path());
         fs::create_directory(env_path());  // the env file can no longer be replaced
         fs::create_directory(env_path() / "keep");
-        const Result<void> result = store.set_active("vllm", "google/gemma-2b-it");
+        const Result<void> result = store.set_active(Runtime::vllm, "google/gemma-2b-it");
         ASSERT_FALSE(result.ok());
-        EXPECT_EQ(store.current().active_runtime, std::optional<std::string>("ollama"));
+        EXPECT_EQ(store.current().active_runtime, std::optional<Runtime>(Runtime::ollama));
     }
     RuntimeStateStore reopened(dir_.path());
     // The env file still cannot be replaced, and loading says so instead of hiding it.
     const auto warning = reopened.load();
     ASSERT_TRUE(warning.has_value());
     EXPECT_NE(warning->find("llm-runtime.env"), std::string::npos) << *warning;
-    EXPECT_EQ(reopened.current().active_runtime, std::optional<std::string>("ollama"));
+    EXPECT_EQ(reopened.current().active_runtime, std::optional<Runtime>(Runtime::ollama));
     EXPECT_EQ(reopened.current().active_model, std::optional<std::string>("llama3.1:8b"));
 }
 
 TEST_F(RuntimeStateTest, ConcurrentActivationsLeaveFilesMatchingTheFinalState) {
     RuntimeStateStore store(dir_.path());
-    auto activate_many = [&](const std::string& runtime) {
+    auto activate_many = [&](Runtime runtime) {
+        const std::string name(to_string(runtime));
         for (int i = 0; i < 20; ++i) {
-            EXPECT_TRUE(store.set_active(runtime, runtime + "-model-" + std::to_string(i)).ok());
+            EXPECT_TRUE(store.set_active(runtime, name + "-model-" + std::to_string(i)).ok());
         }
     };
-    std::thread a(activate_many, "ollama");
-    std::thread b(activate_many, "vllm");
+    std::thread a(activate_many, Runtime::ollama);
+    std::thread b(activate_many, Runtime::vllm);
     a.join();
     b.join();
 
     const RuntimeState s = store.current();
-    EXPECT_EQ(s.last_model.at("ollama"), "ollama-model-19");
-    EXPECT_EQ(s.last_model.at("vllm"), "vllm-model-19");
+    EXPECT_EQ(s.last_model.at(Runtime::ollama), "ollama-model-19");
+    EXPECT_EQ(s.last_model.at(Runtime::vllm), "vllm-model-19");
     ASSERT_TRUE(s.active_runtime.has_value());
-    EXPECT_EQ(s.active_model, std::optional<std::string>(*s.active_runtime + "-model-19"));
+    EXPECT_EQ(s.active_model,
+              std::optional<std::string>(std::string(to_string(*s.active_runtime)) + "-model-19"));
 
     RuntimeStateStore reopened(dir_.path());
     ASSERT_EQ(reopened.load(), std::nullopt);

@@ -27,13 +27,13 @@ std::vector<json> collect(events::Subscription& s, std::size_t count) {
 class EventPublishersTest : public ApiFixture {};
 
 TEST_F(EventPublishersTest, OperationQueueStateChangesReachTheBus) {
-    OperationQueue queue({1, 10, {}}, clock_);
+    OperationQueue queue({1, 10, {}}, clock_, runtime_locks_);
     queue.set_observer([this](const Operation& op, bool state) {
         events::publish_operation(&events_, op, state);
     });
     queue.start();
     auto sub = events_.subscribe("", 100);
-    auto id = queue.submit({"m", "fake", "ollama", OperationType::install, "queued"},
+    auto id = queue.submit({"m", "fake", Runtime::ollama, OperationType::install, "queued"},
                            [](OperationContext& ctx) -> Result<std::string> {
                                ctx.set_bytes(10, 100);
                                return std::string("done");
@@ -54,7 +54,7 @@ TEST_F(EventPublishersTest, OperationQueueStateChangesReachTheBus) {
 TEST_F(EventPublishersTest, ARuntimeSwitchAnnouncesItsStartAndItsOutcome) {
     switcher_.set_event_bus(&events_);
     auto sub = events_.subscribe("", 100);
-    auto report = switcher_.switch_cloud("openai", "gpt-4o-mini");
+    auto report = switcher_.switch_cloud(Runtime::openai, "gpt-4o-mini");
     auto got = collect(*sub, 2);
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0]["type"], events::kRuntimeSwitch);
@@ -69,17 +69,20 @@ TEST_F(EventPublishersTest, AServiceActionAnnouncesTheServicesNewStatus) {
     auto sub = events_.subscribe("", 100);
     // No scripts in this fixture: refused before anything runs, so nothing changed and
     // nothing is announced.
-    EXPECT_FALSE(controller_.run("ollama", "stop").ok());
+    EXPECT_FALSE(controller_.run(Runtime::ollama, "stop").ok());
     // With a script and a runner that succeeds, the stop is announced.
     std::filesystem::create_directories(dir_.path() / "scripts");
     std::ofstream(dir_.path() / "scripts" / "ollama_service.sh") << "#!/bin/bash\n";
     auto options = controller_options(dir_.path());
     options.scripts_dir = dir_.path() / "scripts";
     runtime::LlmServerController controller(
-        options, [](const ProcessSpec&) -> Result<ProcessOutput> { return ProcessOutput{0, "stopped", ""}; },
-        clock_);
+        options,
+        [](const ProcessSpec&) -> Result<ProcessOutput> {
+            return ProcessOutput{0, "stopped", ""};
+        },
+        clock_, runtime_locks_);
     controller.set_event_bus(&events_);
-    ASSERT_TRUE(controller.run("ollama", "stop").ok());
+    ASSERT_TRUE(controller.run(Runtime::ollama, "stop").ok());
     auto got = collect(*sub, 1);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["type"], events::kServiceStatus);

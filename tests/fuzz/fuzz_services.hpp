@@ -17,11 +17,11 @@ class EchoServices {
 public:
     EchoServices()
         : manifest_(scratch_dir() / "manifest.json", clock_),
-          operations_({1, 10, {}}, clock_),
+          operations_({1, 10, {}}, clock_, runtime_locks_),
           usage_({scratch_dir(), std::chrono::hours(1)}, [] { return std::nullopt; }),
           runtime_state_(scratch_dir()),
           registry_(
-              manifest_, operations_, QuotaLimits{50, 4},
+              manifest_, operations_, runtime_locks_, QuotaLimits{50, 4},
               [] {
                   return StorageFacts{0, uint64_t{1} << 40};
               },
@@ -29,16 +29,17 @@ public:
           pool_(1, 4),
           action_pool_(1, 4),
           catalog_(clock_, std::chrono::seconds(1800), pool_),
-          controller_(controller_options(), refuse_processes(), clock_),
+          controller_(controller_options(), refuse_processes(), clock_, runtime_locks_),
           cloud_({}, clock_),
-          switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
-          monitor_({scratch_dir(), std::chrono::hours(1), "/proc", "fuzz", std::chrono::milliseconds(500)},
+          switcher_(controller_, cloud_, registry_, runtime_state_, runtime_locks_, clock_, {}),
+          monitor_({scratch_dir(), std::chrono::hours(1), "/proc", "fuzz",
+                    std::chrono::milliseconds(500)},
                    controller_),
           history_({scratch_dir() / "runtime-history.json", 10}, clock_),
-          services_{registry_,    operations_, usage_,      runtime_state_, pool_,
-                    action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    monitor_,     history_,    events_,     config_,        "fuzz",
-                    {}} {}
+          services_{registry_, operations_,  usage_,   runtime_state_,
+                    pool_,     action_pool_, catalog_, controller_,
+                    switcher_, cloud_,       monitor_, history_,
+                    events_,   config_,      "fuzz",   {}} {}
 
     api::Router router() const {
         std::vector<api::Route> routes = api::api_routes();
@@ -73,6 +74,7 @@ private:
     SystemClock clock_;
     Config config_;
     ManifestStore manifest_;
+    RuntimeLocks runtime_locks_;  // before everything that holds its locks
     OperationQueue operations_;
     UsageSampler usage_;
     RuntimeStateStore runtime_state_;

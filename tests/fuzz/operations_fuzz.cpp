@@ -9,9 +9,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static venom::SystemClock clock;
+    static venom::RuntimeLocks locks;
     const auto path = venom::fuzz::write_scratch("operations.json", data, size);
     {
-        venom::OperationQueue queue({1, 50, path}, clock);
+        venom::OperationQueue queue({1, 50, path}, clock, locks);
         queue.load_history();
         (void)queue.list(50);
     }

@@ -21,14 +21,14 @@ TEST_F(OllamaNamesTest, AcceptsOllamasNameForms) {
                              "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M",
                              "huggingface.co/org/repo", "localhost:5000/team/model:v1",
                              "registry.ollama.ai/library/qwen3:latest"}) {
-        EXPECT_TRUE(provider_.validate_install(name, "ollama").ok()) << name;
+        EXPECT_TRUE(provider_.validate_install(name, Runtime::ollama).ok()) << name;
     }
 }
 
 TEST_F(OllamaNamesTest, RejectsOtherSlashFormsAndBadTags) {
     for (const char* name : {"a/b/c/d", "hf.co/org", "registry.example/a/b/c", "llama3:", "a:b:c",
                              "a:b/c", "ns.with.dots/model"}) {
-        auto r = provider_.validate_install(name, "ollama");
+        auto r = provider_.validate_install(name, Runtime::ollama);
         ASSERT_FALSE(r.ok()) << name;
         EXPECT_EQ(r.error().http_status, 400) << name;
         EXPECT_EQ(r.error().code, "invalid_model_name") << name;
@@ -36,7 +36,7 @@ TEST_F(OllamaNamesTest, RejectsOtherSlashFormsAndBadTags) {
 }
 
 TEST_F(OllamaNamesTest, RuntimeMustBeOllama) {
-    auto r = provider_.validate_install("llama3", "vllm");
+    auto r = provider_.validate_install("llama3", Runtime::vllm);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, "invalid_runtime");
     EXPECT_NE(r.error().message.find("'ollama'"), std::string::npos);

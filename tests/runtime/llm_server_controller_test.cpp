@@ -49,18 +49,19 @@ protected:
 
     TempDir dir_;
     FakeClock clock_;
+    RuntimeLocks locks_;
 };
 
 TEST_F(LlmServerControllerTest, DescribesBothRuntimesWhereTheSettingsSayTheyListen) {
-    LlmServerController controller(options(), {}, clock_);
+    LlmServerController controller(options(), {}, clock_, locks_);
     ASSERT_EQ(controller.servers().size(), 2u);
-    const ServerInfo* vllm = controller.find("vllm");
+    const ServerInfo* vllm = controller.find(Runtime::vllm);
     ASSERT_NE(vllm, nullptr);
     EXPECT_EQ(vllm->endpoint, "http://127.0.0.1:9/v1");
     EXPECT_EQ(vllm->health_url, "http://127.0.0.1:9/health");  // /health is at the root
     EXPECT_TRUE(vllm->scripted);
-    EXPECT_EQ(controller.find("ollama")->health_url, "http://127.0.0.1:9/api/version");
-    EXPECT_EQ(controller.find("lmstudio"), nullptr);
+    EXPECT_EQ(controller.find(Runtime::ollama)->health_url, "http://127.0.0.1:9/api/version");
+    EXPECT_EQ(controller.find(Runtime::openai), nullptr);
 }
 
 TEST_F(LlmServerControllerTest, RunsTheScriptWithTheDaemonsAddressesAndWithoutItsKeys) {
@@ -71,8 +72,8 @@ TEST_F(LlmServerControllerTest, RunsTheScriptWithTheDaemonsAddressesAndWithoutIt
             seen = spec;
             return ProcessOutput{0, "  ollama: started (pid 42)\n", ""};
         },
-        clock_);
-    auto result = controller.run("ollama", "start", {{"EXTRA", "1"}});
+        clock_, locks_);
+    auto result = controller.run(Runtime::ollama, "start", {{"EXTRA", "1"}});
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_TRUE(result->ok());
     EXPECT_EQ(result->out, "ollama: started (pid 42)");  // trimmed
@@ -101,8 +102,8 @@ TEST_F(LlmServerControllerTest, AFailingScriptIsAResultWithItsOwnWords) {
         [](const ProcessSpec&) -> Result<ProcessOutput> {
             return ProcessOutput{5, "", "vllm_service.sh: VLLM_BIN 'vllm' not found\n"};
         },
-        clock_);
-    auto result = controller.run("vllm", "start");
+        clock_, locks_);
+    auto result = controller.run(Runtime::vllm, "start");
     ASSERT_TRUE(result.ok());
     EXPECT_FALSE(result->ok());
     EXPECT_EQ(result->exit_code, 5);
@@ -113,8 +114,8 @@ TEST_F(LlmServerControllerTest, AFailingScriptIsAResultWithItsOwnWords) {
         [](const ProcessSpec&) -> Result<ProcessOutput> {
             return make_error(504, "process_timeout", "bash did not finish within 300000 ms");
         },
-        clock_);
-    auto timed_out = hanging.run("vllm", "stop");
+        clock_, locks_);
+    auto timed_out = hanging.run(Runtime::vllm, "stop");
     ASSERT_FALSE(timed_out.ok());
     EXPECT_EQ(timed_out.error().http_status, 504);
 }
@@ -129,20 +130,49 @@ TEST_F(LlmServerControllerTest, OneActionPerRuntimeAtATime) {
             release.wait();
             return ProcessOutput{0, "done", ""};
         },
-        clock_);
-    auto first = std::async(std::launch::async, [&] { return controller.run("vllm", "restart"); });
+        clock_, locks_);
+    auto first =
+        std::async(std::launch::async, [&] { return controller.run(Runtime::vllm, "restart"); });
     ASSERT_TRUE(testing::eventually([&] { return running.load() == 1; }));
-    auto second = controller.run("vllm", "stop");
+    auto second = controller.run(Runtime::vllm, "stop");
     ASSERT_FALSE(second.ok());
     EXPECT_EQ(second.error().http_status, 409);
     EXPECT_EQ(second.error().code, "runtime_busy");
     // The other runtime is not held up.
-    auto other = std::async(std::launch::async, [&] { return controller.run("ollama", "stop"); });
+    auto other =
+        std::async(std::launch::async, [&] { return controller.run(Runtime::ollama, "stop"); });
     ASSERT_TRUE(testing::eventually([&] { return running.load() == 2; }));
     release.open();
     EXPECT_TRUE(first.get().ok());
     EXPECT_TRUE(other.get().ok());
-    EXPECT_TRUE(controller.run("vllm", "stop").ok());  // free again
+    EXPECT_TRUE(controller.run(Runtime::vllm, "stop").ok());  // free again
+}
+
+TEST_F(LlmServerControllerTest, AnActionIsRefusedWhileAnInstallHoldsItsRuntime) {
+    int calls = 0;
+    LlmServerController controller(
+        options(),
+        [&](const ProcessSpec&) -> Result<ProcessOutput> {
+            ++calls;
+            return ProcessOutput{0, "done", ""};
+        },
+        clock_, locks_);
+    auto pull = locks_.try_acquire({Runtime::ollama}, "install of llama3:latest (operation op-1)");
+    ASSERT_TRUE(pull.ok());
+    auto refused = controller.run(Runtime::ollama, "restart");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().http_status, 409);
+    EXPECT_EQ(refused.error().code, "runtime_busy");
+    EXPECT_EQ(refused.error().message,
+              "ollama is busy: install of llama3:latest (operation op-1) is running; try again "
+              "when it ends");
+    EXPECT_EQ(calls, 0);  // the script never ran
+    // A caller that holds the runtime itself (a switch) passes its hold on.
+    EXPECT_TRUE(controller.run(*pull, Runtime::ollama, "restart").ok());
+    EXPECT_EQ(calls, 1);
+    pull->release();
+    EXPECT_TRUE(controller.run(Runtime::ollama, "restart").ok());
+    EXPECT_EQ(calls, 2);
 }
 
 TEST_F(LlmServerControllerTest, RefusesUnknownServersActionsAndMissingScripts) {
@@ -155,22 +185,22 @@ TEST_F(LlmServerControllerTest, RefusesUnknownServersActionsAndMissingScripts) {
             ++calls;
             return ProcessOutput{0, "", ""};
         },
-        clock_);
-    EXPECT_EQ(controller.run("tgi", "start").error().code, "unknown_server");
-    EXPECT_EQ(controller.run("ollama", "kill").error().code, "unknown_action");
-    EXPECT_EQ(controller.run("vllm", "start").error().code, "action_unsupported");
+        clock_, locks_);
+    EXPECT_EQ(controller.run(Runtime::google, "start").error().code, "unknown_server");
+    EXPECT_EQ(controller.run(Runtime::ollama, "kill").error().code, "unknown_action");
+    EXPECT_EQ(controller.run(Runtime::vllm, "start").error().code, "action_unsupported");
     EXPECT_EQ(calls, 0);
 }
 
 TEST_F(LlmServerControllerTest, NothingListeningIsOfflineWithTheReason) {
-    LlmServerController controller(options(), {}, clock_);
-    ServerHealth health = controller.probe("vllm");
+    LlmServerController controller(options(), {}, clock_, locks_);
+    ServerHealth health = controller.probe(Runtime::vllm);
     EXPECT_EQ(health.status, "offline");
     ASSERT_TRUE(health.error.has_value());
     EXPECT_NE(health.error->find("127.0.0.1:9"), std::string::npos) << *health.error;
     EXPECT_TRUE(health.latency_ms.has_value());
     EXPECT_EQ(health.last_check, format_rfc3339(clock_.now()));
-    EXPECT_EQ(controller.probe("nope").status, "unknown");
+    EXPECT_EQ(controller.probe(Runtime::openai).status, "unknown");
 }
 
 }  // namespace

@@ -15,17 +15,17 @@ namespace venom::testing {
 
 class FakeProvider : public ModelProvider {
 public:
-    explicit FakeProvider(std::string name = "ollama", std::string runtime = "ollama")
-        : name_(std::move(name)), runtime_(std::move(runtime)) {}
+    explicit FakeProvider(std::string name = "ollama", Runtime runtime = Runtime::ollama)
+        : name_(std::move(name)), runtime_(runtime) {}
 
     std::string name() const override { return name_; }
-    std::string default_runtime() const override { return runtime_; }
+    Runtime default_runtime() const override { return runtime_; }
 
-    Result<void> validate_install(const std::string& model,
-                                  const std::string& runtime) const override {
+    Result<void> validate_install(const std::string& model, Runtime runtime) const override {
         if (runtime != runtime_) {
             return make_error(400, "invalid_runtime",
-                              name_ + " models run on '" + runtime_ + "', not '" + runtime + "'");
+                              name_ + " models run on '" + std::string(to_string(runtime_)) +
+                                  "', not '" + std::string(to_string(runtime)) + "'");
         }
         if (model.find("forbidden") != std::string::npos) {
             return make_error(400, "invalid_model_name", "forbidden by provider");
@@ -43,8 +43,8 @@ public:
         return std::vector<CatalogEntry>{};
     }
 
-    Result<ModelMetadata> install(const std::string& model, const std::string& runtime,
-                                  const InstallFilter&, OperationContext& ctx) override {
+    Result<ModelMetadata> install(const std::string& model, Runtime runtime, const InstallFilter&,
+                                  OperationContext& ctx) override {
         ++installs;
         ctx.set_message("downloading");
         ctx.set_bytes(250, 1000);
@@ -60,7 +60,7 @@ public:
         m.name = model;
         m.provider = name_;
         m.display_name = model;
-        m.runtime = runtime;
+        m.runtime = std::string(to_string(runtime));
         m.size_gb = 1.5;
         m.installed_at = "2026-11-28T04:00:00.000Z";
         m.capabilities.max_context_length = 8192;
@@ -90,7 +90,7 @@ public:
 
 private:
     std::string name_;
-    std::string runtime_;
+    Runtime runtime_;
 };
 
 }  // namespace venom::testing

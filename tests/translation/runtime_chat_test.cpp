@@ -11,29 +11,28 @@ namespace {
 
 TEST(RuntimeChatTest, EachRuntimesAnswerGivesItsText) {
     auto ollama = chat_answer_text(
-        RuntimeKind::ollama,
+        Runtime::ollama,
         R"({"message":{"role":"assistant","content":" Witaj "},"done":true,"done_reason":"stop"})");
     ASSERT_TRUE(ollama.ok());
     EXPECT_EQ(*ollama, "Witaj");
     auto openai = chat_answer_text(
-        RuntimeKind::openai,
+        Runtime::openai,
         R"({"choices":[{"index":0,"message":{"role":"assistant","content":"Hallo"},"finish_reason":"stop"}]})");
     ASSERT_TRUE(openai.ok());
     EXPECT_EQ(*openai, "Hallo");
     auto gemini = chat_answer_text(
-        RuntimeKind::google,
+        Runtime::google,
         R"({"candidates":[{"content":{"parts":[{"text":"plan","thought":true},{"text":"Cze"},{"text":"ść"}]},"finishReason":"STOP"}]})");
     ASSERT_TRUE(gemini.ok());
     EXPECT_EQ(*gemini, "Cześć");
 }
 
 TEST(RuntimeChatTest, AnAnswerCutAtTheTokenLimitIsAFailureNotATranslation) {
-    const std::pair<RuntimeKind, const char*> cut[] = {
-        {RuntimeKind::ollama,
+    const std::pair<Runtime, const char*> cut[] = {
+        {Runtime::ollama,
          R"({"message":{"content":"Half of it"},"done":true,"done_reason":"length"})"},
-        {RuntimeKind::vllm,
-         R"({"choices":[{"message":{"content":"Half"},"finish_reason":"length"}]})"},
-        {RuntimeKind::google,
+        {Runtime::vllm, R"({"choices":[{"message":{"content":"Half"},"finish_reason":"length"}]})"},
+        {Runtime::google,
          R"({"candidates":[{"content":{"parts":[{"text":"Half"}]},"finishReason":"MAX_TOKENS"}]})"},
     };
     for (const auto& [kind, body] : cut) {
@@ -45,20 +44,20 @@ TEST(RuntimeChatTest, AnAnswerCutAtTheTokenLimitIsAFailureNotATranslation) {
 }
 
 TEST(RuntimeChatTest, HostileAnswersAre502NeverAnException) {
-    const std::pair<RuntimeKind, const char*> bad[] = {
-        {RuntimeKind::google, R"({"candidates":[null]})"},
-        {RuntimeKind::google,
+    const std::pair<Runtime, const char*> bad[] = {
+        {Runtime::google, R"({"candidates":[null]})"},
+        {Runtime::google,
          R"({"candidates":[{"content":{"parts":[{"text":"x","thought":"yes"}]}}]})"},
-        {RuntimeKind::google, R"({"candidates":[{"content":"parts"}]})"},
-        {RuntimeKind::google, R"({"promptFeedback":"x"})"},
-        {RuntimeKind::google, R"({"promptFeedback":{"blockReason":7}})"},
-        {RuntimeKind::openai, R"({"choices":[{"message":"text"}]})"},
-        {RuntimeKind::openai, R"({"choices":{"message":{"content":"x"}}})"},
-        {RuntimeKind::openai, R"({"choices":[{"message":{"content":"x"},"finish_reason":5}]})"},
-        {RuntimeKind::ollama, R"({"message":["content"]})"},
-        {RuntimeKind::ollama, R"({"message":{"content":42},"done_reason":[]})"},
-        {RuntimeKind::ollama, "[1,2,3]"},
-        {RuntimeKind::ollama, "not json"},
+        {Runtime::google, R"({"candidates":[{"content":"parts"}]})"},
+        {Runtime::google, R"({"promptFeedback":"x"})"},
+        {Runtime::google, R"({"promptFeedback":{"blockReason":7}})"},
+        {Runtime::openai, R"({"choices":[{"message":"text"}]})"},
+        {Runtime::openai, R"({"choices":{"message":{"content":"x"}}})"},
+        {Runtime::openai, R"({"choices":[{"message":{"content":"x"},"finish_reason":5}]})"},
+        {Runtime::ollama, R"({"message":["content"]})"},
+        {Runtime::ollama, R"({"message":{"content":42},"done_reason":[]})"},
+        {Runtime::ollama, "[1,2,3]"},
+        {Runtime::ollama, "not json"},
     };
     for (const auto& [kind, body] : bad) {
         Result<std::string> answer = std::string();

@@ -61,7 +61,7 @@ std::string five_paragraphs() {
 class TranslationServiceTest : public ::testing::Test {
 protected:
     TranslationServiceTest() : state_(dir_.path()) {
-        EXPECT_TRUE(state_.set_active("ollama", "llama3:latest").ok());
+        EXPECT_TRUE(state_.set_active(Runtime::ollama, "llama3:latest").ok());
     }
     TranslationService::Options options(const std::string& ollama_url) const {
         TranslationService::Options o;
