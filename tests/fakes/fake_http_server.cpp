@@ -276,11 +276,17 @@ asio::awaitable<AfterResponse> send_response(tcp::socket& socket, const FakeRequ
             co_return AfterResponse::close;
         }
     } else {
-        for (const auto& chunk : response.chunks) {
+        for (std::size_t index = 0; index < response.chunks.size(); ++index) {
+            const FakeChunk& chunk = response.chunks[index];
             if (fault && sent >= fault->after_bytes) {
                 break;
             }
             co_await pause(chunk.delay_before);
+            if (response.hold_until && response.hold_at_chunk == index) {
+                while (!response.hold_until()) {
+                    co_await pause(std::chrono::milliseconds(10));
+                }
+            }
             if (!co_await write_payload(socket, chunk.data, chunked, fault, sent)) {
                 co_return AfterResponse::close;
             }

@@ -76,6 +76,11 @@ struct FakeResponse {
     std::optional<std::size_t> reset_after_bytes;
     // Send the status line and headers, then close the connection gracefully (FIN).
     bool close_after_headers = false;
+    // A stream a test holds at a gate: chunk number `hold_at_chunk` (from 0) also waits, after
+    // its delay, until `hold_until` returns true (asked every 10 ms on the server's thread, so it
+    // must be cheap and never block) or the server stops.
+    std::optional<std::size_t> hold_at_chunk;
+    std::function<bool()> hold_until;
 
     static FakeResponse json(int status, std::string json_body);
     static FakeResponse text(int status, std::string body,

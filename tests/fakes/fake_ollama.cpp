@@ -806,7 +806,7 @@ std::size_t FakeOllama::pull_count(std::string_view name) const {
 void FakeOllama::settle_locked() const {
     const auto now = std::chrono::steady_clock::now();
     for (auto it = pending_.begin(); it != pending_.end();) {
-        if (it->due <= now) {
+        if (it->due <= now && (!it->released || it->released())) {
             add_model_locked(std::move(it->model));
             it = pending_.erase(it);
         } else {
@@ -1148,7 +1148,8 @@ FakeResponse FakeOllama::handle_pull(const FakeRequest& request) {
         if (model.name.empty()) model.name = shortest_name(name);
         // The success line leaves the server no earlier than this, so a client that has read it
         // always finds the model in the store.
-        pending_.push_back(PendingModel{std::chrono::steady_clock::now() + until_last, model});
+        pending_.push_back(PendingModel{std::chrono::steady_clock::now() + until_last, model,
+                                        stream ? script.hold_until : nullptr});
     }
 
     if (!stream) {
@@ -1186,6 +1187,18 @@ FakeResponse FakeOllama::handle_pull(const FakeRequest& request) {
         if (response.chunks[i - 1].data == progress_line("verifying sha256 digest") + "\n") {
             response.chunks[i].delay_before = script.verify_silence;
         }
+    }
+    if (script.hold_until) {
+        // The first line after `hold_after_layer` completed layers waits for the release.
+        std::size_t line = 1;  // after "pulling manifest"
+        const std::size_t held_layers = std::min(script.hold_after_layer, script.layers.size());
+        for (std::size_t index = 0; index < held_layers; ++index) {
+            line += script.layers[index].already_present
+                        ? 1
+                        : 1 + static_cast<std::size_t>(std::max(1, script.ticks_per_layer));
+        }
+        response.hold_at_chunk = line;
+        response.hold_until = script.hold_until;
     }
     // A count equal to the whole body fires the fault after the last line, before the chunked
     // terminator: the client has every line and then silence or a reset.

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -125,6 +126,13 @@ struct PullScript {
     std::optional<std::size_t> reset_after_layer;
     // The stream ends (cleanly) after "writing manifest", without "success".
     bool end_without_success = false;
+    // A pull a test holds at a gate: with "stream": true, the lines after `hold_after_layer`
+    // completed layers (counted like PullErrorLine) wait until `hold_until` returns true (asked
+    // every 10 ms on the server's thread; it must be cheap), and the model joins the store only
+    // once it is released. Not a behaviour of the real server: a test's way to keep a pull in
+    // progress for as long as it needs. Ignored for "stream": false.
+    std::function<bool()> hold_until;
+    std::size_t hold_after_layer = 1;
 
     // llama3's blobs: 4.66 GB weights, then license, template and params.
     static std::vector<PullLayer> default_layers();
@@ -207,6 +215,7 @@ private:
     struct PendingModel {
         std::chrono::steady_clock::time_point due;
         FakeOllamaModel model;
+        std::function<bool()> released;  // PullScript::hold_until, when the pull is held
     };
 
     FakeResponse handle_tags() const;

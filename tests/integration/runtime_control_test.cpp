@@ -321,6 +321,87 @@ TEST_F(RuntimeControlTest, ASecondSwitchWhileOneRunsIs409) {
     EXPECT_EQ(done.json()["active_server"], "vllm");
 }
 
+// Service scripts that write each call ("ollama stop") to `log` before running the real one, so
+// a test sees which scripts venomd ran.
+fs::path write_recording_scripts(const fs::path& dir, const fs::path& log) {
+    fs::create_directories(dir);
+    for (const char* name : {"ollama", "vllm"}) {
+        const fs::path path = dir / (std::string(name) + "_service.sh");
+        std::ofstream(path) << "#!/bin/bash\n"
+                            << "echo \"" << name << " $1\" >> '" << log.string() << "'\n"
+                            << "exec bash '" << VENOM_SCRIPTS_DIR << "/" << name
+                            << "_service.sh' \"$@\"\n";
+        ::chmod(path.c_str(), 0755);
+    }
+    return dir;
+}
+
+std::vector<std::string> lines_of(const fs::path& path) {
+    std::vector<std::string> lines;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+TEST_F(RuntimeControlTest, ASwitchDuringAPullIsRefusedAndDoesNotStopOllama) {
+    // Ollama can pull qwen3:0.6b, and holds the pull after its first layer until `released`
+    // exists: the test decides when the pull may end.
+    const fs::path released = bin_dir_.path() / "pull-released";
+    ollama_bin_ = write_wrapper(bin_dir_.path(), "ollama-pulling",
+                                "FAKE_OLLAMA_MODELS=llama3.2:1b FAKE_OLLAMA_PULLS=qwen3:0.6b "
+                                "FAKE_OLLAMA_PULL_GATE='" +
+                                    released.string() + "'");
+    const fs::path calls = bin_dir_.path() / "script-calls.log";
+    const fs::path scripts = write_recording_scripts(bin_dir_.path() / "scripts", calls);
+    start_daemon([&](Config& c) { c.scripts_dir = scripts; });
+    ASSERT_EQ(switch_server("ollama", "llama3.2:1b").status, 200);
+    const std::vector<pid_t> ollama_pids = recorded_pids();
+    ASSERT_EQ(ollama_pids.size(), 1u);
+
+    auto install = daemon_->post("/api/v1/models/registry/install",
+                                 json{{"name", "qwen3:0.6b"}, {"provider", "ollama"}}.dump());
+    ASSERT_EQ(install.status, 202) << install.body;
+    const std::string id = install.json()["operation_id"];
+    ASSERT_TRUE(eventually([&] {
+        const json op = daemon_->operation(id);
+        return op["status"] == "in_progress" && op["bytes_done"].get<double>() > 0;
+    }));
+    const std::vector<std::string> calls_before = lines_of(calls);
+
+    // The switch would stop Ollama under the pull: refused, naming the pull, nothing run.
+    auto refused = switch_server("vllm", kVllmModel);
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    const json body = refused.json();
+    EXPECT_EQ(body["code"], "runtime_busy");
+    EXPECT_EQ(body["detail"], "ollama is busy: install of qwen3:0.6b (operation " + id +
+                                  ") is running; try again when it ends");
+    EXPECT_TRUE(body["steps"].empty()) << body.dump();
+    EXPECT_EQ(body["active_server"], "ollama");
+    // So is a restart of Ollama from the Services page.
+    auto restart = daemon_->post("/api/v1/runtime/ollama/restart", "");
+    EXPECT_EQ(restart.status, 409) << restart.body;
+    EXPECT_EQ(restart.json()["code"], "runtime_busy");
+    EXPECT_EQ(lines_of(calls), calls_before);  // no script ran: Ollama was not stopped
+    EXPECT_EQ(recorded_pids(), ollama_pids);
+    EXPECT_TRUE(alive(ollama_pids[0]));
+    EXPECT_EQ(daemon_->operation(id)["status"], "in_progress");
+    // A refused switch is not a switch: nothing recorded, the gate free again.
+    const json active = daemon_->get("/api/v1/system/llm-servers/active").json();
+    EXPECT_EQ(active["runtime_switch_gate"]["in_progress"], false);
+    EXPECT_NE(active["last_runtime_switch"]["to_runtime"], "vllm") << active.dump();
+
+    // The pull goes on to the end, then the switch goes through.
+    std::ofstream(released) << "go";
+    const json done = daemon_->wait_finished(id);
+    EXPECT_EQ(done["status"], "completed") << done.dump();
+    auto switched = switch_server("vllm", kVllmModel);
+    EXPECT_EQ(switched.status, 200) << switched.body;
+    EXPECT_EQ(switched.json()["active_server"], "vllm");
+    const auto after = lines_of(calls);
+    EXPECT_NE(std::find(after.begin(), after.end(), "ollama stop"), after.end());
+    EXPECT_EQ(server_status("ollama")["status"], "offline");
+}
+
 TEST_F(RuntimeControlTest, ModelSwitchRestartsVllmWithTheNewSnapshot) {
     start_daemon();
     ASSERT_EQ(switch_server("vllm", kVllmModel).status, 200);

@@ -7,7 +7,10 @@
 //       Ollama mode: listens on the port of OLLAMA_HOST (parsed as Ollama parses it: no scheme
 //       means port 11434) and serves the native and OpenAI-compatible API through FakeOllama,
 //       plus /api/chat and /v1/chat/completions. Models: FAKE_OLLAMA_MODELS, comma-separated,
-//       default "llama3.2:1b" (set but empty: no models).
+//       default "llama3.2:1b" (set but empty: no models). FAKE_OLLAMA_PULLS, comma-separated:
+//       models /api/pull can fetch (FakeOllama's default PullScript, about one second);
+//       FAKE_OLLAMA_PULL_GATE=<file>: those pulls hold after their first layer until <file>
+//       exists, so a test keeps a pull in progress as long as it needs.
 //   fake_llm_runtime serve <model-path> --host H --port P [--served-model-name N...]
 //                    [--max-model-len N] [other vLLM flags, ignored]
 //       vLLM mode: /health, /version, /v1/models, /v1/chat/completions for that one model.
@@ -591,6 +594,20 @@ int main(int argc, char** argv) {
             const char* listed = std::getenv("FAKE_OLLAMA_MODELS");
             for (const std::string& name : split_models(listed ? listed : "llama3.2:1b")) {
                 ollama->add_model(model_named(name));
+            }
+            const char* pullable = std::getenv("FAKE_OLLAMA_PULLS");
+            const char* gate = std::getenv("FAKE_OLLAMA_PULL_GATE");
+            for (const std::string& name : split_models(pullable ? pullable : "")) {
+                venom::testing::PullScript script;
+                script.model = model_named(name);
+                if (gate && *gate) {
+                    const std::filesystem::path released = gate;
+                    script.hold_until = [released] {
+                        std::error_code ec;
+                        return std::filesystem::exists(released, ec);
+                    };
+                }
+                ollama->script_pull(name, std::move(script));
             }
             add_ollama_chat_routes(*ollama);
             std::cout << "fake-ollama listening on 127.0.0.1:" << ollama->server().port()
