@@ -98,7 +98,7 @@ if ! nginx_bin=$(find_nginx); then
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     package=""
     for candidate in nginx nginx-light; do
-        if apt-cache policy "$candidate" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        if apt-cache policy "$candidate" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
             package="$candidate"
             break
         fi
@@ -106,7 +106,7 @@ if ! nginx_bin=$(find_nginx); then
     if [ -z "$package" ]; then
         "${sudo_cmd[@]}" apt-get update -qq
         for candidate in nginx nginx-light; do
-            if apt-cache policy "$candidate" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+            if apt-cache policy "$candidate" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
                 package="$candidate"
                 break
             fi
