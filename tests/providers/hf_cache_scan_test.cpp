@@ -1,6 +1,6 @@
 // The periodic scan of the shared Hub cache: what it lists, and that it reads a snapshot's
 // files again only when they changed (a GGUF header of a big model is costly to read).
-#include "providers/hf_cache_scan.hpp"
+#include "providers/huggingface/cache_scan.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,11 +3,11 @@
 #include <fstream>
 
 #include "providers/gguf_header.hpp"
-#include "providers/hf_cache.hpp"
-#include "providers/hf_capabilities.hpp"
-#include "providers/hf_file_selection.hpp"
-#include "providers/hf_hub_client.hpp"
-#include "providers/hf_provider.hpp"
+#include "providers/huggingface/cache.hpp"
+#include "providers/huggingface/capabilities.hpp"
+#include "providers/huggingface/file_selection.hpp"
+#include "providers/huggingface/hub_client.hpp"
+#include "providers/huggingface/provider.hpp"
 #include "support/temp_dir.hpp"
 #include "venom/http_client.hpp"
 

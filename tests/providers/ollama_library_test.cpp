@@ -1,8 +1,8 @@
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/library.hpp"
 
 #include <gtest/gtest.h>
 
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 
 namespace venom::providers {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "providers/ollama_library.hpp"
-#include "providers/ollama_provider.hpp"
+#include "providers/ollama/library.hpp"
+#include "providers/ollama/provider.hpp"
 
 namespace venom::providers {
 namespace {

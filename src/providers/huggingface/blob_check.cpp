@@ -1,4 +1,4 @@
-#include "providers/hf_blob_check.hpp"
+#include "providers/huggingface/blob_check.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>

@@ -1,4 +1,4 @@
-#include "providers/hf_downloader.hpp"
+#include "providers/huggingface/downloader.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,8 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "providers/hf_cache.hpp"
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/cache.hpp"
+#include "providers/huggingface/hub_client.hpp"
 #include "venom/http_client.hpp"
 #include "venom/logging.hpp"
 

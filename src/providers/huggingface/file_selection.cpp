@@ -1,4 +1,4 @@
-#include "providers/hf_file_selection.hpp"
+#include "providers/huggingface/file_selection.hpp"
 
 #include <fnmatch.h>
 

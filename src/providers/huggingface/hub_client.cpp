@@ -1,10 +1,10 @@
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/hub_client.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 #include "venom/http_client.hpp"
 #include "venom/json_field_reader.hpp"
 

@@ -1,4 +1,4 @@
-#include "providers/hf_provider.hpp"
+#include "providers/huggingface/provider.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,11 +6,11 @@
 #include <regex>
 #include <set>
 
-#include "providers/hf_blob_check.hpp"
-#include "providers/hf_cache_scan.hpp"
-#include "providers/hf_capabilities.hpp"
-#include "providers/hf_file_selection.hpp"
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/blob_check.hpp"
+#include "providers/huggingface/cache_scan.hpp"
+#include "providers/huggingface/capabilities.hpp"
+#include "providers/huggingface/file_selection.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 #include "venom/logging.hpp"
 #include "venom/storage_quota.hpp"
 

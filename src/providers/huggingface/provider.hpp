@@ -8,9 +8,9 @@
 #include <set>
 #include <string>
 
-#include "providers/hf_cache.hpp"
-#include "providers/hf_downloader.hpp"
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/cache.hpp"
+#include "providers/huggingface/downloader.hpp"
+#include "providers/huggingface/hub_client.hpp"
 #include "venom/clock.hpp"
 #include "venom/model_provider.hpp"
 #include "venom/periodic_task.hpp"

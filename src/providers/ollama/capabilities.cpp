@@ -1,4 +1,4 @@
-#include "providers/ollama_capabilities.hpp"
+#include "providers/ollama/capabilities.hpp"
 
 #include "providers/chat_template.hpp"
 #include "venom/json_field_reader.hpp"

@@ -1,4 +1,4 @@
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 
 #include <atomic>
 #include <map>

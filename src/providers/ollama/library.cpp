@@ -1,4 +1,4 @@
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/library.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/xpath.h>

@@ -1,11 +1,11 @@
-#include "providers/ollama_provider.hpp"
+#include "providers/ollama/provider.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "providers/ollama_capabilities.hpp"
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/capabilities.hpp"
+#include "providers/ollama/library.hpp"
 #include "venom/logging.hpp"
 #include "venom/ollama_name.hpp"
 #include "venom/storage_quota.hpp"

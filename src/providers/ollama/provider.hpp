@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 #include "venom/clock.hpp"
 #include "venom/model_provider.hpp"
 #include "venom/periodic_task.hpp"
