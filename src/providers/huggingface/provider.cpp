@@ -115,9 +115,9 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
         if (!hub_->has_token()) {
             return hub_error(401, {{"x-error-code", "GatedRepo"}}, "", "model " + id, false);
         }
-        const auto smallest = std::min_element(
-            selection->files.begin(), selection->files.end(),
-            [](const HubFile& a, const HubFile& b) { return a.size < b.size; });
+        const auto smallest =
+            std::min_element(selection->files.begin(), selection->files.end(),
+                             [](const HubFile& a, const HubFile& b) { return a.size < b.size; });
         if (auto access = hub_->check_download_access(id, repo->sha, smallest->path); !access) {
             return access.error();
         }
@@ -251,7 +251,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
                 !lock
                     ? BlobCheck::cancelled
                     : check_cached_blob(
-                          {*blob, file.size, file.sha256, file.blob_id},
+                          *blob, {file.size, file.sha256, file.blob_id},
                           [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
                           [&] { return context.cancelled(); });
             lock.reset();  // download_blob() takes it again when the blob must be fetched
@@ -274,9 +274,10 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
                                 "; the copy in the cache did not match)");
         }
         created.insert(file.etag());
-        BlobDownload target{
-            hub_->resolve_url(id, sha, file.path), *blob, file.size, file.sha256, file.blob_id,
-            cache_.lock_file(*folder, file.etag())};
+        BlobDownload target{hub_->resolve_url(id, sha, file.path),
+                            *blob,
+                            {file.size, file.sha256, file.blob_id},
+                            cache_.lock_file(*folder, file.etag())};
         DownloadOptions options;
         options.headers_for = [this](const std::string& url) {
             return hub_->auth_headers_for(url);
