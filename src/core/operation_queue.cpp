@@ -39,10 +39,34 @@ std::string runtime_lock_key(const std::string& runtime) {
 }
 
 void OperationContext::set_message(std::string message) {
+    if (held_.exchange(false)) {
+        const uint64_t total = held_total_.load();
+        publish_bytes(held_done_.load(), total == kNoTotal ? std::nullopt : std::optional(total),
+                      &message);
+        return;
+    }
     queue_.update(id_, [&](Operation& op) { op.message = std::move(message); });
 }
 
 void OperationContext::set_bytes(uint64_t done, std::optional<uint64_t> total) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    const bool last = total && done >= *total;
+    if (!last && now - published_ns_.load(std::memory_order_relaxed) <
+                     std::chrono::nanoseconds(kProgressEvery).count()) {
+        held_done_.store(done, std::memory_order_relaxed);
+        held_total_.store(total.value_or(kNoTotal), std::memory_order_relaxed);
+        held_.store(true);
+        return;
+    }
+    published_ns_.store(now, std::memory_order_relaxed);
+    held_.store(false);
+    publish_bytes(done, total, nullptr);
+}
+
+void OperationContext::publish_bytes(uint64_t done, std::optional<uint64_t> total,
+                                     std::string* message) {
     queue_.update(id_, [&](Operation& op) {
         if (done > op.bytes_done) queue_.bytes_transferred_ += done - op.bytes_done;
         op.bytes_done = done;
@@ -51,6 +75,7 @@ void OperationContext::set_bytes(uint64_t done, std::optional<uint64_t> total) {
             op.progress = std::min(kRunningProgressCap,
                                    100.0 * static_cast<double>(done) / static_cast<double>(*total));
         }
+        if (message) op.message = std::move(*message);
     });
 }
 

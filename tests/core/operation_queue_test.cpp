@@ -13,9 +13,9 @@
 namespace venom {
 namespace {
 
+using nlohmann::json;
 using testing::eventually;
 using testing::Gate;
-using nlohmann::json;
 
 OperationRequest install(const std::string& model, const std::string& runtime = "ollama") {
     return {model, "ollama", runtime, OperationType::install, "Queued"};
@@ -85,6 +85,52 @@ TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
     });
     ASSERT_TRUE(eventually([&] { return queue.get(*id)->bytes_done == 1000; }));
     EXPECT_LT(queue.get(*id)->progress, 100.0);
+    gate.open();
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+}
+
+// A transfer reports every piece (thousands a second); what the queue publishes (its lock, the
+// operation's JSON, a live event each time) is bounded by time, and the last figure is not lost.
+TEST(OperationQueueTest, ByteProgressIsPublishedAtABoundedRateAndTheEndAlways) {
+    std::atomic<int> progress_notes{0};  // declared before the queue: its workers call it
+    std::atomic<long long> elapsed_ms{0};
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.set_observer([&](const Operation&, bool state_changed) {
+        if (!state_changed) ++progress_notes;
+    });
+    queue.start();
+    constexpr uint64_t kPieces = 20000;
+    auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
+        const auto start = std::chrono::steady_clock::now();
+        for (uint64_t i = 1; i < kPieces; ++i) ctx.set_bytes(i, kPieces);
+        elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+        ctx.set_bytes(kPieces, kPieces);  // the last piece: always published
+        return std::string("ok");
+    });
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+    // The first piece, one per 100 ms that passed, and the last piece.
+    const long long bound = 2 + elapsed_ms.load() / OperationContext::kProgressEvery.count();
+    EXPECT_LE(progress_notes.load(), bound) << "in " << elapsed_ms.load() << " ms";
+    EXPECT_EQ(queue.get(*id)->bytes_done, kPieces);
+}
+
+TEST(OperationQueueTest, AFigureHeldBackGoesOutWithTheNextMessage) {
+    Gate gate;
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock);
+    queue.start();
+    auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
+        ctx.set_bytes(10, 100);
+        ctx.set_bytes(50, 100);  // within 100 ms of the first, usually: held back
+        ctx.set_message("verifying");
+        gate.wait();
+        return std::string("ok");
+    });
+    ASSERT_TRUE(eventually([&] { return queue.get(*id)->message == "verifying"; }));
+    EXPECT_EQ(queue.get(*id)->bytes_done, 50u);
     gate.open();
     ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
 }
@@ -198,10 +244,9 @@ TEST(OperationQueueTest, ListsNewestFirstWithLimitAndBoundsHistory) {
     queue.start();
     std::vector<std::string> ids;
     for (int i = 0; i < 15; ++i) {
-        auto id = queue.submit(install("m:" + std::to_string(i)),
-                               [](OperationContext&) -> Result<std::string> {
-                                   return std::string("ok");
-                               });
+        auto id = queue.submit(
+            install("m:" + std::to_string(i)),
+            [](OperationContext&) -> Result<std::string> { return std::string("ok"); });
         ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
         ids.push_back(*id);
     }
