@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/operations_file.hpp"
 #include "venom/logging.hpp"
 
 namespace venom {
@@ -102,10 +103,9 @@ std::optional<std::string> OperationQueue::load_history() {
     std::deque<Entry> loaded;
     std::size_t interrupted = 0;
     try {
-        json doc = json::parse(buffer.str());
-        for (const auto& item : doc.at("operations")) {
+        for (Operation& op : operations_file::parse(buffer.str())) {
             Entry entry;
-            entry.op = operation_from_json(item);
+            entry.op = std::move(op);
             if (!entry.op.finished()) {
                 entry.op.status = OperationStatus::failed;
                 entry.op.error = "interrupted: the daemon stopped while this operation ran";
@@ -496,9 +496,10 @@ void OperationQueue::mark_dirty_locked() {
 }
 
 std::string OperationQueue::serialize_locked() const {
-    json doc = {{"operations", json::array()}};
-    for (const auto& entry : entries_) doc["operations"].push_back(to_json(entry.op));
-    return doc.dump(1, ' ', false, kReplaceInvalidUtf8);
+    std::vector<const Operation*> operations;
+    operations.reserve(entries_.size());
+    for (const auto& entry : entries_) operations.push_back(&entry.op);
+    return operations_file::serialize(operations);
 }
 
 void OperationQueue::writer_loop() {

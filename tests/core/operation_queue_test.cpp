@@ -274,6 +274,13 @@ TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
         ASSERT_TRUE(reaches(queue, id, OperationStatus::completed));
         queue.shutdown();
     }
+    // Its own format, versioned, not the API's answer.
+    const json file = json::parse(std::ifstream(dir / "operations.json"));
+    EXPECT_EQ(file["format"], "venomd-operations");
+    EXPECT_EQ(file["version"], 1);
+    ASSERT_EQ(file["operations"].size(), 1u);
+    EXPECT_EQ(file["operations"][0]["operation_id"], id);
+
     OperationQueue reloaded({1, 500, dir / "operations.json"}, clock);
     EXPECT_FALSE(reloaded.load_history());
     auto op = reloaded.get(id);
@@ -284,20 +291,33 @@ TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
     EXPECT_DOUBLE_EQ(op->progress, 100.0);
 }
 
+TEST(OperationQueueTest, AHistoryFromANewerVenomdIsRefusedByNameAndKeptAside) {
+    testing::TempDir dir;
+    FakeClock clock;
+    std::ofstream(dir / "operations.json")
+        << R"({"format": "venomd-operations", "version": 2, "operations": []})";
+    OperationQueue queue({1, 500, dir / "operations.json"}, clock);
+    auto warning = queue.load_history();
+    ASSERT_TRUE(warning);
+    EXPECT_NE(warning->find("newer venomd"), std::string::npos) << *warning;
+    EXPECT_TRUE(std::filesystem::exists(dir / "operations.json.corrupt"));
+}
+
+// Also in a history written before the format had a version (issue 14), which is read.
 TEST(OperationQueueTest, OperationsRunningWhenTheDaemonDiedAreMarkedInterrupted) {
     testing::TempDir dir;
     FakeClock clock;
-    Operation op;
-    op.operation_id = "11111111-1111-4111-8111-111111111111";
-    op.model_name = "llama3:latest";
-    op.status = OperationStatus::in_progress;
-    op.progress = 42;
-    op.started_at = "2026-11-28T03:00:00.000Z";
-    std::ofstream(dir / "operations.json") << json{{"operations", {to_json(op)}}}.dump();
+    const std::string id = "11111111-1111-4111-8111-111111111111";
+    std::ofstream(dir / "operations.json") << R"({"operations": [{
+        "operation_id": "11111111-1111-4111-8111-111111111111", "model_name": "llama3:latest",
+        "provider": "ollama", "runtime": "ollama", "operation_type": "install",
+        "status": "in_progress", "progress": 42.0, "message": "downloading", "error": null,
+        "bytes_total": null, "bytes_done": 0, "started_at": "2026-11-28T03:00:00.000Z",
+        "updated_at": "2026-11-28T03:00:00.000Z", "completed_at": null}]})";
 
     OperationQueue queue({1, 500, dir / "operations.json"}, clock);
     EXPECT_FALSE(queue.load_history());
-    auto loaded = queue.get(op.operation_id);
+    auto loaded = queue.get(id);
     ASSERT_TRUE(loaded);
     EXPECT_EQ(loaded->status, OperationStatus::failed);
     EXPECT_NE(loaded->error->find("interrupted"), std::string::npos);
