@@ -66,6 +66,7 @@ void HuggingFaceModelProvider::rescan_cache() {
     }
     std::lock_guard lock(scanned_mutex_);
     scanned_ = std::move(found);
+    ++known_version_;
 }
 
 std::vector<ModelMetadata> HuggingFaceModelProvider::known_models() const {

@@ -2,6 +2,7 @@
 // HuggingFaceModelProvider: finds models on the Hub and installs them into the Hub's own cache
 // layout, verified and resumable, where vLLM and transformers use them as they are.
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,7 @@ public:
     Result<ModelMetadata> activate(const std::string& model) override;
     // Repos of the shared cache (scan_hub_cache()), from the last scan; no I/O.
     std::vector<ModelMetadata> known_models() const override;
+    std::uint64_t known_models_version() const override { return known_version_.load(); }
 
     // Starts / stops the background scan of the shared cache; rescan_cache() runs it now
     // (blocking: workers only).
@@ -86,7 +88,8 @@ private:
     mutable std::mutex leftovers_mutex_;
     std::set<std::string> leftovers_;  // repo ids with files of a failed install on disk
     mutable std::mutex scanned_mutex_;
-    std::vector<ModelMetadata> scanned_;  // guarded by scanned_mutex_
+    std::vector<ModelMetadata> scanned_;           // guarded by scanned_mutex_
+    std::atomic<std::uint64_t> known_version_{0};  // bumped with every new scanned_
     PeriodicTask scan_task_;
 };
 
