@@ -52,9 +52,8 @@ void list_remote_providers(const ApiRequest&, Services& services, Respond respon
                  {"latency_ms", list.latency_ms ? json(*list.latency_ms) : json(nullptr)},
                  {"catalog_source", list.source}});
         }
-        return json_response(200, {{"status", "success"},
-                                   {"providers", providers},
-                                   {"count", providers.size()}});
+        return json_response(
+            200, {{"status", "success"}, {"providers", providers}, {"count", providers.size()}});
     });
 }
 
@@ -66,9 +65,9 @@ void get_remote_catalog(const ApiRequest& request, Services& services, Respond r
     }
     const auto provider = cloud::CloudCatalog::normalize_provider(*name);
     if (!provider) {
-        return respond(error_response(400, "unknown_provider",
-                                      "Unknown remote provider '" + *name +
-                                          "': use 'openai' or 'google'"));
+        return respond(
+            error_response(400, "unknown_provider",
+                           "Unknown remote provider '" + *name + "': use 'openai' or 'google'"));
     }
     answer_from_pool(services.catalog_pool, respond, [&services, provider = *provider] {
         const cloud::CloudModelList list = services.cloud.models(provider);
@@ -123,9 +122,8 @@ void get_remote_connectivity(const ApiRequest&, Services& services, Respond resp
                                     {"status", ok ? "active" : "degraded"}});
             }
         }
-        return json_response(200, {{"status", "success"},
-                                   {"bindings", bindings},
-                                   {"count", bindings.size()}});
+        return json_response(
+            200, {{"status", "success"}, {"bindings", bindings}, {"count", bindings.size()}});
     });
 }
 

@@ -4,8 +4,8 @@ namespace venom::api {
 
 ServiceActionOutcome run_service_action(Services& services, const runtime::ServerInfo& server,
                                         const std::string& action) {
-    ServiceActionOutcome outcome{services.controller.run(server.name, action), std::nullopt,
-                                 false, ""};
+    ServiceActionOutcome outcome{services.controller.run(server.name, action), std::nullopt, false,
+                                 ""};
     const auto& result = outcome.result;
     if (!result) {
         outcome.error = result.error();

@@ -13,15 +13,15 @@ using nlohmann::json;
 
 json to_json(const RuntimeState& s) {
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-    return {{"active_runtime", nullable(s.active_runtime)},
-            {"active_model", nullable(s.active_model)},
-            {"last_model", s.last_model},
-            {"vllm_model_path", nullable(s.vllm_model_path)},
-            {"vllm_served_model_name", nullable(s.vllm_served_model_name)},
-            {"vllm_tokenizer", nullable(s.vllm_tokenizer)},
-            {"vllm_max_model_len", nullable(s.vllm_tuning.max_model_len)},
-            {"vllm_override_generation_config",
-             nullable(s.vllm_tuning.override_generation_config)}};
+    return {
+        {"active_runtime", nullable(s.active_runtime)},
+        {"active_model", nullable(s.active_model)},
+        {"last_model", s.last_model},
+        {"vllm_model_path", nullable(s.vllm_model_path)},
+        {"vllm_served_model_name", nullable(s.vllm_served_model_name)},
+        {"vllm_tokenizer", nullable(s.vllm_tokenizer)},
+        {"vllm_max_model_len", nullable(s.vllm_tuning.max_model_len)},
+        {"vllm_override_generation_config", nullable(s.vllm_tuning.override_generation_config)}};
 }
 
 }  // namespace
@@ -55,8 +55,7 @@ std::string render_env(const RuntimeState& s) {
     }
     if (s.vllm_tokenizer) out << "VLLM_TOKENIZER=" << quote(*s.vllm_tokenizer) << "\n";
     if (s.vllm_tuning.max_model_len) {
-        out << "VLLM_MAX_MODEL_LEN=" << quote(std::to_string(*s.vllm_tuning.max_model_len))
-            << "\n";
+        out << "VLLM_MAX_MODEL_LEN=" << quote(std::to_string(*s.vllm_tuning.max_model_len)) << "\n";
     }
     if (s.vllm_tuning.override_generation_config) {
         out << "VLLM_OVERRIDE_GENERATION_CONFIG="

@@ -115,8 +115,9 @@ bool RuntimeSwitcher::enter(const std::string& target, const std::string& model,
                             const std::string& from) {
     std::lock_guard lock(mutex_);
     if (gate_.in_progress) return false;
-    gate_ = {true, "switch-" + std::to_string(++switches_), target, model, from,
-             format_rfc3339(clock_.now())};
+    gate_ = {true,   "switch-" + std::to_string(++switches_),
+             target, model,
+             from,   format_rfc3339(clock_.now())};
     ++version_;
     return true;
 }
@@ -139,9 +140,13 @@ std::optional<SwitchEvent> RuntimeSwitcher::last_switch() const {
 
 void RuntimeSwitcher::record(const SwitchReport& report) {
     std::lock_guard lock(mutex_);
-    last_ = SwitchEvent{gate_.switch_id, report.runtime, report.model,
-                        report.previous_runtime.value_or(""), format_rfc3339(clock_.now()),
-                        true, "switched"};
+    last_ = SwitchEvent{gate_.switch_id,
+                        report.runtime,
+                        report.model,
+                        report.previous_runtime.value_or(""),
+                        format_rfc3339(clock_.now()),
+                        true,
+                        "switched"};
     ++version_;
     logger("runtime")->info("switched runtime={} model={} from={}", report.runtime, report.model,
                             report.previous_runtime.value_or("none"));

@@ -20,21 +20,23 @@ protected:
           operations_({1, 500, {}}, clock_),
           usage_({dir_.path(), std::chrono::hours(1)}, [] { return std::nullopt; }),
           runtime_state_(dir_.path()),
-          registry_(manifest_, operations_, QuotaLimits{50, 4}, [this] { return storage_; },
-                    runtime_state_, clock_),
+          registry_(
+              manifest_, operations_, QuotaLimits{50, 4}, [this] { return storage_; },
+              runtime_state_, clock_),
           pool_(2, 16),
           action_pool_(2, 16),
           catalog_(clock_, std::chrono::seconds(1800), pool_),
           controller_(controller_options(dir_.path()), run_process_nowhere(), clock_),
           cloud_({}, clock_),
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
-          monitor_({dir_.path(), std::chrono::hours(1), "/proc", "test", std::chrono::milliseconds(500)},
-                   controller_),
+          monitor_(
+              {dir_.path(), std::chrono::hours(1), "/proc", "test", std::chrono::milliseconds(500)},
+              controller_),
           history_({dir_ / "runtime-history.json", 200}, clock_),
-          services_{registry_,    operations_, usage_,      runtime_state_, pool_,
-                    action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    monitor_,     history_,    events_,     config_,        "test",
-                    {}},
+          services_{registry_, operations_,  usage_,   runtime_state_,
+                    pool_,     action_pool_, catalog_, controller_,
+                    switcher_, cloud_,       monitor_, history_,
+                    events_,   config_,      "test",   {}},
           router_(api::api_routes(), std::nullopt) {
         manifest_.load();
         services_.generation_settings = &generation_settings_;

@@ -76,7 +76,10 @@ TEST_F(EventPublishersTest, AServiceActionAnnouncesTheServicesNewStatus) {
     auto options = controller_options(dir_.path());
     options.scripts_dir = dir_.path() / "scripts";
     runtime::LlmServerController controller(
-        options, [](const ProcessSpec&) -> Result<ProcessOutput> { return ProcessOutput{0, "stopped", ""}; },
+        options,
+        [](const ProcessSpec&) -> Result<ProcessOutput> {
+            return ProcessOutput{0, "stopped", ""};
+        },
         clock_);
     controller.set_event_bus(&events_);
     ASSERT_TRUE(controller.run("ollama", "stop").ok());

@@ -32,13 +32,14 @@ public:
           controller_(controller_options(), refuse_processes(), clock_),
           cloud_({}, clock_),
           switcher_(controller_, cloud_, registry_, runtime_state_, clock_, {}),
-          monitor_({scratch_dir(), std::chrono::hours(1), "/proc", "fuzz", std::chrono::milliseconds(500)},
+          monitor_({scratch_dir(), std::chrono::hours(1), "/proc", "fuzz",
+                    std::chrono::milliseconds(500)},
                    controller_),
           history_({scratch_dir() / "runtime-history.json", 10}, clock_),
-          services_{registry_,    operations_, usage_,      runtime_state_, pool_,
-                    action_pool_, catalog_,    controller_, switcher_,      cloud_,
-                    monitor_,     history_,    events_,     config_,        "fuzz",
-                    {}} {}
+          services_{registry_, operations_,  usage_,   runtime_state_,
+                    pool_,     action_pool_, catalog_, controller_,
+                    switcher_, cloud_,       monitor_, history_,
+                    events_,   config_,      "fuzz",   {}} {}
 
     api::Router router() const {
         std::vector<api::Route> routes = api::api_routes();
