@@ -88,7 +88,8 @@ std::pair<int, std::string> http(const std::string& method, uint16_t port,
 std::string install(uint16_t port, const std::string& name) {
     auto [status, body] = http("POST", port, "/api/v1/models/registry/install",
                                json{{"name", name}, {"provider", "huggingface"}}.dump());
-    if (status != 202) die("install of " + name + " answered " + std::to_string(status) + ": " + body);
+    if (status != 202)
+        die("install of " + name + " answered " + std::to_string(status) + ": " + body);
     return json::parse(body)["operation_id"];
 }
 
@@ -241,8 +242,8 @@ int main(int argc, char** argv) {
         ::unsetenv("VENOM_CONFIG");
         const std::string port_text = std::to_string(port);
         const std::string data = (dir / "data").string();
-        ::execl(venomd.c_str(), venomd.c_str(), "--host", "127.0.0.1", "--port",
-                port_text.c_str(), "--data-dir", data.c_str(), "--log-level", "warn", nullptr);
+        ::execl(venomd.c_str(), venomd.c_str(), "--host", "127.0.0.1", "--port", port_text.c_str(),
+                "--data-dir", data.c_str(), "--log-level", "warn", nullptr);
         ::_exit(127);
     }
     struct Cleanup {
@@ -288,14 +289,17 @@ int main(int argc, char** argv) {
     const auto [lo, mean, hi] = swarm.per_client();
     const double ratio = without > 0 ? 100.0 * with / without : 0;
 
-    std::printf("events_bench: %d WebSocket clients on /ws/events, wrk -t2 -c50 -d%ds on /api/v1/health\n\n",
-                clients, seconds);
+    std::printf(
+        "events_bench: %d WebSocket clients on /ws/events, wrk -t2 -c50 -d%ds on "
+        "/api/v1/health\n\n",
+        clients, seconds);
     std::printf("%-34s %14s %14s\n", "", "no clients", "with clients");
     std::printf("%-34s %14.0f %14.0f\n", "health requests/s", without, with);
     std::printf("%-34s %14s %13.1f%%\n", "share of the run without clients", "100.0%", ratio);
     std::printf("%-34s %14s %14s\n", "install status", first_status.c_str(), second_status.c_str());
     std::printf("\nclients connected: %d of %d (failed: %d)\n", connected, clients, swarm.failed());
-    std::printf("clients that got the install's final event: %d of %d\n", swarm.finished(), connected);
+    std::printf("clients that got the install's final event: %d of %d\n", swarm.finished(),
+                connected);
     std::printf("events per client: min %ld, mean %.1f, max %ld (install took %.1f s)\n", lo, mean,
                 hi, install_seconds);
     const bool delivered = connected == clients && swarm.finished() == connected;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Measures venomd's cheap endpoints against a bare Beast server side by side (DESIGN.md,
+# Measures venomd's cheap endpoints (and GET /api/v1/models with 200 installed models) against a
+# bare Beast server side by side (DESIGN.md,
 # "Performance targets"): requests/s, p50 and p99 latency with wrk (2 threads, 50 connections),
 # venomd's idle RSS and start-up time, and both servers' RSS after the load. Also GET /metrics,
 # and what the per-route request counting costs the cheap endpoints (issue 13: < 5 %): a second
@@ -120,7 +121,30 @@ write_operations() {
     } >"$file"
 }
 
+# write_manifest FILE N: a manifest of N installed Ollama models, for GET /api/v1/models.
+write_manifest() {
+    local file="$1" n="$2" i sep
+    mkdir -p "$(dirname "$file")"
+    {
+        printf '{"models":['
+        for i in $(seq 1 "$n"); do
+            sep=","
+            [ "$i" -eq "$n" ] && sep=""
+            printf '{"name":"bench-model-%d:latest","provider":"ollama","display_name":"bench %d",' \
+                "$i" "$i"
+            printf '"size_gb":4.7,"status":"installed","runtime":"ollama",'
+            printf '"installed_at":"2026-11-28T03:00:00.000Z","local_path":null,"sha256":null,'
+            printf '"capabilities":{"supports_system_role":true,"supports_function_calling":false,'
+            printf '"allowed_roles":["system","user","assistant"],"prompt_template":null,'
+            printf '"max_context_length":8192,"quantization":"Q4_K_M","features":["chat"]}}%s' \
+                "$sep"
+        done
+        printf '],"updated_at":"2026-11-28T03:00:00.000Z"}\n'
+    } >"$file"
+}
+
 write_operations "$data_dir/operations.json"
+write_manifest "$data_dir/models/manifest.json" 200
 # An active runtime with a last model on each, so GET /system/llm-servers/active (which the web
 # panel polls every 5-10 s) answers in full: payload, config_hash, last models.
 cat >"$data_dir/runtime.json" <<'JSON'
@@ -227,6 +251,7 @@ run_wrk bare "http://127.0.0.1:$bare_port/"
 run_wrk health "http://127.0.0.1:$venomd_port/api/v1/health"
 run_wrk operations "$ops_url"
 run_wrk active_server "http://127.0.0.1:$venomd_port/api/v1/system/llm-servers/active"
+run_wrk models "http://127.0.0.1:$venomd_port/api/v1/models"
 run_wrk metrics "http://127.0.0.1:$venomd_port/metrics"
 # Metrics on and off, interleaved so a drift of the machine hits both alike.
 for round in 1 2; do
@@ -263,7 +288,7 @@ row() {
             verdict = "-"
             if (check == 1) {
                 ok = rps != "n/a" && p50 != "n/a" && p99 != "n/a" && err == 0 \
-                    && rps >= 0.7 * base && p50 < 1 && p99 < 5
+                    && rps >= 0.85 * base && p50 < 1 && p99 < 5
                 verdict = ok ? "ok" : "MISSED"
             }
             printf "%-34s %9s %8s %8s %8s %7s  %s\n", name,
@@ -280,8 +305,12 @@ row "bare /" "$work_dir/bare.wrk" 0
 row "venomd /api/v1/health" "$work_dir/health.wrk" 1 || missed=1
 row "venomd /api/v1/models/operations" "$work_dir/operations.wrk" 1 || missed=1
 row "venomd .../llm-servers/active" "$work_dir/active_server.wrk" 1 || missed=1
+row "venomd /api/v1/models (200)" "$work_dir/models.wrk" 1 || missed=1
 row "venomd /metrics" "$work_dir/metrics.wrk" 0
-echo "targets: >= 70% of bare req/s, p50 < 1 ms, p99 < 5 ms, no errors (DESIGN.md)"
+echo "targets: >= 85% of bare req/s (issue 14; DESIGN.md asks 70%), p50 < 1 ms, p99 < 5 ms," \
+    "no errors"
+echo "models response: $(curl -sf --max-time 5 "http://127.0.0.1:$venomd_port/api/v1/models" |
+    grep -o '"name":"bench-model-' | wc -l) installed models listed"
 
 # best NAME: the better req/s of NAME's two rounds.
 best() {

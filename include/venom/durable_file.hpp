@@ -25,6 +25,13 @@ public:
 Result<void> write_file_durably(const std::filesystem::path& path, std::string_view content,
                                 WriteFaults* faults = nullptr);
 
+// The end of every durable write, shared by write_file_durably() and the Hub's blob writer:
+// fsyncs `fd` (open on `temp`, the caller closes it), renames `temp` to `path` and fsyncs the
+// directory. A failure before the rename leaves `temp` where it is, for the caller to delete or
+// keep; errors are 500 "storage_error" naming the step.
+Result<void> commit_durably(int fd, const std::filesystem::path& temp,
+                            const std::filesystem::path& path, WriteFaults* faults = nullptr);
+
 // Removes temp files a crash left beside `path` (their names start with "<name>.tmp-").
 void remove_stale_temp_files(const std::filesystem::path& path);
 

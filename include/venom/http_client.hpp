@@ -24,9 +24,9 @@ struct HttpCall {
     std::string method = "GET";
     std::string url;
     std::vector<std::string> headers{};  // "Name: value"
-    std::string body{};  // sent when non-empty
+    std::string body{};                  // sent when non-empty
     std::chrono::milliseconds connect_timeout{5000};
-    std::chrono::milliseconds timeout{30000};  // whole transfer; 0: none (long streams)
+    std::chrono::milliseconds timeout{30000};        // whole transfer; 0: none (long streams)
     std::chrono::milliseconds stall_timeout{30000};  // no byte received for this long
     // Off: a 3xx is returned as the reply (its Location in headers), so the caller can decide
     // what to send to the next host (the Hub's CDN must not get the Authorization header).
@@ -48,7 +48,7 @@ struct HttpCall {
 
 struct HttpReply {
     long status = 0;
-    std::string body;                            // empty when on_data consumed it
+    std::string body;  // empty when on_data consumed it
     // Lower-cased names; a repeated header (two `Link`s, `RateLimit` per policy) keeps every
     // value, joined by ", " in arrival order (RFC 9110 §5.3).
     std::map<std::string, std::string> headers;

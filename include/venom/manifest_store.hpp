@@ -2,6 +2,8 @@
 // manifest.json: what is installed and what each model can do. The in-memory copy is the one
 // requests read; every change is written durably before it becomes visible.
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -35,6 +37,8 @@ public:
     std::vector<ModelMetadata> models() const;
     std::optional<ModelMetadata> find(const std::string& name) const;
     std::size_t size() const;
+    // Changes whenever the entries do (load, upsert, remove, rename). Thread-safe.
+    std::uint64_t version() const { return version_.load(); }
 
     // Insert or replace by name, then write durably. On a write error the in-memory manifest is
     // left as it was and the error (500 storage_error) is returned. Thread-safe.
@@ -58,9 +62,10 @@ private:
     std::filesystem::path path_;
     const Clock& clock_;
     WriteFaults* faults_;
-    mutable std::mutex mutex_;       // guards models_
-    std::mutex write_mutex_;         // one writer at a time, held across the disk write
+    mutable std::mutex mutex_;  // guards models_
+    std::mutex write_mutex_;    // one writer at a time, held across the disk write
     std::vector<ModelMetadata> models_;
+    std::atomic<std::uint64_t> version_{0};
 };
 
 }  // namespace venom

@@ -59,6 +59,8 @@ public:
     // Models the upstream has, from its last background refresh; no I/O. The registry shows
     // those missing from the manifest too, so the list reflects reality.
     virtual std::vector<ModelMetadata> known_models() const { return {}; }
+    // Changes whenever known_models() may have (at every refresh). Thread-safe.
+    virtual std::uint64_t known_models_version() const { return 0; }
 
     // Provider-specific rules for a name/runtime pair (e.g. Hub names are "org/model"); the
     // registry has already checked the general name rules. 400 with the reason. Pure.
@@ -103,8 +105,9 @@ public:
                                              const InstallFilter& filter) {
         (void)name, (void)runtime;
         if (!filter.empty()) {
-            return make_error(400, "invalid_field",
-                              "include/exclude apply to providers that install files (huggingface)");
+            return make_error(
+                400, "invalid_field",
+                "include/exclude apply to providers that install files (huggingface)");
         }
         return InstallPlan{};
     }

@@ -3,6 +3,7 @@
 // (the manifest), runs installs and removals as operations, and enforces names and quota.
 // The daemon is one user of it; tests and other programs may use it directly.
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -100,6 +101,9 @@ public:
     // Entries recorded as installed whose files are missing (kill -9 during a removal): shown
     // with status "broken", and a reinstall may replace them. No I/O.
     bool files_missing(const std::string& name) const;
+    // Changes whenever list_installed(), list_unrecorded() or files_missing() may answer
+    // differently: for answers cached until then (GET /models). Thread-safe, no I/O.
+    std::uint64_t version() const;
     std::vector<std::string> models_with_missing_files() const;
 
     // Makes `name` the active model of `runtime` (loading it, unloading the others), records
@@ -133,6 +137,7 @@ private:
     mutable std::mutex mutex_;  // guards providers_ and files_missing_
     std::map<std::string, std::shared_ptr<ModelProvider>> providers_;
     std::set<std::string> files_missing_;
+    std::atomic<std::uint64_t> files_missing_version_{0};
     std::function<void()> storage_refresh_;
     // Install reservations (bytes by reservation id); the quota check and the reservation happen
     // under one lock so two installs cannot both pass on the same free space.

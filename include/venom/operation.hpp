@@ -40,9 +40,9 @@ struct Operation {
     }
 };
 
+// The API's shape of an operation (docs/API.md); operations.json has its own
+// (src/core/operations_file.hpp).
 nlohmann::json to_json(const Operation& op);
-// Throws std::invalid_argument when a required field is missing or ill-typed.
-Operation operation_from_json(const nlohmann::json& j);
 
 // A random (version 4) UUID, e.g. "550e8400-e29b-41d4-a716-446655440000". Thread-safe.
 std::string make_uuid_v4();

@@ -11,6 +11,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,7 +43,11 @@ public:
     // Phase text for a person ("downloading", "verifying"). Not logged per call.
     void set_message(std::string message);
     // Real byte progress; progress becomes done/total (kept below 100 until completion).
+    // Cheap enough for every piece of a transfer: the figure is published (the queue's lock, an
+    // event) at most every kProgressEvery and when done reaches total; a figure held back goes
+    // out with the next message.
     void set_bytes(uint64_t done, std::optional<uint64_t> total);
+    static constexpr std::chrono::milliseconds kProgressEvery{100};
     // Progress of work that has no bytes (phases), 0..100, kept below 100 until completion.
     void set_progress(double percent);
 
@@ -52,9 +57,17 @@ private:
                      std::shared_ptr<std::atomic<bool>> cancel)
         : queue_(queue), id_(std::move(id)), cancel_(std::move(cancel)) {}
 
+    void publish_bytes(uint64_t done, std::optional<uint64_t> total, std::string* message);
+
     OperationQueue& queue_;
     std::string id_;
     std::shared_ptr<std::atomic<bool>> cancel_;
+    static constexpr uint64_t kNoTotal = ~uint64_t{0};
+    // Steady-clock nanoseconds of the last publication; starts long before any boot time.
+    std::atomic<int64_t> published_ns_{std::numeric_limits<int64_t>::min() / 2};
+    std::atomic<uint64_t> held_done_{0};          // the last figure held back,
+    std::atomic<uint64_t> held_total_{kNoTotal};  // with its total
+    std::atomic<bool> held_{false};
 };
 
 struct OperationRequest {

@@ -29,10 +29,11 @@ struct VllmTuning {
 struct RuntimeState {
     std::optional<Runtime> active_runtime;
     std::optional<std::string> active_model;
-    std::map<Runtime, std::string> last_model;      // runtime -> model
-    std::optional<std::string> vllm_model_path;     // the snapshot vLLM serves
+    std::map<Runtime, std::string> last_model;   // runtime -> model
+    std::optional<std::string> vllm_model_path;  // the snapshot vLLM serves
     std::optional<std::string> vllm_served_model_name;
-    // --tokenizer for a GGUF file: the base model's repo id (vLLM docs/features/quantization/gguf.md)
+    // --tokenizer for a GGUF file: the base model's repo id (vLLM
+    // docs/features/quantization/gguf.md)
     std::optional<std::string> vllm_tokenizer;
     VllmTuning vllm_tuning;  // what vLLM was (or is next) started with
 };

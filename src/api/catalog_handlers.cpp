@@ -114,8 +114,8 @@ void list_trending_models(const ApiRequest& request, Services& services, Respond
 void search_models(const ApiRequest& request, Services& services, Respond respond) {
     auto query = request.query_value("query");
     if (!query) {
-        return respond(error_response(422, "missing_parameter",
-                                      "Query parameter 'query' is required"));
+        return respond(
+            error_response(422, "missing_parameter", "Query parameter 'query' is required"));
     }
     if (query->size() < 2 || query->size() > 200) {
         return respond(error_response(400, "invalid_parameter",

@@ -17,9 +17,9 @@ Result<std::optional<std::uint64_t>> last_event_id(const ApiRequest& request) {
     if (auto query = request.query_value("last_event_id")) text = *query;
     if (text.empty()) return std::optional<std::uint64_t>{};
     if (text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
-        return make_error(400, "bad_last_event_id",
-                          "Last-Event-ID must be an event id (a whole number), got '" +
-                              text.substr(0, 40) + "'");
+        return make_error(
+            400, "bad_last_event_id",
+            "Last-Event-ID must be an event id (a whole number), got '" + text.substr(0, 40) + "'");
     }
     return std::optional<std::uint64_t>{std::stoull(text)};
 }

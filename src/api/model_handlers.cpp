@@ -11,7 +11,9 @@ using nlohmann::json;
 
 }  // namespace
 
-HttpResponse list_installed_models(const ApiRequest&, Services& services) {
+namespace {
+
+json installed_models_body(Services& services) {
     const RuntimeState runtime = services.runtime_state.current();
     auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
 
@@ -47,11 +49,28 @@ HttpResponse list_installed_models(const ApiRequest&, Services& services) {
     // What an upstream has without venomd having installed it (e.g. `ollama pull` by hand).
     for (const auto& m : services.registry.list_unrecorded()) add(m, m.provider.c_str());
     const json active = runtime_payload(runtime, services);
-    return json_response(200, {{"success", true},
-                               {"models", models},
-                               {"count", models.size()},
-                               {"active", active},
-                               {"providers", providers}});
+    return {{"success", true},
+            {"models", models},
+            {"count", models.size()},
+            {"active", active},
+            {"providers", providers}};
+}
+
+}  // namespace
+
+HttpResponse list_installed_models(const ApiRequest&, Services& services) {
+    CachedAnswer& cached = services.models_answer;
+    // Versions read before the answer is built: a change meanwhile only makes the next request
+    // rebuild it again.
+    const std::pair key{services.registry.version(), services.runtime_state.version()};
+    std::lock_guard lock(cached.mutex);
+    if (cached.key != key) {
+        cached.body = json_response(200, installed_models_body(services)).body;
+        cached.key = key;
+    }
+    HttpResponse response;
+    response.body = cached.body;
+    return response;
 }
 
 HttpResponse get_model_capabilities(const ApiRequest& request, Services& services) {

@@ -13,8 +13,8 @@ HttpResponse list_operations(const ApiRequest& request, Services& services) {
     // polled, and the splice keeps it near the bare server's throughput (bench/).
     auto [operations, count] = services.operations.list_json(static_cast<std::size_t>(*limit));
     HttpResponse response;
-    response.body = R"({"success":true,"operations":)" + operations +
-                    R"(,"count":)" + std::to_string(count) + "}";
+    response.body = R"({"success":true,"operations":)" + operations + R"(,"count":)" +
+                    std::to_string(count) + "}";
     return response;
 }
 

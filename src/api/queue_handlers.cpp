@@ -8,9 +8,9 @@ namespace venom::api {
 namespace {
 
 nlohmann::json queue_json(const OperationQueue::Status& s) {
-    return {{"status", "success"},     {"paused", s.paused},       {"pending", s.pending},
-            {"active", s.active},      {"limit", s.limit},         {"completed", s.completed},
-            {"failed", s.failed},      {"cancelled", s.cancelled}, {"persistent_pause", false}};
+    return {{"status", "success"}, {"paused", s.paused},       {"pending", s.pending},
+            {"active", s.active},  {"limit", s.limit},         {"completed", s.completed},
+            {"failed", s.failed},  {"cancelled", s.cancelled}, {"persistent_pause", false}};
 }
 
 }  // namespace

@@ -26,8 +26,8 @@ void install_model(const ApiRequest& request, Services& services, Respond respon
         }
     }
     InstallFilter filter;
-    for (auto [key, globs] : {std::pair{"include", &filter.include},
-                              std::pair{"exclude", &filter.exclude}}) {
+    for (auto [key, globs] :
+         {std::pair{"include", &filter.include}, std::pair{"exclude", &filter.exclude}}) {
         auto list = optional_string_list(*body, key);
         if (!list) return respond(error_response(list.error()));
         *globs = std::move(list.value());

@@ -51,9 +51,8 @@ void list_remote_providers(const ApiRequest&, Services& services, Respond respon
                  {"latency_ms", list.latency_ms ? json(*list.latency_ms) : json(nullptr)},
                  {"catalog_source", list.source}});
         }
-        return json_response(200, {{"status", "success"},
-                                   {"providers", providers},
-                                   {"count", providers.size()}});
+        return json_response(
+            200, {{"status", "success"}, {"providers", providers}, {"count", providers.size()}});
     });
 }
 
@@ -65,9 +64,9 @@ void get_remote_catalog(const ApiRequest& request, Services& services, Respond r
     }
     const std::optional<Runtime> provider = parse_runtime(*name);
     if (!provider || is_local(*provider)) {
-        return respond(error_response(400, "unknown_provider",
-                                      "Unknown remote provider '" + *name +
-                                          "': use 'openai' or 'google'"));
+        return respond(
+            error_response(400, "unknown_provider",
+                           "Unknown remote provider '" + *name + "': use 'openai' or 'google'"));
     }
     answer_from_pool(services.catalog_pool, respond, [&services, provider = *provider] {
         const cloud::CloudModelList list = services.cloud.models(provider);
@@ -123,9 +122,8 @@ void get_remote_connectivity(const ApiRequest&, Services& services, Respond resp
                                     {"status", ok ? "active" : "degraded"}});
             }
         }
-        return json_response(200, {{"status", "success"},
-                                   {"bindings", bindings},
-                                   {"count", bindings.size()}});
+        return json_response(
+            200, {{"status", "success"}, {"bindings", bindings}, {"count", bindings.size()}});
     });
 }
 

@@ -44,7 +44,8 @@ Result<std::vector<std::string>> optional_string_list(const json& body, const st
     }
     for (const auto& item : *it) {
         if (!item.is_string()) {
-            return make_error(422, "invalid_field", "Field '" + key + "' must be a list of strings");
+            return make_error(422, "invalid_field",
+                              "Field '" + key + "' must be a list of strings");
         }
         out.push_back(item.get<std::string>());
     }

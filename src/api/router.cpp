@@ -196,14 +196,18 @@ std::optional<HttpResponse> Router::screen(const HttpRequest& request) const {
 
 void Router::dispatch(const HttpRequest& request, Services& services, Respond respond) const {
     const auto started = std::chrono::steady_clock::now();
-    // From here on every answer is counted under `route` (route template, never the raw path).
+    // From measure(route) on, the answer is counted under `route` (the route template, never
+    // the raw path). Answers given here are counted by answer(); only an async handler's
+    // Respond is wrapped (a wrapper per request cost the cheap endpoints an allocation).
+    std::optional<std::size_t> counted;
     auto measure = [&](std::size_t route) {
-        if (!metrics_) return;
-        respond = [respond = std::move(respond), metrics = metrics_, route,
-                   started](HttpResponse r) {
-            metrics->record(route, r.status, std::chrono::steady_clock::now() - started);
-            respond(std::move(r));
-        };
+        if (metrics_) counted = route;
+    };
+    auto answer = [&](HttpResponse r) {
+        if (counted) {
+            metrics_->record(*counted, r.status, std::chrono::steady_clock::now() - started);
+        }
+        respond(std::move(r));
     };
     // A CORS origin's page may read the answer: echo its origin (never "*").
     if (const std::string_view origin = request.header("origin");
@@ -216,7 +220,7 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
     }
     if (auto refused = screen(request)) {
         measure(metrics_ ? metrics_->unmatched() : 0);
-        return respond(std::move(*refused));
+        return answer(std::move(*refused));
     }
 
     std::string_view target = request.target;
@@ -247,20 +251,20 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             HttpResponse response = error_response(
                 401, "unauthorized", "Missing or wrong token: send Authorization: Bearer <token>");
             response.headers.emplace_back("WWW-Authenticate", "Bearer");
-            return respond(std::move(response));
+            return answer(std::move(response));
         }
         if (compiled.route.body == Body::json &&
             !is_json_content_type(request.header("content-type"))) {
-            return respond(error_response(415, "unsupported_media_type",
-                                          "Send the body as JSON with "
-                                          "Content-Type: application/json"));
+            return answer(error_response(415, "unsupported_media_type",
+                                         "Send the body as JSON with "
+                                         "Content-Type: application/json"));
         }
 
         ApiRequest api{request, {}, {}};
         for (std::size_t i = 0; i < segments.size(); ++i) {
             if (!is_param(compiled.segments[i])) continue;
             auto decoded = percent_decode(segments[i], false);
-            if (!decoded) return respond(error_response(decoded.error()));
+            if (!decoded) return answer(error_response(decoded.error()));
             const std::string& p = compiled.segments[i];
             api.params[p.substr(1, p.size() - 2)] = std::move(decoded.value());
         }
@@ -270,24 +274,31 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             auto key = percent_decode(pair.substr(0, eq), true);
             auto value = percent_decode(
                 eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-            if (!key) return respond(error_response(key.error()));
-            if (!value) return respond(error_response(value.error()));
+            if (!key) return answer(error_response(key.error()));
+            if (!value) return answer(error_response(value.error()));
             api.query.emplace(std::move(key.value()), std::move(value.value()));
         }
         if (auto* sync = std::get_if<Handler>(&compiled.route.handler)) {
             try {
-                return respond((*sync)(api, services));
+                return answer((*sync)(api, services));
             } catch (const std::exception& e) {
-                return respond(internal_error(request, path, e.what()));
+                return answer(internal_error(request, path, e.what()));
             } catch (...) {
-                return respond(internal_error(request, path, "non-standard exception"));
+                return answer(internal_error(request, path, "non-standard exception"));
             }
         }
         // Once shutdown began, a handler that would wait for a pool is not started at all: its
         // work would be refused or cancelled, and a 200 "stale" answer would hide why.
         if (watchdog_->shutting_down()) {
-            return respond(error_response(503, "shutting_down",
-                                          "venomd is shutting down; retry when it is back"));
+            return answer(error_response(503, "shutting_down",
+                                         "venomd is shutting down; retry when it is back"));
+        }
+        if (counted) {
+            respond = [respond = std::move(respond), metrics = metrics_, route = *counted,
+                       started](HttpResponse r) {
+                metrics->record(route, r.status, std::chrono::steady_clock::now() - started);
+                respond(std::move(r));
+            };
         }
         // The handler's answer, its deadline and shutdown race for one Respond.
         auto once = std::make_shared<AnswerOnce>(std::move(respond));
@@ -320,9 +331,9 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             405, "method_not_allowed",
             "Method " + request.method + " is not allowed here; allowed: " + allowed);
         response.headers.emplace_back("Allow", allowed);
-        return respond(std::move(response));
+        return answer(std::move(response));
     }
-    respond(error_response(404, "not_found", "No route for " + std::string(path)));
+    answer(error_response(404, "not_found", "No route for " + std::string(path)));
 }
 
 }  // namespace venom::api

@@ -12,7 +12,7 @@ namespace venom::api {
 
 struct ServiceActionOutcome {
     Result<runtime::ActionResult> result;  // the script's result, or why it could not run
-    std::optional<Error> error;  // what to answer instead of a result (incl. not managed)
+    std::optional<Error> error;            // what to answer instead of a result (incl. not managed)
     bool success = false;
     std::string message;  // for a person: what happened, with the script's own words
 };

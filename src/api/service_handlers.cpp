@@ -64,16 +64,15 @@ void run_runtime_service_action(const ApiRequest& request, Services& services, R
     const std::string service = request.param("service");
     const std::string action = request.param("action");
     if (service == "venomd") {
-        return respond(service_error(make_error(
-            400, "service_not_actionable",
-            "venomd is not started or stopped from here: use systemd or its signals")));
+        return respond(service_error(
+            make_error(400, "service_not_actionable",
+                       "venomd is not started or stopped from here: use systemd or its signals")));
     }
     const std::optional<Runtime> runtime = parse_runtime(service);
     const auto* info = runtime ? services.controller.find(*runtime) : nullptr;
     if (!info) {
         return respond(service_error(make_error(
-            404, "unknown_service",
-            "Unknown service '" + service + "': use 'ollama' or 'vllm'")));
+            404, "unknown_service", "Unknown service '" + service + "': use 'ollama' or 'vllm'")));
     }
     if (action != "start" && action != "stop" && action != "restart") {
         return respond(service_error(make_error(
@@ -109,9 +108,9 @@ HttpResponse get_runtime_history(const ApiRequest& request, Services& services) 
 void apply_runtime_profile(const ApiRequest& request, Services& services, Respond respond) {
     const std::string profile = request.param("profile");
     if (profile != "full" && profile != "light" && profile != "llm_off") {
-        return respond(service_error(make_error(
-            400, "unknown_profile",
-            "Unknown profile '" + profile + "': use full, light or llm_off")));
+        return respond(service_error(
+            make_error(400, "unknown_profile",
+                       "Unknown profile '" + profile + "': use full, light or llm_off")));
     }
     if (auto busy = switch_in_progress(services)) return respond(service_error(*busy));
     answer_from_pool(services.action_pool, respond, [&services, profile] {

@@ -18,8 +18,8 @@
 namespace venom::cloud {
 
 struct CloudModel {
-    std::string id;    // what the provider's API takes ("gpt-4o-mini", "gemini-2.5-flash")
-    std::string name;  // display name
+    std::string id;        // what the provider's API takes ("gpt-4o-mini", "gemini-2.5-flash")
+    std::string name;      // display name
     std::string provider;  // the runtime's JSON spelling, as the catalog answers carry it
     std::vector<std::string> capabilities;
     std::optional<std::string> alias;

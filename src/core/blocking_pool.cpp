@@ -31,7 +31,9 @@ BlockingPool::BlockingPool(std::size_t threads, std::size_t max_queued) : max_qu
     }
 }
 
-BlockingPool::~BlockingPool() { stop(); }
+BlockingPool::~BlockingPool() {
+    stop();
+}
 
 bool BlockingPool::post(std::function<void()> task, std::function<void()> on_cancel) {
     {

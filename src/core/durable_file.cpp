@@ -16,12 +16,14 @@ namespace fs = std::filesystem;
 std::atomic<unsigned> g_temp_counter{0};
 
 Error step_error(const char* step, const fs::path& path, int err) {
-    return make_error(500, "storage_error",
-                      std::string("Could not write ") + path.string() + " (" + step +
-                          "): " + std::strerror(err));
+    return make_error(
+        500, "storage_error",
+        std::string("Could not write ") + path.string() + " (" + step + "): " + std::strerror(err));
 }
 
-bool injected(WriteFaults* faults, WriteStep step) { return faults && faults->fail_at(step); }
+bool injected(WriteFaults* faults, WriteStep step) {
+    return faults && faults->fail_at(step);
+}
 
 bool write_all(int fd, std::string_view data) {
     while (!data.empty()) {
@@ -35,7 +37,9 @@ bool write_all(int fd, std::string_view data) {
     return true;
 }
 
-std::string temp_prefix(const fs::path& path) { return path.filename().string() + ".tmp-"; }
+std::string temp_prefix(const fs::path& path) {
+    return path.filename().string() + ".tmp-";
+}
 
 }  // namespace
 
@@ -58,17 +62,21 @@ Result<void> write_file_durably(const fs::path& path, std::string_view content,
     };
     if (injected(faults, WriteStep::write)) return (errno = ENOSPC, fail("write"));
     if (!write_all(fd, content)) return fail("write");
-    if (injected(faults, WriteStep::fsync_file)) return (errno = EIO, fail("fsync"));
-    if (::fsync(fd) != 0) return fail("fsync");
-    if (::close(fd) != 0) {
-        fd = -1;
-        return fail("close");
-    }
-    fd = -1;
-    if (injected(faults, WriteStep::rename)) return (errno = EIO, fail("rename"));
-    if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename");
+    auto committed = commit_durably(fd, temp, path, faults);
+    ::close(fd);                             // after fsync nothing is left for close to report
+    if (!committed) ::unlink(temp.c_str());  // nothing once the rename happened
+    return committed;
+}
+
+Result<void> commit_durably(int fd, const fs::path& temp, const fs::path& path,
+                            WriteFaults* faults) {
+    if (injected(faults, WriteStep::fsync_file)) return step_error("fsync", path, EIO);
+    if (::fsync(fd) != 0) return step_error("fsync", path, errno);
+    if (injected(faults, WriteStep::rename)) return step_error("rename", path, EIO);
+    if (::rename(temp.c_str(), path.c_str()) != 0) return step_error("rename", path, errno);
 
     // The rename is only durable once the directory entry is on disk.
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (injected(faults, WriteStep::fsync_dir)) {
         return step_error("fsync directory", dir, EIO);
     }

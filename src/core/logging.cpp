@@ -5,8 +5,8 @@ namespace venom {
 std::shared_ptr<spdlog::logger> logger(const std::string& area) {
     if (auto existing = spdlog::get(area)) return existing;
     auto base = spdlog::default_logger();
-    auto created = std::make_shared<spdlog::logger>(area, base->sinks().begin(),
-                                                    base->sinks().end());
+    auto created =
+        std::make_shared<spdlog::logger>(area, base->sinks().begin(), base->sinks().end());
     created->set_level(base->level());
     try {
         spdlog::register_logger(created);

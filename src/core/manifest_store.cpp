@@ -1,10 +1,10 @@
 #include "venom/manifest_store.hpp"
 
-#include "venom/logging.hpp"
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+
+#include "venom/logging.hpp"
 
 namespace venom {
 namespace {
@@ -63,11 +63,13 @@ ManifestStore::LoadReport ManifestStore::load() {
         report.warning = "manifest " + path_.string() + " is damaged (" + problem +
                          "); a copy was kept at " + aside.string() + "; loaded " +
                          std::to_string(loaded.size()) + " valid entries";
-        logger("manifest")->error("manifest damaged path={} reason=\"{}\" kept_aside={} loaded={}",
-                      path_.string(), problem, aside.string(), loaded.size());
+        logger("manifest")
+            ->error("manifest damaged path={} reason=\"{}\" kept_aside={} loaded={}",
+                    path_.string(), problem, aside.string(), loaded.size());
     }
     std::lock_guard lock(mutex_);
     models_ = std::move(loaded);
+    ++version_;
     report.models = models_.size();
     return report;
 }
@@ -149,12 +151,14 @@ std::string ManifestStore::serialize(const std::vector<ModelMetadata>& models) c
 
 Result<void> ManifestStore::commit(std::vector<ModelMetadata> next) {
     if (auto written = write_file_durably(path_, serialize(next), faults_); !written) {
-        logger("manifest")->error("manifest write failed path={} error=\"{}\"", path_.string(),
-                      written.error().message);
+        logger("manifest")
+            ->error("manifest write failed path={} error=\"{}\"", path_.string(),
+                    written.error().message);
         return written;
     }
     std::lock_guard lock(mutex_);
     models_ = std::move(next);
+    ++version_;
     return {};
 }
 

@@ -10,10 +10,14 @@ namespace venom {
 
 nlohmann::json to_json(const CatalogEntry& e) {
     auto nullable = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-    nlohmann::json j = {{"provider", e.provider},     {"model_name", e.model_name},
-            {"display_name", e.display_name}, {"size_gb", nullable(e.size_gb)},
-            {"runtime", e.runtime},       {"tags", e.tags},
-            {"downloads", nullable(e.downloads)}, {"likes", nullable(e.likes)}};
+    nlohmann::json j = {{"provider", e.provider},
+                        {"model_name", e.model_name},
+                        {"display_name", e.display_name},
+                        {"size_gb", nullable(e.size_gb)},
+                        {"runtime", e.runtime},
+                        {"tags", e.tags},
+                        {"downloads", nullable(e.downloads)},
+                        {"likes", nullable(e.likes)}};
     if (!e.gated.is_null()) j["gated"] = e.gated;
     return j;
 }
@@ -52,7 +56,9 @@ std::vector<std::shared_ptr<ModelProvider>> ModelRegistry::providers() const {
     return out;
 }
 
-std::vector<ModelMetadata> ModelRegistry::list_installed() const { return manifest_.models(); }
+std::vector<ModelMetadata> ModelRegistry::list_installed() const {
+    return manifest_.models();
+}
 
 std::vector<ModelMetadata> ModelRegistry::list_unrecorded() const {
     std::vector<ModelMetadata> out;
@@ -127,8 +133,7 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
         std::lock_guard lock(reservations_->mutex);
         if (auto fits = check_storage_quota_locked(size_gb); !fits) return fits.error();
         held->id = reservations_->next++;
-        reservations_->bytes[held->id] =
-            plan->bytes.value_or(bytes_from_gb(size_gb));
+        reservations_->bytes[held->id] = plan->bytes.value_or(bytes_from_gb(size_gb));
     }
 
     auto work = [this, name, target_runtime, filter, plan = *plan, provider = *provider,
@@ -144,7 +149,7 @@ Result<std::string> ModelRegistry::install_model(const std::string& requested_na
         }
         {
             std::lock_guard lock(mutex_);
-            files_missing_.erase(name);
+            if (files_missing_.erase(name) > 0) ++files_missing_version_;
         }
         return "Model " + name + " installed";
     };
@@ -244,7 +249,7 @@ Result<std::string> ModelRegistry::remove_model(const std::string& name) {
         if (!forgotten && forgotten.error().http_status != 404) return forgotten.error();
         {
             std::lock_guard lock(mutex_);
-            files_missing_.erase(model.name);
+            if (files_missing_.erase(model.name) > 0) ++files_missing_version_;
         }
         return "Model " + model.name + " removed";
     };
@@ -307,12 +312,20 @@ std::vector<std::string> ModelRegistry::check_installed_files() {
     }
     std::lock_guard lock(mutex_);
     files_missing_ = std::move(missing);
+    ++files_missing_version_;
     return warnings;
 }
 
 void ModelRegistry::collect_garbage() {
     const auto installed = manifest_.models();
     for (const auto& provider : providers()) provider->collect_garbage(installed);
+}
+
+std::uint64_t ModelRegistry::version() const {
+    // A sum of counters that only grow changes whenever one of them does.
+    std::uint64_t version = manifest_.version() + files_missing_version_.load();
+    for (const auto& provider : providers()) version += provider->known_models_version();
+    return version;
 }
 
 bool ModelRegistry::files_missing(const std::string& name) const {

@@ -34,8 +34,8 @@ json nullable(const std::optional<T>& v) {
     return v ? json(*v) : json(nullptr);
 }
 
-const char* const kModelKeys[] = {"name",       "provider", "display_name", "size_gb",
-                                  "status",     "capabilities", "local_path", "sha256",
+const char* const kModelKeys[] = {"name",         "provider",     "display_name", "size_gb",
+                                  "status",       "capabilities", "local_path",   "sha256",
                                   "installed_at", "runtime"};
 
 }  // namespace

@@ -14,28 +14,14 @@ constexpr std::array<std::string_view, 3> kTypes = {"install", "remove", "activa
 constexpr std::array<std::string_view, 5> kStatuses = {"pending", "in_progress", "completed",
                                                        "failed", "cancelled"};
 
-template <typename T>
-T required(const json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end()) throw std::invalid_argument(std::string("missing field '") + key + "'");
-    try {
-        return it->get<T>();
-    } catch (const json::exception&) {
-        throw std::invalid_argument(std::string("field '") + key + "' has the wrong type");
-    }
-}
-
-template <typename T>
-std::optional<T> optional(const json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::nullopt;
-    return it->get<T>();
-}
-
 }  // namespace
 
-std::string_view to_string(OperationType type) { return kTypes[static_cast<int>(type)]; }
-std::string_view to_string(OperationStatus status) { return kStatuses[static_cast<int>(status)]; }
+std::string_view to_string(OperationType type) {
+    return kTypes[static_cast<int>(type)];
+}
+std::string_view to_string(OperationStatus status) {
+    return kStatuses[static_cast<int>(status)];
+}
 
 std::optional<OperationType> parse_operation_type(std::string_view text) {
     for (std::size_t i = 0; i < kTypes.size(); ++i) {
@@ -71,34 +57,6 @@ json to_json(const Operation& op) {
     };
 }
 
-Operation operation_from_json(const json& j) {
-    if (!j.is_object()) throw std::invalid_argument("operation must be an object");
-    Operation op;
-    try {
-        op.operation_id = required<std::string>(j, "operation_id");
-        op.model_name = required<std::string>(j, "model_name");
-        op.provider = j.value("provider", "");
-        op.runtime = j.value("runtime", "");
-        auto type = parse_operation_type(required<std::string>(j, "operation_type"));
-        auto status = parse_operation_status(required<std::string>(j, "status"));
-        if (!type) throw std::invalid_argument("unknown operation_type");
-        if (!status) throw std::invalid_argument("unknown status");
-        op.type = *type;
-        op.status = *status;
-        op.progress = j.value("progress", 0.0);
-        op.message = j.value("message", "");
-        op.error = optional<std::string>(j, "error");
-        op.bytes_total = optional<uint64_t>(j, "bytes_total");
-        op.bytes_done = j.value("bytes_done", uint64_t{0});
-        op.started_at = j.value("started_at", "");
-        op.updated_at = j.value("updated_at", op.started_at);
-        op.completed_at = optional<std::string>(j, "completed_at");
-    } catch (const json::exception& e) {
-        throw std::invalid_argument(e.what());
-    }
-    return op;
-}
-
 std::string make_uuid_v4() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     std::array<unsigned char, 16> b{};
@@ -111,8 +69,8 @@ std::string make_uuid_v4() {
     char out[37];
     std::snprintf(out, sizeof out,
                   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                  b[13], b[14], b[15]);
+                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                  b[14], b[15]);
     return out;
 }
 

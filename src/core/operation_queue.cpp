@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/operations_file.hpp"
 #include "venom/logging.hpp"
 
 namespace venom {
@@ -42,10 +43,34 @@ std::string holder_of(const Operation& op) {
 }  // namespace
 
 void OperationContext::set_message(std::string message) {
+    if (held_.exchange(false)) {
+        const uint64_t total = held_total_.load();
+        publish_bytes(held_done_.load(), total == kNoTotal ? std::nullopt : std::optional(total),
+                      &message);
+        return;
+    }
     queue_.update(id_, [&](Operation& op) { op.message = std::move(message); });
 }
 
 void OperationContext::set_bytes(uint64_t done, std::optional<uint64_t> total) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    const bool last = total && done >= *total;
+    if (!last && now - published_ns_.load(std::memory_order_relaxed) <
+                     std::chrono::nanoseconds(kProgressEvery).count()) {
+        held_done_.store(done, std::memory_order_relaxed);
+        held_total_.store(total.value_or(kNoTotal), std::memory_order_relaxed);
+        held_.store(true);
+        return;
+    }
+    published_ns_.store(now, std::memory_order_relaxed);
+    held_.store(false);
+    publish_bytes(done, total, nullptr);
+}
+
+void OperationContext::publish_bytes(uint64_t done, std::optional<uint64_t> total,
+                                     std::string* message) {
     queue_.update(id_, [&](Operation& op) {
         if (done > op.bytes_done) queue_.bytes_transferred_ += done - op.bytes_done;
         op.bytes_done = done;
@@ -54,6 +79,7 @@ void OperationContext::set_bytes(uint64_t done, std::optional<uint64_t> total) {
             op.progress = std::min(kRunningProgressCap,
                                    100.0 * static_cast<double>(done) / static_cast<double>(*total));
         }
+        if (message) op.message = std::move(*message);
     });
 }
 
@@ -90,10 +116,9 @@ std::optional<std::string> OperationQueue::load_history() {
     std::deque<Entry> loaded;
     std::size_t interrupted = 0;
     try {
-        json doc = json::parse(buffer.str());
-        for (const auto& item : doc.at("operations")) {
+        for (Operation& op : operations_file::parse(buffer.str())) {
             Entry entry;
-            entry.op = operation_from_json(item);
+            entry.op = std::move(op);
             if (!entry.op.finished()) {
                 entry.op.status = OperationStatus::failed;
                 entry.op.error = "interrupted: the daemon stopped while this operation ran";
@@ -491,9 +516,10 @@ void OperationQueue::mark_dirty_locked() {
 }
 
 std::string OperationQueue::serialize_locked() const {
-    json doc = {{"operations", json::array()}};
-    for (const auto& entry : entries_) doc["operations"].push_back(to_json(entry.op));
-    return doc.dump(1, ' ', false, kReplaceInvalidUtf8);
+    std::vector<const Operation*> operations;
+    operations.reserve(entries_.size());
+    for (const auto& entry : entries_) operations.push_back(&entry.op);
+    return operations_file::serialize(operations);
 }
 
 void OperationQueue::writer_loop() {

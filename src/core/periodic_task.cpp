@@ -5,7 +5,9 @@ namespace venom {
 PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<void()> task)
     : interval_(interval), task_(std::move(task)) {}
 
-PeriodicTask::~PeriodicTask() { stop(); }
+PeriodicTask::~PeriodicTask() {
+    stop();
+}
 
 void PeriodicTask::start() {
     std::lock_guard lock(mutex_);

@@ -60,8 +60,7 @@ std::string render_env(const RuntimeState& s) {
     }
     if (s.vllm_tokenizer) out << "VLLM_TOKENIZER=" << quote(*s.vllm_tokenizer) << "\n";
     if (s.vllm_tuning.max_model_len) {
-        out << "VLLM_MAX_MODEL_LEN=" << quote(std::to_string(*s.vllm_tuning.max_model_len))
-            << "\n";
+        out << "VLLM_MAX_MODEL_LEN=" << quote(std::to_string(*s.vllm_tuning.max_model_len)) << "\n";
     }
     if (s.vllm_tuning.override_generation_config) {
         out << "VLLM_OVERRIDE_GENERATION_CONFIG="

@@ -81,7 +81,9 @@ bool Subscription::deliver(const std::vector<EventPtr>& events) {
 EventBus::EventBus(Options options, const Clock& clock)
     : options_(options), clock_(clock), dispatcher_([this] { dispatch_loop(); }) {}
 
-EventBus::~EventBus() { stop(); }
+EventBus::~EventBus() {
+    stop();
+}
 
 void EventBus::stop() {
     {
@@ -152,8 +154,8 @@ void EventBus::publish_progress(std::string type, std::string topic, Payload pay
         Pending& pending = pending_[topic];
         if (!pending.payload && now - pending.last_sent >= options_.progress_interval) {
             pending.last_sent = now;
-            append_locked(make_event_locked(std::move(type), std::move(topic), dump(payload()),
-                                            false));
+            append_locked(
+                make_event_locked(std::move(type), std::move(topic), dump(payload()), false));
         } else {
             // Sent by the dispatcher when the interval is over (it may be waiting without a
             // deadline, so it is woken to take this one into account).
@@ -197,8 +199,8 @@ std::uint64_t EventBus::last_id() const {
 
 std::size_t EventBus::subscribers() const {
     std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(std::count_if(
-        subscribers_.begin(), subscribers_.end(), [](const auto& s) { return !s.expired(); }));
+    return static_cast<std::size_t>(std::count_if(subscribers_.begin(), subscribers_.end(),
+                                                  [](const auto& s) { return !s.expired(); }));
 }
 
 void EventBus::dispatch_loop() {
@@ -211,8 +213,8 @@ void EventBus::dispatch_loop() {
             const auto due = pending.last_sent + options_.progress_interval;
             if (pending.payload && due <= now) {
                 pending.last_sent = now;
-                append_locked(make_event_locked(pending.type, it->first, dump(pending.payload()),
-                                                false));
+                append_locked(
+                    make_event_locked(pending.type, it->first, dump(pending.payload()), false));
                 pending.payload = nullptr;
                 ++it;
             } else if (pending.payload) {

@@ -64,9 +64,9 @@ struct StreamSignal {
     asio::steady_timer timer;
     std::atomic<bool> posted{false};
     // Strand only:
-    bool done = false;               // the stream ended; `socket` may be gone
-    bool reader_done = false;        // the client closed, or the connection failed
-    tcp::socket* socket = nullptr;   // valid while !done
+    bool done = false;              // the stream ended; `socket` may be gone
+    bool reader_done = false;       // the client closed, or the connection failed
+    tcp::socket* socket = nullptr;  // valid while !done
 };
 
 void close_socket(tcp::socket& socket) {
@@ -106,7 +106,10 @@ std::string sse_text(const std::vector<events::EventPtr>& batch) {
 // What the server knows of one connection, to close it at shutdown if it is idle.
 struct Session {
     beast::tcp_stream* stream = nullptr;
-    bool busy = false;  // between reading a request and finishing its response
+    // Between reading a request and finishing its response. Atomic rather than under
+    // sessions_mutex: every request sets it twice, and one lock for all sessions cost the
+    // cheap endpoints measurable throughput (bench/http_bench.sh).
+    std::atomic<bool> busy{false};
 };
 
 struct HttpServer::Impl {
@@ -214,9 +217,9 @@ struct HttpServer::Impl {
     std::optional<api::HttpResponse> read_error_response(const beast::error_code& ec,
                                                          bool received_something) const {
         if (ec == bhttp::error::body_limit) {
-            return api::error_response(413, "body_too_large",
-                                       "Request body larger than " +
-                                           std::to_string(options.max_body_bytes) + " bytes");
+            return api::error_response(
+                413, "body_too_large",
+                "Request body larger than " + std::to_string(options.max_body_bytes) + " bytes");
         }
         // buffer_overflow: an unparsed part (a chunked trailer) outgrew the read buffer.
         if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
@@ -287,10 +290,7 @@ struct HttpServer::Impl {
                 if (answer) co_await write_error_and_close(stream, std::move(*answer));
                 co_return;
             }
-            {
-                std::lock_guard lock(sessions_mutex);
-                session.busy = true;
-            }
+            session.busy = true;
             stream.expires_after(options.request_timeout);
             auto [body_ec, body_bytes] =
                 co_await bhttp::async_read(stream, buffer, parser, use_tuple);
@@ -318,10 +318,7 @@ struct HttpServer::Impl {
             if (answer.events) {
                 // A live-event stream holds the connection until it ends; shutdown closes it
                 // like an idle one.
-                {
-                    std::lock_guard lock(sessions_mutex);
-                    session.busy = false;
-                }
+                session.busy = false;
                 if (answer.stream == api::HttpResponse::Stream::websocket) {
                     co_await serve_websocket(stream, std::move(*upgrade), answer.events);
                 } else {
@@ -333,10 +330,7 @@ struct HttpServer::Impl {
             auto res = to_beast(answer, version, keep_alive);
             stream.expires_after(options.request_timeout);
             auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
-            {
-                std::lock_guard lock(sessions_mutex);
-                session.busy = false;
-            }
+            session.busy = false;
             if (write_ec || !keep_alive) break;
         }
         beast::error_code ignored;
@@ -372,8 +366,7 @@ struct HttpServer::Impl {
 
     // Ends a stream: no more wakes, the reader stopped and gone before the frame it reads
     // into is.
-    asio::awaitable<void> finish_stream(events::Subscription& subscription,
-                                        StreamSignal& signal) {
+    asio::awaitable<void> finish_stream(events::Subscription& subscription, StreamSignal& signal) {
         subscription.set_wake(nullptr);
         if (!signal.reader_done && signal.socket) close_socket(*signal.socket);
         signal.done = true;
@@ -579,14 +572,16 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(ServerOptions options, Dispatch dispatch)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(dispatch))) {}
 
-HttpServer::~HttpServer() { stop(std::chrono::seconds(2)); }
+HttpServer::~HttpServer() {
+    stop(std::chrono::seconds(2));
+}
 
 Result<void> HttpServer::start() {
     beast::error_code ec;
     const auto address = asio::ip::make_address(impl_->options.host, ec);
     if (ec) {
-        return make_error(500, "bind_failed", "Invalid listen address '" + impl_->options.host +
-                                                  "': " + ec.message());
+        return make_error(500, "bind_failed",
+                          "Invalid listen address '" + impl_->options.host + "': " + ec.message());
     }
     tcp::endpoint endpoint{address, impl_->options.port};
     auto& acceptor = impl_->acceptor;
@@ -621,7 +616,9 @@ Result<void> HttpServer::start() {
     return {};
 }
 
-uint16_t HttpServer::port() const { return impl_->port; }
+uint16_t HttpServer::port() const {
+    return impl_->port;
+}
 
 void HttpServer::stop(std::chrono::milliseconds grace) {
     if (impl_->stopping.exchange(true)) {

@@ -130,7 +130,9 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 }
 
 // Where the URL points, without any query (which may carry a token) for error messages.
-std::string where(const std::string& url) { return url.substr(0, url.find('?')); }
+std::string where(const std::string& url) {
+    return url.substr(0, url.find('?'));
+}
 
 }  // namespace
 
@@ -152,7 +154,8 @@ Result<HttpReply> perform(const HttpCall& call) {
     }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM in threads
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(call.connect_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(call.connect_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(call.timeout.count()));
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, call.follow_redirects ? 1L : 0L);
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
@@ -187,9 +190,9 @@ Result<HttpReply> perform(const HttpCall& call) {
     }
     if (t.aborted) return make_error(499, "cancelled", "request to " + target + " was cancelled");
     if (t.stalled) {
-        return make_error(504, "upstream_timeout",
-                          target + " stalled: no data for " +
-                              std::to_string(call.stall_timeout.count()) + " ms");
+        return make_error(
+            504, "upstream_timeout",
+            target + " stalled: no data for " + std::to_string(call.stall_timeout.count()) + " ms");
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         return make_error(504, "upstream_timeout",
@@ -226,8 +229,7 @@ std::string url_origin(const std::string& url) {
 std::string resolve_location(const std::string& location, const std::string& current) {
     auto has_scheme = [](const std::string& url) {
         const auto colon = url.find("://");
-        return colon != std::string::npos && colon > 0 &&
-               url.find_first_of("/?#") > colon;
+        return colon != std::string::npos && colon > 0 && url.find_first_of("/?#") > colon;
     };
     if (has_scheme(location)) return location;
     if (location.rfind("//", 0) == 0) return current.substr(0, current.find("://") + 1) + location;

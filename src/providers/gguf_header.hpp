@@ -12,9 +12,9 @@
 namespace venom::providers {
 
 struct GgufInfo {
-    std::string architecture;                 // general.architecture
-    std::optional<int64_t> context_length;    // <arch>.context_length
-    std::optional<uint32_t> file_type;        // general.file_type (llama_ftype)
+    std::string architecture;                  // general.architecture
+    std::optional<int64_t> context_length;     // <arch>.context_length
+    std::optional<uint32_t> file_type;         // general.file_type (llama_ftype)
     std::optional<std::string> chat_template;  // tokenizer.chat_template
     // True when a malformed key/value came after general.architecture: the fields above hold
     // what was read before it.

@@ -137,8 +137,9 @@ Result<RuntimeLocks::Hold> RuntimeSwitcher::enter(Runtime target, const std::str
         if (!taken) return taken.error();
         runtimes = std::move(*taken);
     }
-    gate_ = {true, "switch-" + std::to_string(++switches_), target, model, from,
-             format_rfc3339(clock_.now())};
+    gate_ = {true,   "switch-" + std::to_string(++switches_),
+             target, model,
+             from,   format_rfc3339(clock_.now())};
     ++version_;
     return runtimes;
 }

@@ -62,7 +62,7 @@ struct SwitchEvent {
     Runtime runtime = Runtime::ollama;  // the target
     std::string model;
     std::optional<Runtime> from_runtime;  // nullopt when nothing was active
-    std::string at;            // RFC 3339
+    std::string at;                       // RFC 3339
     bool ok = true;
     std::string reason;  // why it failed ("... failed: <error>"); "switched" when it did not
 };

@@ -52,7 +52,7 @@ public:
 private:
     Options options_;
     const Clock& clock_;
-    mutable std::mutex mutex_;  // guards entries_ and serialises writes of the file
+    mutable std::mutex mutex_;            // guards entries_ and serialises writes of the file
     std::vector<ServiceAction> entries_;  // oldest first
 };
 

@@ -19,7 +19,7 @@ using steady = std::chrono::steady_clock;
 
 struct ProcStat {
     char state = '?';
-    std::uint64_t cpu_ticks = 0;   // utime + stime
+    std::uint64_t cpu_ticks = 0;    // utime + stime
     std::uint64_t start_ticks = 0;  // since boot
 };
 
@@ -56,7 +56,9 @@ std::optional<double> resident_mb(const fs::path& proc, long pid) {
            (1024.0 * 1024.0);
 }
 
-double round1(double v) { return std::round(v * 10.0) / 10.0; }
+double round1(double v) {
+    return std::round(v * 10.0) / 10.0;
+}
 
 // The last non-empty line of a log, reading at most its last 8 KiB.
 std::optional<std::string> last_line(const fs::path& log) {
@@ -121,11 +123,17 @@ ServiceMonitor::ServiceMonitor(Options options, LlmServerController& controller)
     latest_.push_back(own);
 }
 
-ServiceMonitor::~ServiceMonitor() { stop(); }
+ServiceMonitor::~ServiceMonitor() {
+    stop();
+}
 
-void ServiceMonitor::start() { task_.start(); }
+void ServiceMonitor::start() {
+    task_.start();
+}
 
-void ServiceMonitor::stop() { task_.stop(); }
+void ServiceMonitor::stop() {
+    task_.stop();
+}
 
 void ServiceMonitor::set_own_port(int port) {
     std::lock_guard lock(mutex_);
@@ -177,8 +185,8 @@ void ServiceMonitor::fill_process(ServiceStatus& s, long pid) {
     CpuMark& mark = cpu_[s.name];
     if (mark.pid == pid && now > mark.at && stat->cpu_ticks >= mark.ticks) {
         const double seconds = std::chrono::duration<double>(now - mark.at).count();
-        s.cpu_percent = round1(100.0 * static_cast<double>(stat->cpu_ticks - mark.ticks) / tick /
-                               seconds);
+        s.cpu_percent =
+            round1(100.0 * static_cast<double>(stat->cpu_ticks - mark.ticks) / tick / seconds);
     } else if (age && *age > 0) {
         s.cpu_percent = round1(100.0 * static_cast<double>(stat->cpu_ticks) / tick / *age);
     }

@@ -19,8 +19,8 @@
 namespace venom::runtime {
 
 struct ServiceStatus {
-    std::string name;          // ollama | vllm | venomd
-    std::string service_type;  // llm_ollama | llm_vllm | backend
+    std::string name;                // ollama | vllm | venomd
+    std::string service_type;        // llm_ollama | llm_vllm | backend
     std::string status = "unknown";  // running | stopped | unknown | error | degraded
     std::optional<long> pid;
     std::optional<int> port;

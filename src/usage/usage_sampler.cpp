@@ -122,7 +122,9 @@ void measure_storage(const fs::path& models_dir, UsageSnapshot& s) {
     s.storage_sampled_at = std::chrono::system_clock::now();
 }
 
-double round2(double v) { return std::round(v * 100.0) / 100.0; }
+double round2(double v) {
+    return std::round(v * 100.0) / 100.0;
+}
 
 nlohmann::json nullable(const std::optional<double>& v) {
     return v ? nlohmann::json(round2(*v)) : nlohmann::json(nullptr);
@@ -151,8 +153,8 @@ std::optional<GpuStats> parse_nvidia_smi_csv(const std::string& csv) {
         if (!used || !total) continue;
         std::optional<double> max_util = util;
         if (best && best->utilization_percent) {
-            max_util = util ? std::max(*util, *best->utilization_percent)
-                            : best->utilization_percent;
+            max_util =
+                util ? std::max(*util, *best->utilization_percent) : best->utilization_percent;
         }
         if (!best || *used > best->vram_used_mb) best = GpuStats{max_util, *used, *total};
         best->utilization_percent = max_util;
@@ -177,7 +179,9 @@ UsageSampler::UsageSampler(Options options, GpuProbe gpu_probe)
       gpu_probe_(std::move(gpu_probe)),
       task_(options_.interval, [this] { sample_now(); }) {}
 
-UsageSampler::~UsageSampler() { stop(); }
+UsageSampler::~UsageSampler() {
+    stop();
+}
 
 void UsageSampler::sample_now(bool with_gpu) {
     UsageSnapshot s;
@@ -185,8 +189,7 @@ void UsageSampler::sample_now(bool with_gpu) {
 
     std::ifstream stat(options_.proc_root / "stat");
     std::string cpu;
-    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
-             steal = 0;
+    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
     if (stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) {
         const uint64_t busy = user + nice + system + irq + softirq + steal;
         const uint64_t total = busy + idle + iowait;
@@ -230,9 +233,13 @@ void UsageSampler::refresh_storage() {
     latest_.storage_sampled_at = storage.storage_sampled_at;
 }
 
-void UsageSampler::start() { task_.start(); }
+void UsageSampler::start() {
+    task_.start();
+}
 
-void UsageSampler::stop() { task_.stop(); }
+void UsageSampler::stop() {
+    task_.stop();
+}
 
 UsageSnapshot UsageSampler::latest() const {
     std::lock_guard lock(mutex_);

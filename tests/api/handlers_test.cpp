@@ -44,8 +44,8 @@ TEST_F(HandlersTest, InstallRunsAsAnOperationAndRecordsTheModel) {
 
     json op = body_of(call("GET", "/api/v1/models/operations/" + id))["operation"];
     for (const char* key : {"operation_id", "model_name", "provider", "runtime", "operation_type",
-                            "status", "progress", "message", "error", "bytes_total",
-                            "bytes_done", "started_at", "updated_at", "completed_at"}) {
+                            "status", "progress", "message", "error", "bytes_total", "bytes_done",
+                            "started_at", "updated_at", "completed_at"}) {
         EXPECT_TRUE(op.contains(key)) << key;
     }
     EXPECT_EQ(op["operation_type"], "install");
@@ -216,13 +216,37 @@ TEST_F(HandlersTest, ActiveModelIsMarkedFromRuntimeState) {
     EXPECT_EQ(body["active"]["endpoint"], controller_.find(Runtime::ollama)->endpoint);
 }
 
+// GET /models is answered from a cache (it is polled, and 200 models cost a millisecond to
+// serialise): every change must still show in the very next answer.
+TEST_F(HandlersTest, TheModelListShowsEveryChangeInTheNextAnswer) {
+    auto names = [&] {
+        std::vector<std::string> out;
+        const json body = body_of(call("GET", "/api/v1/models"));
+        for (const auto& m : body["models"]) out.push_back(m["name"].get<std::string>());
+        return out;
+    };
+    EXPECT_TRUE(names().empty());
+    ASSERT_TRUE(reaches(install("llama3:latest"), "completed"));
+    EXPECT_EQ(names(), std::vector<std::string>{"llama3:latest"});
+
+    auto removal = call("DELETE", "/api/v1/models/registry/llama3%3Alatest");
+    ASSERT_EQ(removal.status, 202) << removal.body;
+    ASSERT_TRUE(reaches(body_of(removal)["operation_id"], "completed"));
+    EXPECT_TRUE(names().empty());
+
+    ASSERT_TRUE(reaches(install("llama3:latest"), "completed"));
+    EXPECT_EQ(body_of(call("GET", "/api/v1/models"))["models"][0]["active"], false);
+    ASSERT_TRUE(runtime_state_.set_active(Runtime::ollama, "llama3:latest").ok());
+    EXPECT_EQ(body_of(call("GET", "/api/v1/models"))["models"][0]["active"], true);
+}
+
 TEST_F(HandlersTest, UsageHasTheSpecFieldsAndNullGpuWithoutOne) {
     usage_.sample_now();
     json usage = body_of(call("GET", "/api/v1/models/usage"))["usage"];
-    for (const char* key : {"disk_usage_gb", "disk_limit_gb", "disk_usage_percent",
-                            "cpu_usage_percent", "memory_total_gb", "memory_used_gb",
-                            "memory_usage_percent", "gpu_usage_percent", "vram_usage_mb",
-                            "vram_total_mb", "vram_usage_percent", "models_count"}) {
+    for (const char* key :
+         {"disk_usage_gb", "disk_limit_gb", "disk_usage_percent", "cpu_usage_percent",
+          "memory_total_gb", "memory_used_gb", "memory_usage_percent", "gpu_usage_percent",
+          "vram_usage_mb", "vram_total_mb", "vram_usage_percent", "models_count"}) {
         EXPECT_TRUE(usage.contains(key)) << key;
     }
     EXPECT_EQ(usage["disk_limit_gb"], 50.0);

@@ -48,7 +48,8 @@ protected:
     }
     HttpResponse send(const Router& router, const std::string& method, const std::string& target,
                       std::vector<std::pair<std::string, std::string>> headers = {}) {
-        return router.dispatch_and_wait(HttpRequest{method, target, std::move(headers), ""}, services_);
+        return router.dispatch_and_wait(HttpRequest{method, target, std::move(headers), ""},
+                                        services_);
     }
 };
 
@@ -80,10 +81,9 @@ TEST_F(RouterTest, QueryStringsDecodePlusAsSpace) {
 }
 
 TEST_F(RouterTest, MalformedEncodingIs400) {
-    for (const char* target : {"/api/v1/models/bad%2/capabilities",
-                               "/api/v1/models/bad%zz/capabilities",
-                               "/api/v1/models/nul%00/capabilities",
-                               "/api/v1/models/operations?limit=%"}) {
+    for (const char* target :
+         {"/api/v1/models/bad%2/capabilities", "/api/v1/models/bad%zz/capabilities",
+          "/api/v1/models/nul%00/capabilities", "/api/v1/models/operations?limit=%"}) {
         auto r = send(make(), "GET", target);
         EXPECT_EQ(r.status, 400) << target;
         EXPECT_EQ(body_of(r)["code"], "bad_encoding") << target;

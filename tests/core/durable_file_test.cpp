@@ -43,8 +43,8 @@ TEST(DurableFileTest, ReplacesContent) {
 }
 
 TEST(DurableFileTest, FailureBeforeRenameLeavesOldFileAndNoTemp) {
-    for (WriteStep step : {WriteStep::create_temp, WriteStep::write, WriteStep::fsync_file,
-                           WriteStep::rename}) {
+    for (WriteStep step :
+         {WriteStep::create_temp, WriteStep::write, WriteStep::fsync_file, WriteStep::rename}) {
         testing::TempDir dir;
         const auto path = dir / "state.json";
         ASSERT_TRUE(write_file_durably(path, "old").ok());

@@ -73,7 +73,8 @@ TEST(JsonFieldReaderTest, NumbersOutOfRangeAreRefusedNotCast) {
 
     JsonFieldReader r("Ollama answer");
     EXPECT_FALSE(r.integer(json{{"n", huge}}, "n"));
-    EXPECT_EQ(r.error().message, "Ollama answer: field 'n' is a number, expected an integer in range");
+    EXPECT_EQ(r.error().message,
+              "Ollama answer: field 'n' is a number, expected an integer in range");
 }
 
 }  // namespace

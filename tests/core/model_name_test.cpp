@@ -8,9 +8,9 @@ namespace venom {
 namespace {
 
 TEST(ModelNameTest, AcceptsNamesUsersActuallyInstall) {
-    for (const char* name : {"llama3:latest", "qwen2.5:0.5b", "google/gemma-2b-it",
-                             "Qwen/Qwen2.5-0.5B-Instruct", "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M",
-                             "library/phi3:mini", "a"}) {
+    for (const char* name :
+         {"llama3:latest", "qwen2.5:0.5b", "google/gemma-2b-it", "Qwen/Qwen2.5-0.5B-Instruct",
+          "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M", "library/phi3:mini", "a"}) {
         EXPECT_TRUE(validate_model_name(name).ok()) << name;
     }
     EXPECT_TRUE(validate_model_name(std::string(200, 'a')).ok());
@@ -25,8 +25,8 @@ TEST(ModelNameTest, RejectsEmptyAndTooLong) {
 }
 
 TEST(ModelNameTest, RejectsTraversalAttempts) {
-    for (const char* name : {"..", "../etc/passwd", "org/../../etc", "a/..", "/etc/passwd",
-                             "a//b", "a/", "./a", "a/./b", "..\\x", "%2e%2e/x", "~/x"}) {
+    for (const char* name : {"..", "../etc/passwd", "org/../../etc", "a/..", "/etc/passwd", "a//b",
+                             "a/", "./a", "a/./b", "..\\x", "%2e%2e/x", "~/x"}) {
         auto result = validate_model_name(name);
         EXPECT_FALSE(result.ok()) << name;
         if (!result.ok()) {
@@ -36,14 +36,20 @@ TEST(ModelNameTest, RejectsTraversalAttempts) {
 }
 
 TEST(ModelNameTest, RejectsControlCharactersAndUnicodeLookalikes) {
-    const std::string cases[] = {
-        std::string("llama\n3"),     std::string("llama\0x", 7), std::string("a\x7f"),
-        "org\xEF\xBC\x8Fmodel",      // U+FF0F fullwidth solidus looks like "/"
-        "\xE2\x80\xA5/etc",          // U+2025 two-dot leader looks like ".."
-        "mod\xC3\xA8le",             // a Latin letter outside ASCII
-        "\xD0\xBC\xD0\xBE\xD0\xB4",  // Cyrillic
-        "gemma\xE2\x80\xAE" "txt",   // U+202E right-to-left override
-        "name with space", "a;rm -rf", "a?b", "a#b", "a%2Fb"};
+    const std::string cases[] = {std::string("llama\n3"),
+                                 std::string("llama\0x", 7),
+                                 std::string("a\x7f"),
+                                 "org\xEF\xBC\x8Fmodel",  // U+FF0F fullwidth solidus looks like "/"
+                                 "\xE2\x80\xA5/etc",      // U+2025 two-dot leader looks like ".."
+                                 "mod\xC3\xA8le",         // a Latin letter outside ASCII
+                                 "\xD0\xBC\xD0\xBE\xD0\xB4",  // Cyrillic
+                                 "gemma\xE2\x80\xAE"
+                                 "txt",  // U+202E right-to-left override
+                                 "name with space",
+                                 "a;rm -rf",
+                                 "a?b",
+                                 "a#b",
+                                 "a%2Fb"};
     for (const auto& name : cases) {
         EXPECT_FALSE(validate_model_name(name).ok()) << name;
     }

@@ -13,9 +13,9 @@
 namespace venom {
 namespace {
 
+using nlohmann::json;
 using testing::eventually;
 using testing::Gate;
-using nlohmann::json;
 
 OperationRequest install(const std::string& model, Runtime runtime = Runtime::ollama) {
     return {model, "ollama", runtime, OperationType::install, "Queued"};
@@ -76,7 +76,7 @@ TEST(OperationQueueTest, LifecycleReportsRealProgressThenCompletes) {
 
 TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
     RuntimeLocks locks;  // outlives the queue
-    Gate gate;  // outlives the queue, whose worker may still be leaving wait()
+    Gate gate;           // outlives the queue, whose worker may still be leaving wait()
     FakeClock clock;
     OperationQueue queue({1, 500, {}}, clock, locks);
     queue.start();
@@ -87,6 +87,54 @@ TEST(OperationQueueTest, ProgressStaysBelow100UntilCompletion) {
     });
     ASSERT_TRUE(eventually([&] { return queue.get(*id)->bytes_done == 1000; }));
     EXPECT_LT(queue.get(*id)->progress, 100.0);
+    gate.open();
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+}
+
+// A transfer reports every piece (thousands a second); what the queue publishes (its lock, the
+// operation's JSON, a live event each time) is bounded by time, and the last figure is not lost.
+TEST(OperationQueueTest, ByteProgressIsPublishedAtABoundedRateAndTheEndAlways) {
+    RuntimeLocks locks;                  // outlives the queue
+    std::atomic<int> progress_notes{0};  // declared before the queue: its workers call it
+    std::atomic<long long> elapsed_ms{0};
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock, locks);
+    queue.set_observer([&](const Operation&, bool state_changed) {
+        if (!state_changed) ++progress_notes;
+    });
+    queue.start();
+    constexpr uint64_t kPieces = 20000;
+    auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
+        const auto start = std::chrono::steady_clock::now();
+        for (uint64_t i = 1; i < kPieces; ++i) ctx.set_bytes(i, kPieces);
+        elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+        ctx.set_bytes(kPieces, kPieces);  // the last piece: always published
+        return std::string("ok");
+    });
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+    // The first piece, one per 100 ms that passed, and the last piece.
+    const long long bound = 2 + elapsed_ms.load() / OperationContext::kProgressEvery.count();
+    EXPECT_LE(progress_notes.load(), bound) << "in " << elapsed_ms.load() << " ms";
+    EXPECT_EQ(queue.get(*id)->bytes_done, kPieces);
+}
+
+TEST(OperationQueueTest, AFigureHeldBackGoesOutWithTheNextMessage) {
+    RuntimeLocks locks;  // outlives the queue
+    Gate gate;
+    FakeClock clock;
+    OperationQueue queue({1, 500, {}}, clock, locks);
+    queue.start();
+    auto id = queue.submit(install("m:1"), [&](OperationContext& ctx) -> Result<std::string> {
+        ctx.set_bytes(10, 100);
+        ctx.set_bytes(50, 100);  // within 100 ms of the first, usually: held back
+        ctx.set_message("verifying");
+        gate.wait();
+        return std::string("ok");
+    });
+    ASSERT_TRUE(eventually([&] { return queue.get(*id)->message == "verifying"; }));
+    EXPECT_EQ(queue.get(*id)->bytes_done, 50u);
     gate.open();
     ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
 }
@@ -207,10 +255,9 @@ TEST(OperationQueueTest, ListsNewestFirstWithLimitAndBoundsHistory) {
     queue.start();
     std::vector<std::string> ids;
     for (int i = 0; i < 15; ++i) {
-        auto id = queue.submit(install("m:" + std::to_string(i)),
-                               [](OperationContext&) -> Result<std::string> {
-                                   return std::string("ok");
-                               });
+        auto id = queue.submit(
+            install("m:" + std::to_string(i)),
+            [](OperationContext&) -> Result<std::string> { return std::string("ok"); });
         ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
         ids.push_back(*id);
     }
@@ -239,6 +286,13 @@ TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
         ASSERT_TRUE(reaches(queue, id, OperationStatus::completed));
         queue.shutdown();
     }
+    // Its own format, versioned, not the API's answer.
+    const json file = json::parse(std::ifstream(dir / "operations.json"));
+    EXPECT_EQ(file["format"], "venomd-operations");
+    EXPECT_EQ(file["version"], 1);
+    ASSERT_EQ(file["operations"].size(), 1u);
+    EXPECT_EQ(file["operations"][0]["operation_id"], id);
+
     OperationQueue reloaded({1, 500, dir / "operations.json"}, clock, locks);
     EXPECT_FALSE(reloaded.load_history());
     auto op = reloaded.get(id);
@@ -249,21 +303,35 @@ TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {
     EXPECT_DOUBLE_EQ(op->progress, 100.0);
 }
 
+TEST(OperationQueueTest, AHistoryFromANewerVenomdIsRefusedByNameAndKeptAside) {
+    RuntimeLocks locks;  // outlives the queue
+    testing::TempDir dir;
+    FakeClock clock;
+    std::ofstream(dir / "operations.json")
+        << R"({"format": "venomd-operations", "version": 2, "operations": []})";
+    OperationQueue queue({1, 500, dir / "operations.json"}, clock, locks);
+    auto warning = queue.load_history();
+    ASSERT_TRUE(warning);
+    EXPECT_NE(warning->find("newer venomd"), std::string::npos) << *warning;
+    EXPECT_TRUE(std::filesystem::exists(dir / "operations.json.corrupt"));
+}
+
+// Also in a history written before the format had a version (issue 14), which is read.
 TEST(OperationQueueTest, OperationsRunningWhenTheDaemonDiedAreMarkedInterrupted) {
     RuntimeLocks locks;  // outlives the queue
     testing::TempDir dir;
     FakeClock clock;
-    Operation op;
-    op.operation_id = "11111111-1111-4111-8111-111111111111";
-    op.model_name = "llama3:latest";
-    op.status = OperationStatus::in_progress;
-    op.progress = 42;
-    op.started_at = "2026-11-28T03:00:00.000Z";
-    std::ofstream(dir / "operations.json") << json{{"operations", {to_json(op)}}}.dump();
+    const std::string id = "11111111-1111-4111-8111-111111111111";
+    std::ofstream(dir / "operations.json") << R"({"operations": [{
+        "operation_id": "11111111-1111-4111-8111-111111111111", "model_name": "llama3:latest",
+        "provider": "ollama", "runtime": "ollama", "operation_type": "install",
+        "status": "in_progress", "progress": 42.0, "message": "downloading", "error": null,
+        "bytes_total": null, "bytes_done": 0, "started_at": "2026-11-28T03:00:00.000Z",
+        "updated_at": "2026-11-28T03:00:00.000Z", "completed_at": null}]})";
 
     OperationQueue queue({1, 500, dir / "operations.json"}, clock, locks);
     EXPECT_FALSE(queue.load_history());
-    auto loaded = queue.get(op.operation_id);
+    auto loaded = queue.get(id);
     ASSERT_TRUE(loaded);
     EXPECT_EQ(loaded->status, OperationStatus::failed);
     EXPECT_NE(loaded->error->find("interrupted"), std::string::npos);

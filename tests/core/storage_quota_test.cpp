@@ -3,9 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <limits>
-
 #include <cstdint>
+#include <limits>
 
 namespace venom {
 namespace {

@@ -19,15 +19,19 @@ using venom::testing::eventually;
 std::vector<EventPtr> take_at_least(Subscription& s, std::size_t count,
                                     std::vector<EventPtr>* into = nullptr) {
     std::vector<EventPtr> all;
-    eventually([&] {
-        for (auto& e : s.take()) all.push_back(std::move(e));
-        return all.size() >= count;
-    }, 5000ms);
+    eventually(
+        [&] {
+            for (auto& e : s.take()) all.push_back(std::move(e));
+            return all.size() >= count;
+        },
+        5000ms);
     if (into) *into = all;
     return all;
 }
 
-json data_of(const EventPtr& e) { return json::parse(e->json)["data"]; }
+json data_of(const EventPtr& e) {
+    return json::parse(e->json)["data"];
+}
 
 class EventBusTest : public ::testing::Test {
 protected:

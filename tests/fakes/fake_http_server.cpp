@@ -1,5 +1,11 @@
 #include "fakes/fake_http_server.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -17,13 +23,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <charconv>
 #include <condition_variable>
 #include <exception>
@@ -56,12 +55,14 @@ constexpr std::uint32_t max_request_header = 64 * 1024;
 constexpr std::chrono::seconds reset_drain_limit{5};
 constexpr std::chrono::milliseconds reset_drain_poll{1};
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
 }
 
 const std::string* find_header(const FakeHeaders& headers, std::string_view name) {
@@ -177,9 +178,8 @@ asio::awaitable<bool> write_payload(tcp::socket& socket, std::string_view data, 
     }
     const std::string size_line = chunk_frame ? to_hex(data.size()) + "\r\n" : std::string();
     const std::string_view chunk_end = (chunk_frame && allowed == data.size()) ? "\r\n" : "";
-    const std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line),
-                                                    asio::buffer(data.substr(0, allowed)),
-                                                    asio::buffer(chunk_end)};
+    const std::array<asio::const_buffer, 3> buffers{
+        asio::buffer(size_line), asio::buffer(data.substr(0, allowed)), asio::buffer(chunk_end)};
     auto [ec, written] = co_await asio::async_write(socket, buffers, use_nothrow);
     sent += allowed;
     co_return !ec;
@@ -241,8 +241,7 @@ asio::awaitable<AfterResponse> send_response(tcp::socket& socket, const FakeRequ
     co_await pause(response.delay_before_headers);
 
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " +
-                       (response.reason.empty() ? reason_phrase(status) : response.reason) +
-                       "\r\n";
+                       (response.reason.empty() ? reason_phrase(status) : response.reason) + "\r\n";
     for (const auto& [name, value] : response.headers) {
         head += name + ": " + value + "\r\n";
     }
@@ -302,8 +301,8 @@ asio::awaitable<AfterResponse> send_response(tcp::socket& socket, const FakeRequ
     }
     if (chunked) {
         constexpr std::string_view last_chunk = "0\r\n\r\n";
-        if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(last_chunk),
-                                                      use_nothrow);
+        if (auto [ec, n] =
+                co_await asio::async_write(socket, asio::buffer(last_chunk), use_nothrow);
             ec) {
             co_return AfterResponse::close;
         }
@@ -319,7 +318,7 @@ bool is_malformed_request(const error_code& ec) {
            ec != http::error::partial_message;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> FakeRequest::header(std::string_view name) const {
     if (const std::string* value = find_header(headers, name)) {
@@ -475,8 +474,7 @@ public:
 
     bool wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
         std::unique_lock lock(mutex_);
-        return requests_changed_.wait_for(lock, timeout,
-                                          [&] { return requests_.size() >= count; });
+        return requests_changed_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
     }
 
 private:
@@ -584,8 +582,8 @@ private:
             if (rank == 0) {
                 continue;
             }
-            const bool matches = route.prefix ? request.path.starts_with(route.path)
-                                              : request.path == route.path;
+            const bool matches =
+                route.prefix ? request.path.starts_with(route.path) : request.path == route.path;
             if (!matches) {
                 continue;
             }
@@ -621,8 +619,8 @@ private:
     std::vector<FakeRequest> requests_;  // guarded by mutex_
 
     std::mutex lifecycle_mutex_;
-    bool started_ = false; // guarded by lifecycle_mutex_
-    bool stopped_ = false; // guarded by lifecycle_mutex_
+    bool started_ = false;  // guarded by lifecycle_mutex_
+    bool stopped_ = false;  // guarded by lifecycle_mutex_
     std::atomic<std::uint16_t> port_{0};
 
     // Touched only on the io thread, or after it has been joined.
@@ -640,13 +638,21 @@ FakeHttpServer::FakeHttpServer() : impl_(std::make_unique<Impl>()) {}
 
 FakeHttpServer::~FakeHttpServer() = default;
 
-void FakeHttpServer::start() { impl_->start(0); }
+void FakeHttpServer::start() {
+    impl_->start(0);
+}
 
-void FakeHttpServer::start(std::uint16_t port) { impl_->start(port); }
+void FakeHttpServer::start(std::uint16_t port) {
+    impl_->start(port);
+}
 
-void FakeHttpServer::stop() { impl_->stop(); }
+void FakeHttpServer::stop() {
+    impl_->stop();
+}
 
-std::uint16_t FakeHttpServer::port() const { return impl_->port(); }
+std::uint16_t FakeHttpServer::port() const {
+    return impl_->port();
+}
 
 std::string FakeHttpServer::base_url() const {
     return "http://127.0.0.1:" + std::to_string(impl_->port());
@@ -660,18 +666,24 @@ void FakeHttpServer::on_prefix(std::string method, std::string prefix, FakeHandl
     impl_->add_route(std::move(method), std::move(prefix), true, std::move(handler));
 }
 
-void FakeHttpServer::clear_routes() { impl_->clear_routes(); }
+void FakeHttpServer::clear_routes() {
+    impl_->clear_routes();
+}
 
-std::vector<FakeRequest> FakeHttpServer::requests() const { return impl_->requests(); }
+std::vector<FakeRequest> FakeHttpServer::requests() const {
+    return impl_->requests();
+}
 
 std::size_t FakeHttpServer::request_count(std::string_view path) const {
     return impl_->request_count(path);
 }
 
-void FakeHttpServer::clear_requests() { impl_->clear_requests(); }
+void FakeHttpServer::clear_requests() {
+    impl_->clear_requests();
+}
 
 bool FakeHttpServer::wait_for_requests(std::size_t count, std::chrono::milliseconds timeout) const {
     return impl_->wait_for_requests(count, timeout);
 }
 
-} // namespace venom::testing
+}  // namespace venom::testing

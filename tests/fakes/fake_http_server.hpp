@@ -23,12 +23,12 @@ namespace venom::testing {
 using FakeHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct FakeRequest {
-    std::string method;  // as sent, e.g. "GET"
-    std::string target;  // full request target as sent, query included
-    std::string path;    // target without the query string, not percent-decoded
-    std::string query;   // raw text after '?', empty when absent
-    FakeHeaders headers; // in arrival order, names as sent
-    std::string body;    // de-chunked when the client sent a chunked body
+    std::string method;   // as sent, e.g. "GET"
+    std::string target;   // full request target as sent, query included
+    std::string path;     // target without the query string, not percent-decoded
+    std::string query;    // raw text after '?', empty when absent
+    FakeHeaders headers;  // in arrival order, names as sent
+    std::string body;     // de-chunked when the client sent a chunked body
     // Requests that arrived on the same TCP connection share an id, so a test can tell whether
     // its client reused a keep-alive connection.
     std::uint64_t connection_id = 0;
@@ -38,7 +38,7 @@ struct FakeRequest {
 };
 
 struct FakeChunk {
-    std::string data; // empty data is a pure delay: it never emits the chunked terminator
+    std::string data;  // empty data is a pure delay: it never emits the chunked terminator
     std::chrono::milliseconds delay_before{0};
 };
 
@@ -60,7 +60,7 @@ struct FakeChunk {
 // (before the chunked terminator). When both are set the smaller count wins, reset on a tie.
 struct FakeResponse {
     int status = 200;
-    std::string reason; // empty: the standard reason phrase for `status`
+    std::string reason;  // empty: the standard reason phrase for `status`
     FakeHeaders headers;
     std::string body;
     std::vector<FakeChunk> chunks;
@@ -163,4 +163,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-} // namespace venom::testing
+}  // namespace venom::testing

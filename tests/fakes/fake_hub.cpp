@@ -29,7 +29,9 @@ constexpr std::string_view kCdnLastModified = "Thu, 01 Aug 2024 12:00:00 GMT";
 // and /api/resolve-cache/, "api" for the rest; fixed 5-minute windows; the anonymous quotas.
 constexpr std::int64_t kRateWindowSeconds = 300;
 
-std::int64_t bucket_quota(std::string_view bucket) { return bucket == "resolvers" ? 3000 : 500; }
+std::int64_t bucket_quota(std::string_view bucket) {
+    return bucket == "resolvers" ? 3000 : 500;
+}
 
 std::string rate_limit_policy(std::string_view bucket) {
     return "\"fixed window\";\"" + std::string(bucket) +
@@ -750,8 +752,8 @@ FakeResponse status_fault_response(const FakeHubFault& fault, Hop hop) {
     if (code == 429 && hop != Hop::content) {  // the CDN knows nothing of the Hub's quotas
         const std::string bucket = hop == Hop::api ? "api" : "resolvers";
         response.headers.emplace_back(
-            "RateLimit", "\"" + bucket + "\";r=0;t=" +
-                             std::to_string(fault.retry_after_seconds.value_or(1)));
+            "RateLimit",
+            "\"" + bucket + "\";r=0;t=" + std::to_string(fault.retry_after_seconds.value_or(1)));
         response.headers.emplace_back("RateLimit-Policy", rate_limit_policy(bucket));
     }
     return response;
@@ -968,7 +970,8 @@ FakeHubRepo FakeHubRepo::mistral(std::string id, std::size_t weight_bytes) {
                           true});
     repo.files.push_back({"params.json", pretty({{"dim", 4096}, {"n_layers", 32}}), false});
     repo.files.push_back(
-        {"tekken.json", pretty({{"config", {{"pattern", "[^\\r\\n]+"}}}, {"vocab", ordered_json::array()}}),
+        {"tekken.json",
+         pretty({{"config", {{"pattern", "[^\\r\\n]+"}}}, {"vocab", ordered_json::array()}}),
          false});
     return repo;
 }
@@ -2075,21 +2078,21 @@ private:
     }
 
     mutable std::mutex mutex_;
-    std::vector<StoredRepo> repos_;                         // guarded by mutex_
-    std::map<std::string, std::string> redirects_;          // old id → new id
-    std::set<std::string> tokens_;                          // guarded by mutex_
-    std::set<std::pair<std::string, std::string>> grants_;  // (repo id, token)
-    std::set<std::string> rejected_sorts_;                  // guarded by mutex_
-    std::size_t tree_page_size_ = 1000;                     // guarded by mutex_
+    std::vector<StoredRepo> repos_;                                 // guarded by mutex_
+    std::map<std::string, std::string> redirects_;                  // old id → new id
+    std::set<std::string> tokens_;                                  // guarded by mutex_
+    std::set<std::pair<std::string, std::string>> grants_;          // (repo id, token)
+    std::set<std::string> rejected_sorts_;                          // guarded by mutex_
+    std::size_t tree_page_size_ = 1000;                             // guarded by mutex_
     std::map<std::string, FakeHub::ListingPatch> listing_patches_;  // guarded by mutex_
     mutable std::map<std::string, int> listings_served_;            // guarded by mutex_
-    std::vector<QueuedFault> faults_;                       // in queue order
-    std::map<std::string, std::uint64_t> cdn_bytes_;        // by sha256
-    std::map<std::string, std::uint64_t> file_bytes_;       // by counter_key()
-    std::uint64_t request_counter_ = 0;                     // guarded by mutex_
+    std::vector<QueuedFault> faults_;                               // in queue order
+    std::map<std::string, std::uint64_t> cdn_bytes_;                // by sha256
+    std::map<std::string, std::uint64_t> file_bytes_;               // by counter_key()
+    std::uint64_t request_counter_ = 0;                             // guarded by mutex_
     const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-    std::int64_t window_ = 0;                               // guarded by mutex_
-    std::map<std::string, std::int64_t> bucket_used_;       // guarded by mutex_, this window
+    std::int64_t window_ = 0;                          // guarded by mutex_
+    std::map<std::string, std::int64_t> bucket_used_;  // guarded by mutex_, this window
 };
 
 // ---- FakeHub ----------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ struct FakeHubRepo {
     std::string pipeline_tag = "text-generation";  // empty: the key is omitted
     std::string library_name;                      // empty: the key is omitted
     std::string base_model;  // cardData.base_model (what a GGUF repo quantized); empty: omitted
-    std::optional<std::string> gated;              // nullopt: false; else "auto" or "manual"
+    std::optional<std::string> gated;  // nullopt: false; else "auto" or "manual"
     // Hidden from callers without grant_access(): not listed, and "not found" everywhere else.
     bool private_repo = false;
     // `safetensors.total` (parameter count, reported as BF16); nullopt: the key is omitted.

@@ -800,8 +800,7 @@ TEST_F(FakeHubTest, EveryHubAnswerCarriesTheRateLimitOfItsBucket) {
     EXPECT_EQ(std::stoi(second[1]), std::stoi(first[1]) - 1) << "one request used";
     EXPECT_LE(std::stoi(first[2]), 300);
     EXPECT_EQ(listing.header("RateLimit-Policy"), "\"fixed window\";\"api\";q=500;w=300");
-    EXPECT_EQ(resolve.header("RateLimit-Policy"),
-              "\"fixed window\";\"resolvers\";q=3000;w=300");
+    EXPECT_EQ(resolve.header("RateLimit-Policy"), "\"fixed window\";\"resolvers\";q=3000;w=300");
     EXPECT_FALSE(cdn.header("RateLimit")) << "the CDN is not the Hub";
     EXPECT_EQ(limited.status, 429);
     EXPECT_EQ(limited.header("RateLimit"), "\"resolvers\";r=0;t=1");

@@ -619,8 +619,8 @@ FakeResponse FakeOllamaLibrary::handle(const FakeRequest& request) const {
     }
 
     if (search) {
-        const long page = std::max(1L, std::strtol(query_param(request.query, "page").c_str(),
-                                                   nullptr, 10));
+        const long page =
+            std::max(1L, std::strtol(query_param(request.query, "page").c_str(), nullptr, 10));
         const std::size_t first = static_cast<std::size_t>(page - 1) * search_page_size_;
         selected.erase(selected.begin(),
                        selected.begin() + static_cast<long>(std::min(first, selected.size())));

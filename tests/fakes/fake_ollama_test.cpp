@@ -441,8 +441,7 @@ TEST_F(FakeOllamaTest, PulledNamesAreListedInOllamasShortestForm) {
     for (const auto& m : ollama_.models()) names.push_back(m.name);
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, (std::vector<std::string>{"hf.co/org/repo-GGUF:Q4_K_M", "jmorgan/tiny:latest",
-                                               "localhost:5000/team/tiny:latest",
-                                               "qwen3:latest"}));
+                                               "localhost:5000/team/tiny:latest", "qwen3:latest"}));
     ollama_.set_loaded({"library/qwen3"});
     EXPECT_EQ(ollama_.loaded(), std::vector<std::string>{"qwen3:latest"});
 }

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/library.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string html(reinterpret_cast<const char*>(data), size);

@@ -8,10 +8,10 @@
 
 #include "cloud/cloud_catalog.hpp"
 #include "providers/chat_template.hpp"
-#include "providers/hf_hub_client.hpp"
-#include "providers/hub_ids.hpp"
-#include "providers/ollama_capabilities.hpp"
-#include "providers/ollama_client.hpp"
+#include "providers/huggingface/hub_client.hpp"
+#include "providers/huggingface/hub_ids.hpp"
+#include "providers/ollama/capabilities.hpp"
+#include "providers/ollama/client.hpp"
 
 namespace providers = venom::providers;
 

@@ -245,8 +245,9 @@ TEST(ApiOverHttpStateTest, OperationRunningAtShutdownIsReportedInterruptedAfterR
         ports.gpu_probe = [] { return std::nullopt; };
         TestDaemon first(nullptr, std::move(ports), dir.path());
         first.start();
-        id = first.post("/api/v1/models/registry/install",
-                        R"({"name":"phi3:mini","provider":"ollama"})")
+        id = first
+                 .post("/api/v1/models/registry/install",
+                       R"({"name":"phi3:mini","provider":"ollama"})")
                  .json()["operation_id"];
         ASSERT_TRUE(eventually([&] { return provider->at_gate.load(); }));
         first.stop();  // graceful: the held install is told to stop

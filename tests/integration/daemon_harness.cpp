@@ -42,8 +42,8 @@ std::size_t append_header(char* data, std::size_t size, std::size_t count, void*
 
 }  // namespace
 
-HttpResult http_request(const std::string& method, const std::string& url,
-                        const std::string& body, const std::vector<std::string>& headers) {
+HttpResult http_request(const std::string& method, const std::string& url, const std::string& body,
+                        const std::vector<std::string>& headers) {
     HttpResult result;
     CURL* curl = curl_easy_init();
     curl_slist* list = nullptr;
@@ -97,14 +97,18 @@ TestDaemon::TestDaemon(std::function<void(Config&)> configure, Daemon::Ports por
     daemon_ = std::make_unique<Daemon>(config, std::move(ports));
 }
 
-TestDaemon::~TestDaemon() { stop(); }
+TestDaemon::~TestDaemon() {
+    stop();
+}
 
 void TestDaemon::start() {
     auto started = daemon_->start();
     ASSERT_TRUE(started.ok()) << started.error().message;
 }
 
-void TestDaemon::stop() { daemon_->stop(); }
+void TestDaemon::stop() {
+    daemon_->stop();
+}
 
 std::string TestDaemon::url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(daemon_->port()) + path;
@@ -211,7 +215,9 @@ int ChildDaemon::wait_exit(std::chrono::milliseconds bound) {
     return exited_ ? exit_code_ : -1;
 }
 
-void ChildDaemon::signal(int sig) { ::kill(pid_, sig); }
+void ChildDaemon::signal(int sig) {
+    ::kill(pid_, sig);
+}
 
 void ChildDaemon::collect_output(std::chrono::milliseconds window) {
     const auto deadline = std::chrono::steady_clock::now() + window;

@@ -27,8 +27,7 @@ struct HttpResult {
 
 // One request on a fresh connection, 10 s overall bound.
 HttpResult http_request(const std::string& method, const std::string& url,
-                        const std::string& body = "",
-                        const std::vector<std::string>& headers = {});
+                        const std::string& body = "", const std::vector<std::string>& headers = {});
 
 class TestDaemon {
 public:

@@ -57,7 +57,8 @@ TEST(DaemonProcessTest, StartsServesAndStopsCleanlyOnSigterm) {
     ChildDaemon child({"--port", "0", "--data-dir", dir.path().string()});
     const int port = child.wait_for_port();
     ASSERT_GT(port, 0) << child.output();
-    auto health = http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/health");
+    auto health =
+        http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/api/v1/health");
     const auto first_answer = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(health.status, 200);
     // Generous bound for a loaded CI machine; bench/ measures the real start-up time.

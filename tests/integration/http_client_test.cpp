@@ -114,10 +114,11 @@ TEST(HttpClientTest, CancelStopsATransferInFlight) {
     });
     std::atomic<int> pieces{0};
     auto reply = perform({.url = server.base_url() + "/stream",
-                          .on_data = [&](std::string_view) {
-                              ++pieces;
-                              return true;
-                          },
+                          .on_data =
+                              [&](std::string_view) {
+                                  ++pieces;
+                                  return true;
+                              },
                           .cancelled = [&] { return pieces >= 2; }});
     ASSERT_FALSE(reply.ok());
     EXPECT_EQ(reply.error().http_status, 499);

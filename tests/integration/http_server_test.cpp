@@ -68,8 +68,9 @@ TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
     CURL* curl = curl_easy_init();
     std::string sink;
     curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                     +[](char*, std::size_t size, std::size_t n, void*) { return size * n; });
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION,
+        +[](char*, std::size_t size, std::size_t n, void*) { return size * n; });
     long total_connects = 0;
     for (int i = 0; i < 5; ++i) {
         curl_easy_setopt(curl, CURLOPT_URL, daemon.url("/api/v1/health").c_str());

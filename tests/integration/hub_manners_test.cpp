@@ -6,7 +6,7 @@
 
 #include "fakes/fake_http_server.hpp"
 #include "integration/hub_daemon_test.hpp"
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/hub_client.hpp"
 #include "support/eventually.hpp"
 #include "venom/http_client.hpp"
 

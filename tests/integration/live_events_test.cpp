@@ -124,8 +124,8 @@ std::vector<SseMessage> parse_sse(const std::string& body) {
     std::size_t start = 0;
     while (start < body.size()) {
         const std::size_t end = body.find("\n\n", start);
-        EXPECT_NE(end, std::string::npos) << "a message without its blank line: "
-                                          << body.substr(start, 200);
+        EXPECT_NE(end, std::string::npos)
+            << "a message without its blank line: " << body.substr(start, 200);
         if (end == std::string::npos) break;
         const std::string block = body.substr(start, end - start);
         start = end + 2;
@@ -159,8 +159,8 @@ protected:
     uint16_t port() { return daemon_->daemon().port(); }
     events::EventBus& bus() { return daemon_->daemon().events(); }
     HttpReply sse(const std::string& query, std::vector<std::string> headers = {}) {
-        return http_call(HttpCall{"GET", daemon_->url("/api/v1/events" + query),
-                                  std::move(headers), std::nullopt, {}});
+        return http_call(HttpCall{
+            "GET", daemon_->url("/api/v1/events" + query), std::move(headers), std::nullopt, {}});
     }
 };
 
@@ -311,7 +311,8 @@ TEST_F(LiveEventsTest, ReconnectingWithLastEventIdReplaysWhatWasMissed) {
     ASSERT_TRUE(all.until([&](const json& m) { return is_final(m, id); }, 5000ms, &seen));
     ASSERT_GE(seen.size(), 3u);
     const uint64_t resume_after = seen[1]["id"].get<uint64_t>();
-    HttpReply reply = sse("?operation_id=" + id, {"Last-Event-ID: " + std::to_string(resume_after)});
+    HttpReply reply =
+        sse("?operation_id=" + id, {"Last-Event-ID: " + std::to_string(resume_after)});
     auto replayed = parse_sse(reply.body);
     ASSERT_FALSE(replayed.empty()) << reply.body;
     EXPECT_TRUE(replayed.front().id) << "no snapshot when resuming";

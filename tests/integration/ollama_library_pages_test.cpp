@@ -5,7 +5,7 @@
 
 #include "fakes/fake_ollama_library.hpp"
 #include "integration/daemon_harness.hpp"
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/library.hpp"
 
 namespace venom::testing {
 namespace {

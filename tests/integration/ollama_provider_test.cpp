@@ -89,20 +89,20 @@ TEST_F(OllamaProviderTest, InstallReportsRealProgressAndRecordsTheModel) {
     EXPECT_EQ(op["model_name"], "llama3:latest");
     EXPECT_EQ(op["progress"], 100.0);
     EXPECT_GT(op["bytes_total"].get<uint64_t>(), 4'000'000'000u);
-    EXPECT_TRUE(std::any_of(progress.begin(), progress.end(),
-                            [](double p) { return p > 0.0 && p < 100.0; }))
-        << "no progress strictly between 0 and 100 was observed";
+    EXPECT_TRUE(std::any_of(progress.begin(), progress.end(), [](double p) {
+        return p > 0.0 && p < 100.0;
+    })) << "no progress strictly between 0 and 100 was observed";
     EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()) || progress.size() < 2);
-    EXPECT_TRUE(std::any_of(messages.begin(), messages.end(), [](const std::string& m) {
-        return m.rfind("downloading ", 0) == 0;
-    }));
+    EXPECT_TRUE(std::any_of(messages.begin(), messages.end(),
+                            [](const std::string& m) { return m.rfind("downloading ", 0) == 0; }));
 
     std::sort(latencies_ms.begin(), latencies_ms.end());
     const double p50 = latencies_ms[latencies_ms.size() / 2];
     const double p99 = latencies_ms[latencies_ms.size() * 99 / 100];
-    std::printf("[ latency ] GET /operations/{id} during a pull: n=%zu p50=%.2f ms p99=%.2f ms "
-                "max=%.2f ms\n",
-                latencies_ms.size(), p50, p99, latencies_ms.back());
+    std::printf(
+        "[ latency ] GET /operations/{id} during a pull: n=%zu p50=%.2f ms p99=%.2f ms "
+        "max=%.2f ms\n",
+        latencies_ms.size(), p50, p99, latencies_ms.back());
 
     json models = daemon_->get("/api/v1/models").json();
     auto it = std::find_if(models["models"].begin(), models["models"].end(),
@@ -261,8 +261,8 @@ TEST_F(OllamaProviderTest, ActivateLoadsOneModelAndRemembersIt) {
     ollama_.add_model(FakeOllamaModel::llama3());
     ollama_.add_model(FakeOllamaModel::gemma2());
     ollama_.set_loaded({"gemma2:latest"});
-    auto r = daemon_->post("/api/v1/models/activate",
-                           R"({"name":"llama3:latest","runtime":"ollama"})");
+    auto r =
+        daemon_->post("/api/v1/models/activate", R"({"name":"llama3:latest","runtime":"ollama"})");
     ASSERT_EQ(r.status, 200) << r.body;
     json body = r.json();
     EXPECT_EQ(body["runtime"]["provider"], "ollama");
@@ -281,9 +281,9 @@ TEST_F(OllamaProviderTest, ActivateLoadsOneModelAndRemembersIt) {
     EXPECT_EQ(models["active"]["model"], "llama3:latest");
     bool active_from_manifest = false;
     for (const auto& m : models["models"]) {
-        active_from_manifest = active_from_manifest || (m["name"] == "llama3:latest" &&
-                                                        m["active"] == true &&
-                                                        m["source"] == "manifest");
+        active_from_manifest =
+            active_from_manifest ||
+            (m["name"] == "llama3:latest" && m["active"] == true && m["source"] == "manifest");
     }
     EXPECT_TRUE(active_from_manifest) << models.dump();
 }
@@ -294,16 +294,16 @@ TEST_F(OllamaProviderTest, SavedTuningGoesWithTheLoadRequestAsOllamaOptions) {
     ollama_.add_model(FakeOllamaModel::llama3());
     const std::string activate = R"({"name":"llama3:latest","runtime":"ollama"})";
     ASSERT_EQ(daemon_->post("/api/v1/models/activate", activate).status, 200);
-    auto saved = daemon_->post("/api/v1/models/llama3%3Alatest/config",
-                               json{{"runtime", "ollama"},
-                                    {"params",
-                                     {{"temperature", 0.25},
-                                      {"top_p", 0.5},
-                                      {"top_k", 10},
-                                      {"max_tokens", 256},
-                                      {"repeat_penalty", 1.25},
-                                      {"context_length", 2048}}}}
-                                   .dump());
+    auto saved =
+        daemon_->post("/api/v1/models/llama3%3Alatest/config", json{{"runtime", "ollama"},
+                                                                    {"params",
+                                                                     {{"temperature", 0.25},
+                                                                      {"top_p", 0.5},
+                                                                      {"top_k", 10},
+                                                                      {"max_tokens", 256},
+                                                                      {"repeat_penalty", 1.25},
+                                                                      {"context_length", 2048}}}}
+                                                                   .dump());
     ASSERT_EQ(saved.status, 200) << saved.body;
 
     ASSERT_EQ(daemon_->post("/api/v1/models/activate", activate).status, 200);
@@ -325,14 +325,14 @@ TEST_F(OllamaProviderTest, SavedTuningGoesWithTheLoadRequestAsOllamaOptions) {
 }
 
 TEST_F(OllamaProviderTest, ActivateRefusesWhatOllamaDoesNotHave) {
-    auto missing = daemon_->post("/api/v1/models/activate",
-                                 R"({"name":"nothing:latest","runtime":"ollama"})");
+    auto missing =
+        daemon_->post("/api/v1/models/activate", R"({"name":"nothing:latest","runtime":"ollama"})");
     EXPECT_EQ(missing.status, 404);
     EXPECT_EQ(missing.json()["code"], "model_not_found");
     EXPECT_EQ(daemon_->post("/api/v1/models/activate", R"({"name":"x"})").status, 422);
-    EXPECT_EQ(daemon_->post("/api/v1/models/activate", R"({"name":"x","runtime":"lmstudio"})")
-                  .status,
-              400);
+    EXPECT_EQ(
+        daemon_->post("/api/v1/models/activate", R"({"name":"x","runtime":"lmstudio"})").status,
+        400);
     EXPECT_FALSE(std::filesystem::exists(daemon_->data_dir() / "runtime.json"));
 }
 
@@ -409,8 +409,7 @@ TEST_F(OllamaProviderTest, OllamaDownFailsTheInstallWithTheReason) {
     ollama_.server().stop();
     json op = wait_finished(install("llama3"));
     EXPECT_EQ(op["status"], "failed");
-    EXPECT_NE(op["error"].get<std::string>().find("cannot reach"), std::string::npos)
-        << op.dump();
+    EXPECT_NE(op["error"].get<std::string>().find("cannot reach"), std::string::npos) << op.dump();
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include "fakes/fake_ollama.hpp"
 #include "fakes/fake_ollama_library.hpp"
 #include "integration/daemon_harness.hpp"
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 #include "support/eventually.hpp"
 
 namespace venom::testing {

@@ -449,14 +449,14 @@ TEST_F(RuntimeControlTest, SavedTuningStartsVllmWithItsFlagsAndSurvivesARestart)
     ASSERT_EQ(switch_server("vllm", kVllmModel).status, 200);
     EXPECT_EQ(vllm_models()["data"][0]["max_model_len"], 1024);
     const std::string log = read_file(data_dir_.path() / "logs" / "vllm.log");
-    EXPECT_NE(log.find(R"(with generation config {"temperature":0.25})"), std::string::npos)
-        << log;
+    EXPECT_NE(log.find(R"(with generation config {"temperature":0.25})"), std::string::npos) << log;
     const std::string env = read_file(data_dir_.path() / "llm-runtime.env");
     EXPECT_NE(env.find("VLLM_MAX_MODEL_LEN=\"1024\""), std::string::npos) << env;
 
     // A new value restarts the vLLM that serves the model; the same value would not.
-    ASSERT_EQ(daemon_->post(config_path, json{{"params", {{"context_length", 2048}}}}.dump()).status,
-              200);
+    ASSERT_EQ(
+        daemon_->post(config_path, json{{"params", {{"context_length", 2048}}}}.dump()).status,
+        200);
     auto again = switch_server("vllm", kVllmModel);
     ASSERT_EQ(again.status, 200) << again.body;
     EXPECT_EQ(vllm_models()["data"][0]["max_model_len"], 2048);
@@ -835,9 +835,9 @@ TEST_F(RuntimeServicesTest, StorageListsTheModelFoldersWithTheirSizes) {
     }
     ASSERT_FALSE(model.is_null()) << body.dump();
     EXPECT_EQ(model["kind"], "huggingface_model");
-    EXPECT_EQ(model["size_bytes"], fs::file_size(snapshot_ / "config.json") +
-                                       fs::file_size(snapshot_.parent_path().parent_path() /
-                                                     "refs" / "main"));
+    EXPECT_EQ(model["size_bytes"],
+              fs::file_size(snapshot_ / "config.json") +
+                  fs::file_size(snapshot_.parent_path().parent_path() / "refs" / "main"));
     EXPECT_EQ(model["path"], snapshot_.parent_path().parent_path().string());
     EXPECT_EQ(sum, body["models_dir_bytes"].get<std::uint64_t>());
 }

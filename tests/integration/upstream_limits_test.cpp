@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fakes/fake_http_server.hpp"
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 #include "venom/http_client.hpp"
 
 namespace venom::testing {

@@ -1,9 +1,8 @@
 // The periodic scan of the shared Hub cache: what it lists, and that it reads a snapshot's
 // files again only when they changed (a GGUF header of a big model is costly to read).
-#include "providers/hf_cache_scan.hpp"
-
 #include <gtest/gtest.h>
 
+#include "providers/huggingface/cache_scan.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
 

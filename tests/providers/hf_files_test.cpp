@@ -3,11 +3,11 @@
 #include <fstream>
 
 #include "providers/gguf_header.hpp"
-#include "providers/hf_cache.hpp"
-#include "providers/hf_capabilities.hpp"
-#include "providers/hf_file_selection.hpp"
-#include "providers/hf_hub_client.hpp"
-#include "providers/hf_provider.hpp"
+#include "providers/huggingface/cache.hpp"
+#include "providers/huggingface/capabilities.hpp"
+#include "providers/huggingface/file_selection.hpp"
+#include "providers/huggingface/hub_client.hpp"
+#include "providers/huggingface/provider.hpp"
 #include "support/temp_dir.hpp"
 #include "venom/http_client.hpp"
 
@@ -32,29 +32,32 @@ std::vector<std::string> paths(const FileSelection& s) {
 }
 
 TEST(HfFileSelectionTest, SafetensorsPreferredWithTheFilesARuntimeNeeds) {
-    std::vector<HubFile> files = {
-        file("README.md", 10),           file(".gitattributes", 5),
-        file("config.json", 600),        file("tokenizer.json", 9000),
-        file("tokenizer_config.json", 900), file("generation_config.json", 100),
-        file("model-00001-of-00002.safetensors", 5000, true),
-        file("model-00002-of-00002.safetensors", 3000, true),
-        file("model.safetensors.index.json", 200),
-        file("pytorch_model.bin", 8000, true), file("original/consolidated.00.pth", 9000, true),
-        file("onnx/model.onnx", 7000, true)};
+    std::vector<HubFile> files = {file("README.md", 10),
+                                  file(".gitattributes", 5),
+                                  file("config.json", 600),
+                                  file("tokenizer.json", 9000),
+                                  file("tokenizer_config.json", 900),
+                                  file("generation_config.json", 100),
+                                  file("model-00001-of-00002.safetensors", 5000, true),
+                                  file("model-00002-of-00002.safetensors", 3000, true),
+                                  file("model.safetensors.index.json", 200),
+                                  file("pytorch_model.bin", 8000, true),
+                                  file("original/consolidated.00.pth", 9000, true),
+                                  file("onnx/model.onnx", 7000, true)};
     auto s = select_files(files, std::nullopt);
     ASSERT_TRUE(s.ok());
-    EXPECT_EQ(paths(*s), (std::vector<std::string>{  // in the repository's order
+    EXPECT_EQ(paths(*s), (std::vector<std::string>{
+                             // in the repository's order
                              "config.json", "tokenizer.json", "tokenizer_config.json",
                              "generation_config.json", "model-00001-of-00002.safetensors",
-                             "model-00002-of-00002.safetensors",
-                             "model.safetensors.index.json"}));
+                             "model-00002-of-00002.safetensors", "model.safetensors.index.json"}));
     EXPECT_EQ(s->main_weight, "model-00001-of-00002.safetensors");
     EXPECT_EQ(s->total_bytes, 600u + 9000 + 900 + 100 + 200 + 5000 + 3000);
 }
 
 TEST(HfFileSelectionTest, BinWhenNoSafetensors) {
-    auto s = select_files({file("config.json", 1), file("pytorch_model.bin", 10, true)},
-                          std::nullopt);
+    auto s =
+        select_files({file("config.json", 1), file("pytorch_model.bin", 10, true)}, std::nullopt);
     ASSERT_TRUE(s.ok());
     EXPECT_EQ(s->main_weight, "pytorch_model.bin");
 }
@@ -76,46 +79,52 @@ TEST(HfFileSelectionTest, GgufTakesOneQuant) {
 }
 
 TEST(HfFileSelectionTest, IncludeAndExcludeGlobsAdjustTheChoice) {
-    std::vector<HubFile> files = {file("README.md", 10), file("config.json", 600),
-                                  file("tokenizer.json", 9000),
-                                  file("model.safetensors", 5000, true),
-                                  file("original/params.json", 50)};
+    std::vector<HubFile> files = {
+        file("README.md", 10), file("config.json", 600), file("tokenizer.json", 9000),
+        file("model.safetensors", 5000, true), file("original/params.json", 50)};
     auto s = select_files(files, std::nullopt, {{"*.md", "original/*"}, {"tokenizer.json"}});
     ASSERT_TRUE(s.ok());
-    EXPECT_EQ(paths(*s), (std::vector<std::string>{"README.md", "config.json",
-                                                   "model.safetensors", "original/params.json"}));
+    EXPECT_EQ(paths(*s), (std::vector<std::string>{"README.md", "config.json", "model.safetensors",
+                                                   "original/params.json"}));
     auto none = select_files(files, std::nullopt, {{}, {"*.safetensors"}});
     ASSERT_FALSE(none.ok());
     EXPECT_EQ(none.error().http_status, 400);
 }
 
 TEST(HfFileSelectionTest, TheIndexWeightMapDecidesWhichSafetensors) {
-    std::vector<HubFile> files = {file("config.json", 1), file("model.safetensors.index.json", 1),
+    std::vector<HubFile> files = {file("config.json", 1),
+                                  file("model.safetensors.index.json", 1),
                                   file("model-00001-of-00002.safetensors", 50, true),
                                   file("model-00002-of-00002.safetensors", 50, true),
                                   file("consolidated.safetensors", 100, true),
-                                  file("params.json", 1), file("tekken.json", 1)};
+                                  file("params.json", 1),
+                                  file("tekken.json", 1)};
     auto index = nlohmann::json::parse(R"({"metadata":{},"weight_map":{
         "a":"model-00001-of-00002.safetensors","b":"model-00002-of-00002.safetensors"}})");
     auto sel = select_files(files, std::nullopt, {}, index_weight_files(index));
     ASSERT_TRUE(sel.ok());
-    EXPECT_EQ(paths(*sel), (std::vector<std::string>{
-                               "config.json", "model.safetensors.index.json",
-                               "model-00001-of-00002.safetensors",
-                               "model-00002-of-00002.safetensors", "tekken.json"}));
+    EXPECT_EQ(paths(*sel),
+              (std::vector<std::string>{"config.json", "model.safetensors.index.json",
+                                        "model-00001-of-00002.safetensors",
+                                        "model-00002-of-00002.safetensors", "tekken.json"}));
     EXPECT_EQ(sel->total_bytes, 103u);
     EXPECT_FALSE(index_weight_files(nlohmann::json::parse(R"({"weight_map":[]})")));
 }
 
 TEST(HfFileSelectionTest, WhatVllmAndTransformersReadBesideTheWeights) {
-    std::vector<HubFile> files = {
-        file("model.safetensors", 10, true),      file("modeling_custom.py", 1),
-        file("configuration_custom.py", 1),       file("processor_config.json", 1),
-        file("preprocessor_config.json", 1),      file("video_preprocessor_config.json", 1),
-        file("tekken.json", 1),                   file("qwen.tiktoken", 1),
-        file("chat_template.jinja", 1),           file("additional_chat_templates/tool_use.jinja", 1),
-        file("README.md", 1),                     file("scripts/train.py", 1),
-        file("tokenizer.json", kMaxSupportFileBytes + 1, true)};
+    std::vector<HubFile> files = {file("model.safetensors", 10, true),
+                                  file("modeling_custom.py", 1),
+                                  file("configuration_custom.py", 1),
+                                  file("processor_config.json", 1),
+                                  file("preprocessor_config.json", 1),
+                                  file("video_preprocessor_config.json", 1),
+                                  file("tekken.json", 1),
+                                  file("qwen.tiktoken", 1),
+                                  file("chat_template.jinja", 1),
+                                  file("additional_chat_templates/tool_use.jinja", 1),
+                                  file("README.md", 1),
+                                  file("scripts/train.py", 1),
+                                  file("tokenizer.json", kMaxSupportFileBytes + 1, true)};
     auto sel = select_files(files, std::nullopt);
     ASSERT_TRUE(sel.ok());
     const auto got = paths(*sel);
@@ -131,12 +140,11 @@ TEST(HfFileSelectionTest, WhatVllmAndTransformersReadBesideTheWeights) {
 }
 
 TEST(HfFileSelectionTest, GgufShardSetsInSubfoldersAreOneUnit) {
-    std::vector<HubFile> files = {
-        file("Q4_K_M/m-Q4_K_M-00001-of-00002.gguf", 30, true),
-        file("Q4_K_M/m-Q4_K_M-00002-of-00002.gguf", 30, true),
-        file("Q8_0/m-Q8_0-00002-of-00002.gguf", 60, true),
-        file("Q8_0/m-Q8_0-00001-of-00002.gguf", 50, true),
-        file("mmproj-F16.gguf", 5, true)};
+    std::vector<HubFile> files = {file("Q4_K_M/m-Q4_K_M-00001-of-00002.gguf", 30, true),
+                                  file("Q4_K_M/m-Q4_K_M-00002-of-00002.gguf", 30, true),
+                                  file("Q8_0/m-Q8_0-00002-of-00002.gguf", 60, true),
+                                  file("Q8_0/m-Q8_0-00001-of-00002.gguf", 50, true),
+                                  file("mmproj-F16.gguf", 5, true)};
     auto best = select_files(files, std::nullopt);
     ASSERT_TRUE(best.ok());
     EXPECT_EQ(paths(*best), (std::vector<std::string>{"Q4_K_M/m-Q4_K_M-00001-of-00002.gguf",
@@ -148,7 +156,8 @@ TEST(HfFileSelectionTest, GgufShardSetsInSubfoldersAreOneUnit) {
     EXPECT_EQ(q8->main_weight, "Q8_0/m-Q8_0-00001-of-00002.gguf");  // metadata lives in shard 1
     auto missing = select_files(files, std::string("Q6_K"));
     ASSERT_FALSE(missing.ok());
-    EXPECT_NE(missing.error().message.find("Q8_0/m-Q8_0-00001-of-00002.gguf (2 shards)"), std::string::npos);
+    EXPECT_NE(missing.error().message.find("Q8_0/m-Q8_0-00001-of-00002.gguf (2 shards)"),
+              std::string::npos);
 }
 
 TEST(HfFileSelectionTest, NoWeightsIs404) {
@@ -166,9 +175,9 @@ TEST(HfHubClientTest, TokenGoesToTheHubOriginOnly) {
     EXPECT_TRUE(hub.auth_headers_for("http://huggingface.co/x").empty());  // other scheme
     HubClient anonymous("https://huggingface.co", std::nullopt, std::chrono::seconds(1));
     EXPECT_TRUE(anonymous.auth_headers_for("https://huggingface.co/api/models").empty());
-    EXPECT_EQ(hub.resolve_url("org/m", std::string(40, 'c'), "sub dir/a+b.json"),
-              "https://huggingface.co/org/m/resolve/" + std::string(40, 'c') +
-                  "/sub%20dir/a%2Bb.json");
+    EXPECT_EQ(
+        hub.resolve_url("org/m", std::string(40, 'c'), "sub dir/a+b.json"),
+        "https://huggingface.co/org/m/resolve/" + std::string(40, 'c') + "/sub%20dir/a%2Bb.json");
 }
 
 TEST(HfHubClientTest, ErrorsSayWhatToDo) {
@@ -237,7 +246,8 @@ TEST(HfCapabilitiesTest, FromConfigAndTokenizerConfig) {
     testing::TempDir dir;
     std::ofstream(dir / "config.json")
         << R"({"max_position_embeddings": 8192, "quantization_config": {"quant_method": "awq", "bits": 4}})";
-    std::ofstream(dir / "tokenizer_config.json") << R"({"chat_template": "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"})";
+    std::ofstream(dir / "tokenizer_config.json")
+        << R"({"chat_template": "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"})";
     auto caps = capabilities_from_snapshot(dir.path(), "model.safetensors");
     EXPECT_EQ(caps.max_context_length, 8192);
     EXPECT_EQ(caps.quantization, "awq-4bit");

@@ -2,7 +2,7 @@
 // (issue 10, point 8). Pure functions; the wire is in tests/integration/hub_manners_test.cpp.
 #include <gtest/gtest.h>
 
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/hub_client.hpp"
 #include "venom/http_client.hpp"
 
 namespace venom::providers {

@@ -1,9 +1,9 @@
 // The checks every id from the Hub passes before it becomes a path (issue 9, findings 2-4).
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 
 #include <gtest/gtest.h>
 
-#include "providers/hf_cache.hpp"
+#include "providers/huggingface/cache.hpp"
 #include "support/temp_dir.hpp"
 
 namespace venom::providers {

@@ -1,8 +1,7 @@
-#include "providers/ollama_capabilities.hpp"
+#include <gtest/gtest.h>
 
 #include "providers/chat_template.hpp"
-
-#include <gtest/gtest.h>
+#include "providers/ollama/capabilities.hpp"
 
 namespace venom::providers {
 namespace {
@@ -62,7 +61,8 @@ TEST(OllamaCapabilitiesTest, FromAShowAnswer) {
         {"capabilities", {"completion", "tools"}},
         {"details", {{"quantization_level", "Q4_K_M"}, {"families", nullptr}}},
         {"model_info",
-         {{"general.architecture", "qwen2"}, {"qwen2.context_length", 32768},
+         {{"general.architecture", "qwen2"},
+          {"qwen2.context_length", 32768},
           {"llama.context_length", 1}}},
     };
     ModelCapabilities caps = capabilities_from_show(show);
@@ -75,10 +75,11 @@ TEST(OllamaCapabilitiesTest, FromAShowAnswer) {
 }
 
 TEST(OllamaCapabilitiesTest, GemmaShowAnswerSaysNoSystemRole) {
-    json show = {{"template", kGemma2},
-                 {"capabilities", {"completion"}},
-                 {"details", {{"quantization_level", "unknown"}}},
-                 {"model_info", {{"general.architecture", "gemma2"}, {"gemma2.context_length", 8192}}}};
+    json show = {
+        {"template", kGemma2},
+        {"capabilities", {"completion"}},
+        {"details", {{"quantization_level", "unknown"}}},
+        {"model_info", {{"general.architecture", "gemma2"}, {"gemma2.context_length", 8192}}}};
     ModelCapabilities caps = capabilities_from_show(show);
     EXPECT_FALSE(caps.supports_system_role);
     EXPECT_EQ(caps.allowed_roles, (std::vector<std::string>{"user", "assistant"}));

@@ -1,8 +1,7 @@
-#include "providers/ollama_library.hpp"
-
 #include <gtest/gtest.h>
 
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
+#include "providers/ollama/library.hpp"
 
 namespace venom::providers {
 namespace {
@@ -123,8 +122,8 @@ TEST(OllamaPullLineTest, ParsesProgressAndErrors) {
     EXPECT_EQ(first->digest, "sha256:6a07");
     EXPECT_EQ(first->total, 2019377376u);
     EXPECT_FALSE(first->completed);  // omitted when zero
-    auto failed = parse_pull_line(R"({"error":"pull model manifest: file does not exist"})",
-                                  &error);
+    auto failed =
+        parse_pull_line(R"({"error":"pull model manifest: file does not exist"})", &error);
     ASSERT_TRUE(failed);
     EXPECT_EQ(error, "pull model manifest: file does not exist");
     EXPECT_FALSE(parse_pull_line("not json", &error));
@@ -140,8 +139,7 @@ TEST(OllamaPullLineTest, ParsesProgressAndErrors) {
 TEST(OllamaConnectTest, BindAllAddressesBecomeLoopback) {
     EXPECT_EQ(connectable_ollama_url("http://0.0.0.0:11434"), "http://127.0.0.1:11434");
     EXPECT_EQ(connectable_ollama_url("http://[::]:11434"), "http://[::1]:11434");
-    EXPECT_EQ(connectable_ollama_url("http://gpu-box:11434/ollama"),
-              "http://gpu-box:11434/ollama");
+    EXPECT_EQ(connectable_ollama_url("http://gpu-box:11434/ollama"), "http://gpu-box:11434/ollama");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "providers/ollama_library.hpp"
-#include "providers/ollama_provider.hpp"
+#include "providers/ollama/library.hpp"
+#include "providers/ollama/provider.hpp"
 
 namespace venom::providers {
 namespace {
@@ -17,10 +17,10 @@ protected:
 };
 
 TEST_F(OllamaNamesTest, AcceptsOllamasNameForms) {
-    for (const char* name : {"llama3", "llama3:latest", "qwen2.5:0.5b", "jmorgan/model:7b",
-                             "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M",
-                             "huggingface.co/org/repo", "localhost:5000/team/model:v1",
-                             "registry.ollama.ai/library/qwen3:latest"}) {
+    for (const char* name :
+         {"llama3", "llama3:latest", "qwen2.5:0.5b", "jmorgan/model:7b",
+          "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M", "huggingface.co/org/repo",
+          "localhost:5000/team/model:v1", "registry.ollama.ai/library/qwen3:latest"}) {
         EXPECT_TRUE(provider_.validate_install(name, Runtime::ollama).ok()) << name;
     }
 }

@@ -621,11 +621,11 @@ TEST_F(ServiceScriptTest, VllmServesTheModelPathUnderItsServedName) {
     const fs::path model = dir_ / "models" / "gemma-2b-it";
     fs::create_directories(model);
     write_file(model / "config.json", "{}\n");  // vLLM loads a folder by its config.json
-    const RunResult start = vllm("start", {{"VLLM_MODEL_PATH", model.string()},
-                                           {"VLLM_SERVED_MODEL_NAME", "google/gemma-2b-it"},
-                                           {"VLLM_MAX_MODEL_LEN", "2048"},
-                                           {"VLLM_OVERRIDE_GENERATION_CONFIG",
-                                            R"({"temperature":0.25,"top_k":5})"}});
+    const RunResult start =
+        vllm("start", {{"VLLM_MODEL_PATH", model.string()},
+                       {"VLLM_SERVED_MODEL_NAME", "google/gemma-2b-it"},
+                       {"VLLM_MAX_MODEL_LEN", "2048"},
+                       {"VLLM_OVERRIDE_GENERATION_CONFIG", R"({"temperature":0.25,"top_k":5})"}});
     ASSERT_EQ(start.exit_code, 0) << start;
     const pid_t pid = *recorded_pid("vllm");
     EXPECT_THAT(read_file(logs() / "vllm.log"),

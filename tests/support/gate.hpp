@@ -20,8 +20,9 @@ public:
     }
     // Waits until open or `give_up()` is true (checked every few ms), at most `bound`.
     // Returns true when the gate opened.
-    bool wait(const std::function<bool()>& give_up = [] { return false; },
-              std::chrono::milliseconds bound = std::chrono::milliseconds(10000)) {
+    bool wait(
+        const std::function<bool()>& give_up = [] { return false; },
+        std::chrono::milliseconds bound = std::chrono::milliseconds(10000)) {
         const auto deadline = std::chrono::steady_clock::now() + bound;
         std::unique_lock lock(mutex_);
         while (!open_) {

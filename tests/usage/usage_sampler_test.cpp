@@ -328,22 +328,19 @@ TEST(NvidiaSmiTest, ProbeRunsNvidiaSmiAndParsesItsOutput) {
 }
 
 TEST(NvidiaSmiTest, ProbeFailureOrTimeoutMeansNoGpu) {
-    GpuProbe failing = make_nvidia_smi_probe(
-        [](const ProcessSpec&) -> Result<ProcessOutput> {
-            return ProcessOutput{9, "12, 512, 4096\n", ""};
-        });
+    GpuProbe failing = make_nvidia_smi_probe([](const ProcessSpec&) -> Result<ProcessOutput> {
+        return ProcessOutput{9, "12, 512, 4096\n", ""};
+    });
     EXPECT_EQ(failing(), std::nullopt);
 
-    GpuProbe missing = make_nvidia_smi_probe(
-        [](const ProcessSpec&) -> Result<ProcessOutput> {
-            return make_error(502, "process_failed", "nvidia-smi: not found");
-        });
+    GpuProbe missing = make_nvidia_smi_probe([](const ProcessSpec&) -> Result<ProcessOutput> {
+        return make_error(502, "process_failed", "nvidia-smi: not found");
+    });
     EXPECT_EQ(missing(), std::nullopt);
 
-    GpuProbe timed_out = make_nvidia_smi_probe(
-        [](const ProcessSpec&) -> Result<ProcessOutput> {
-            return make_error(504, "process_timeout", "nvidia-smi timed out");
-        });
+    GpuProbe timed_out = make_nvidia_smi_probe([](const ProcessSpec&) -> Result<ProcessOutput> {
+        return make_error(504, "process_timeout", "nvidia-smi timed out");
+    });
     EXPECT_EQ(timed_out(), std::nullopt);
 }
 

@@ -566,7 +566,8 @@ int main(int argc, char** argv) {
                 return 2;
             }
             // vLLM loads a folder through its config.json (transformers' AutoConfig); a folder
-            // of GGUF files has none, and vLLM never loads one (docs/features/quantization/gguf.md).
+            // of GGUF files has none, and vLLM never loads one
+            // (docs/features/quantization/gguf.md).
             std::error_code ec;
             if (std::filesystem::is_directory(options->model_path, ec) &&
                 !std::filesystem::exists(std::filesystem::path(options->model_path) / "config.json",

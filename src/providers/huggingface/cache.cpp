@@ -1,4 +1,4 @@
-#include "providers/hf_cache.hpp"
+#include "providers/huggingface/cache.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 #include "venom/durable_file.hpp"
 #include "venom/model_name.hpp"
 

@@ -3,6 +3,7 @@
 // API (so a remote OLLAMA_HOST works), and keeps an inventory of what Ollama has, refreshed in
 // the background so requests never wait on Ollama for it.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 #include "venom/clock.hpp"
 #include "venom/model_provider.hpp"
 #include "venom/periodic_task.hpp"
@@ -42,6 +43,7 @@ public:
                         OperationContext& context) override;
     Result<ModelCapabilities> capabilities(const std::string& model) override;
     std::vector<ModelMetadata> known_models() const override;
+    std::uint64_t known_models_version() const override { return known_version_.load(); }
 
     // The request options activate() loads `model` with (the tuning drawer's saved values as
     // Ollama names them); empty: none. Call before serving.
@@ -62,6 +64,7 @@ private:
     const Clock& clock_;
     mutable std::mutex mutex_;  // guards inventory_
     std::vector<OllamaModel> inventory_;
+    std::atomic<std::uint64_t> known_version_{0};  // bumped with every new inventory_
     PeriodicTask inventory_task_;
     LoadOptions load_options_;
 };

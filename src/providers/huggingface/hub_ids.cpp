@@ -1,4 +1,4 @@
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 
 #include <cstdio>
 

@@ -1,8 +1,8 @@
 #pragma once
-// Downloads one file of a Hub repository into its blob in the cache, crash-safely: bytes go to
-// blobs/<etag>.incomplete while they are hashed, the size and hash are checked against the Hub's,
-// then the file is fsynced and renamed to blobs/<etag>. An interrupted download resumes from the
-// .incomplete file with Range; a server that ignores Range is answered by starting over.
+// The copy loop of one file of a Hub repository into its blob in the cache: the HTTP transfer
+// (redirects followed by hand so the CDN never gets the token, retries with back-off, Range
+// resume, 429 waits) feeding a BlobWriter (blob_writer.hpp), which hashes, writes, verifies and
+// commits. A server that ignores Range is answered by starting over, never by appending.
 
 #include <chrono>
 #include <cstdint>
@@ -12,23 +12,24 @@
 #include <string>
 #include <vector>
 
+#include "providers/huggingface/blob_check.hpp"
 #include "venom/result.hpp"
 
 namespace venom::providers {
 
 struct BlobDownload {
-    std::string url;                    // the Hub's resolve URL
-    std::filesystem::path blob;         // <repo>/blobs/<etag>
-    uint64_t size = 0;                  // from the Hub
-    std::optional<std::string> sha256;  // LFS files
-    std::string git_sha1;               // other files: the git blob id
-    std::filesystem::path lock_file;    // HF's lock for this blob; empty: none taken
+    std::string url;                  // the Hub's resolve URL
+    std::filesystem::path blob;       // <repo>/blobs/<etag>
+    BlobIdentity identity;            // size and digest, from the Hub
+    std::filesystem::path lock_file;  // HF's lock for this blob; empty: none taken
 };
 
 struct DownloadOptions {
     // Headers for a URL: the Authorization header only for the Hub's own host.
     std::function<std::vector<std::string>(const std::string& url)> headers_for;
-    std::function<void(uint64_t file_bytes_done)> on_bytes;  // after every piece
+    // Bytes of the file so far, after every piece (OperationContext bounds how often that is
+    // published).
+    std::function<void(uint64_t file_bytes_done)> on_bytes;
     std::function<bool()> cancelled;
     // Told why a download pauses ("rate limited by the Hub: waiting 55 s"), then "" when it
     // goes on; for the operation's progress message.

@@ -1,10 +1,10 @@
-#include "providers/hf_cache_scan.hpp"
+#include "providers/huggingface/cache_scan.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 
-#include "providers/hf_capabilities.hpp"
+#include "providers/huggingface/capabilities.hpp"
 #include "venom/runtime.hpp"
 #include "venom/storage_quota.hpp"
 

@@ -1,11 +1,11 @@
-#include "providers/ollama_provider.hpp"
+#include "providers/ollama/provider.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "providers/ollama_capabilities.hpp"
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/capabilities.hpp"
+#include "providers/ollama/library.hpp"
 #include "venom/logging.hpp"
 #include "venom/ollama_name.hpp"
 #include "venom/runtime.hpp"
@@ -15,12 +15,14 @@
 namespace venom::providers {
 namespace {
 
-double round2(double v) { return std::round(v * 100.0) / 100.0; }
+double round2(double v) {
+    return std::round(v * 100.0) / 100.0;
+}
 
 // The phase a person should see for one pull status line.
 std::string phase_message(const PullProgress& p, std::size_t layer, std::size_t layers) {
-    if (p.digest && (p.status.rfind("pulling ", 0) == 0 ||
-                     p.status.rfind("downloading ", 0) == 0)) {
+    if (p.digest &&
+        (p.status.rfind("pulling ", 0) == 0 || p.status.rfind("downloading ", 0) == 0)) {
         return "downloading " + p.status.substr(p.status.find(' ') + 1) + " (layer " +
                std::to_string(layer) + " of " + std::to_string(layers) + ")";
     }
@@ -34,18 +36,23 @@ std::string phase_message(const PullProgress& p, std::size_t layer, std::size_t 
 }  // namespace
 
 OllamaModelProvider::OllamaModelProvider(std::shared_ptr<OllamaClient> client,
-                                         std::shared_ptr<OllamaLibrary> library,
-                                         const Clock& clock,
+                                         std::shared_ptr<OllamaLibrary> library, const Clock& clock,
                                          std::chrono::milliseconds inventory_interval)
     : client_(std::move(client)),
       library_(std::move(library)),
       clock_(clock),
       inventory_task_(inventory_interval, [this] { refresh_inventory(); }) {}
 
-OllamaModelProvider::~OllamaModelProvider() { stop(); }
+OllamaModelProvider::~OllamaModelProvider() {
+    stop();
+}
 
-void OllamaModelProvider::start() { inventory_task_.start(); }
-void OllamaModelProvider::stop() { inventory_task_.stop(); }
+void OllamaModelProvider::start() {
+    inventory_task_.start();
+}
+void OllamaModelProvider::stop() {
+    inventory_task_.stop();
+}
 
 void OllamaModelProvider::refresh_inventory() {
     auto models = client_->tags();
@@ -55,6 +62,7 @@ void OllamaModelProvider::refresh_inventory() {
     }
     std::lock_guard lock(mutex_);
     inventory_ = std::move(models.value());
+    ++known_version_;
 }
 
 std::string OllamaModelProvider::canonical_name(const std::string& model) const {
@@ -88,17 +96,15 @@ Result<std::vector<CatalogEntry>> OllamaModelProvider::trending(std::size_t limi
 }
 
 Result<std::vector<CatalogEntry>> OllamaModelProvider::search(const std::string& query,
-                                                              std::size_t limit,
-                                                              std::size_t page) {
+                                                              std::size_t limit, std::size_t page) {
     return library_->list(OllamaLibrary::Listing::search, query, limit, page);
 }
 
 Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
     auto models = client_->tags();
     if (!models) return models.error();
-    auto it = std::find_if(models->begin(), models->end(), [&](const OllamaModel& m) {
-        return same_ollama_name(m.name, model);
-    });
+    auto it = std::find_if(models->begin(), models->end(),
+                           [&](const OllamaModel& m) { return same_ollama_name(m.name, model); });
     if (it == models->end()) {
         return make_error(400, "model_not_available",
                           "Model " + model + " is not in Ollama at " + client_->base_url() +
@@ -136,6 +142,7 @@ Result<ModelMetadata> OllamaModelProvider::activate(const std::string& model) {
     {
         std::lock_guard lock(mutex_);
         inventory_ = std::move(models.value());
+        ++known_version_;
     }
     return meta;
 }

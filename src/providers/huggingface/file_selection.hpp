@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/hub_client.hpp"
 #include "venom/result.hpp"
 
 namespace venom::providers {

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "providers/hf_cache.hpp"
+#include "providers/huggingface/cache.hpp"
 #include "venom/model_types.hpp"
 
 namespace venom::providers {

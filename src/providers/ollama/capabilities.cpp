@@ -1,4 +1,4 @@
-#include "providers/ollama_capabilities.hpp"
+#include "providers/ollama/capabilities.hpp"
 
 #include "providers/chat_template.hpp"
 #include "venom/json_field_reader.hpp"
@@ -10,9 +10,8 @@ using nlohmann::json;
 ModelCapabilities capabilities_from_show(const json& show) {
     ModelCapabilities caps;
     const json empty = json::object();
-    const json& info = show.contains("model_info") && show["model_info"].is_object()
-                           ? show["model_info"]
-                           : empty;
+    const json& info =
+        show.contains("model_info") && show["model_info"].is_object() ? show["model_info"] : empty;
     const json& details =
         show.contains("details") && show["details"].is_object() ? show["details"] : empty;
 

@@ -1,4 +1,4 @@
-#include "providers/ollama_library.hpp"
+#include "providers/ollama/library.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/xpath.h>
@@ -62,8 +62,8 @@ std::string model_slug_of_link(std::string href) {
     std::smatch m;
     if (std::regex_match(href, m, official)) return m[1];
     if (std::regex_match(href, m, community)) {
-        static const std::set<std::string> sections{"library", "public", "api", "blog", "docs",
-                                                    "search", "settings", "download"};
+        static const std::set<std::string> sections{"library", "public", "api",      "blog",
+                                                    "docs",    "search", "settings", "download"};
         if (!sections.contains(m[1].str())) return m[1].str() + "/" + m[2].str();
     }
     return {};
@@ -86,8 +86,8 @@ std::string plain_text(xmlNode* node) {
 }
 
 bool is_capability_chip(const std::string& text) {
-    static const std::set<std::string> chips{"tools", "vision", "thinking", "embedding", "cloud",
-                                             "audio"};
+    static const std::set<std::string> chips{"tools",     "vision", "thinking",
+                                             "embedding", "cloud",  "audio"};
     return chips.contains(text);
 }
 
@@ -104,8 +104,10 @@ void read_card_text(xmlXPathContext* ctx, xmlNode* card, CatalogEntry& entry) {
     for (xmlNode* leaf : select(ctx, card, ".//*[not(*)]")) {
         // Case matters: sizes are lower case ("8b"), pull counts upper case ("3.9M").
         const std::string text = plain_text(leaf);
-        if (is_capability_chip(to_lower(text))) capabilities.push_back(to_lower(text));
-        else if (is_size_chip(text)) sizes.push_back(text);
+        if (is_capability_chip(to_lower(text)))
+            capabilities.push_back(to_lower(text));
+        else if (is_size_chip(text))
+            sizes.push_back(text);
     }
     entry.tags = std::move(capabilities);
     entry.tags.insert(entry.tags.end(), sizes.begin(), sizes.end());
@@ -117,7 +119,8 @@ void read_card_text(xmlXPathContext* ctx, xmlNode* card, CatalogEntry& entry) {
 
 // The element that holds one model's card: the closest list item around the link, else the link.
 xmlNode* card_around(xmlNode* link) {
-    for (xmlNode* node = link->parent; node && node->type == XML_ELEMENT_NODE; node = node->parent) {
+    for (xmlNode* node = link->parent; node && node->type == XML_ELEMENT_NODE;
+         node = node->parent) {
         if (xmlStrcmp(node->name, BAD_CAST "li") == 0) return node;
     }
     return link;
@@ -130,10 +133,17 @@ std::optional<int64_t> parse_pull_count(const std::string& raw) {
     if (text.empty()) return std::nullopt;
     double scale = 1;
     switch (std::toupper(static_cast<unsigned char>(text.back()))) {
-        case 'K': scale = 1e3; break;
-        case 'M': scale = 1e6; break;
-        case 'B': scale = 1e9; break;
-        default: break;
+        case 'K':
+            scale = 1e3;
+            break;
+        case 'M':
+            scale = 1e6;
+            break;
+        case 'B':
+            scale = 1e9;
+            break;
+        default:
+            break;
     }
     if (scale != 1) text.pop_back();
     text.erase(std::remove(text.begin(), text.end(), ','), text.end());
@@ -148,9 +158,9 @@ std::optional<int64_t> parse_pull_count(const std::string& raw) {
 
 std::vector<CatalogEntry> parse_library_html(const std::string& html) {
     std::vector<CatalogEntry> entries;
-    Doc doc(htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
-                           HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                               HTML_PARSE_NONET),
+    Doc doc(htmlReadMemory(
+                html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
+                HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET),
             xmlFreeDoc);
     if (!doc) return entries;
     XPathContext ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
@@ -207,12 +217,15 @@ OllamaLibrary::OllamaLibrary(std::string base_url, std::chrono::milliseconds tim
 }
 
 Result<std::vector<CatalogEntry>> OllamaLibrary::list(Listing listing, const std::string& query,
-                                                      std::size_t limit,
-                                                      std::size_t page) const {
+                                                      std::size_t limit, std::size_t page) const {
     net::HttpCall call;
     switch (listing) {
-        case Listing::catalog: call.url = base_url_ + "/library"; break;
-        case Listing::trending: call.url = base_url_ + "/library?sort=popular"; break;
+        case Listing::catalog:
+            call.url = base_url_ + "/library";
+            break;
+        case Listing::trending:
+            call.url = base_url_ + "/library?sort=popular";
+            break;
         case Listing::search:
             call.url = base_url_ + "/search?q=" + net::url_encode(query);
             // Later pages are the site's own pages (its htmx "load more" asks for page=N).
@@ -234,9 +247,8 @@ Result<std::vector<CatalogEntry>> OllamaLibrary::list(Listing listing, const std
         // library emptied: an error, so the catalog cache keeps serving the last good list
         // (stale) instead of replacing it with nothing. Logged once until a page parses again.
         if (!layout_failure_logged_.exchange(true)) {
-            logger("ollama")->error(
-                "ollama library page layout not understood url={} bytes={}", call.url,
-                reply->body.size());
+            logger("ollama")->error("ollama library page layout not understood url={} bytes={}",
+                                    call.url, reply->body.size());
         }
         return make_error(502, "upstream_layout_changed",
                           "The Ollama library page layout was not understood: HTTP 200 with " +

@@ -1,4 +1,4 @@
-#include "providers/ollama_client.hpp"
+#include "providers/ollama/client.hpp"
 
 #include <atomic>
 #include <map>
@@ -36,9 +36,9 @@ std::string error_text(const std::string& body, long status) {
 // (real Ollama never answers 404 there); other stream errors are Ollama's or the registry's.
 Error pull_stream_error(const std::string& name, const std::string& text) {
     if (text.find("file does not exist") != std::string::npos) {
-        return make_error(404, "model_not_found",
-                          "Model " + name + " is not in the Ollama registry (Ollama: " + text +
-                              ")");
+        return make_error(
+            404, "model_not_found",
+            "Model " + name + " is not in the Ollama registry (Ollama: " + text + ")");
     }
     return make_error(502, "upstream_error", text);
 }
@@ -232,7 +232,7 @@ Result<void> OllamaClient::pull(const std::string& name,
     call.headers = {"Content-Type: application/json"};
     call.body = json{{"model", name}, {"stream", true}}.dump();
     call.connect_timeout = timeouts_.connect;
-    call.timeout = std::chrono::milliseconds(0);  // a pull may rightly take hours
+    call.timeout = std::chrono::milliseconds(0);        // a pull may rightly take hours
     call.stall_timeout = std::chrono::milliseconds(0);  // judged below, phase by phase
     call.on_data = [&](std::string_view piece) {
         pending.append(piece);

@@ -2,15 +2,16 @@
 // HuggingFaceModelProvider: finds models on the Hub and installs them into the Hub's own cache
 // layout, verified and resumable, where vLLM and transformers use them as they are.
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
-#include "providers/hf_cache.hpp"
-#include "providers/hf_downloader.hpp"
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/cache.hpp"
+#include "providers/huggingface/downloader.hpp"
+#include "providers/huggingface/hub_client.hpp"
 #include "venom/clock.hpp"
 #include "venom/model_provider.hpp"
 #include "venom/periodic_task.hpp"
@@ -66,6 +67,7 @@ public:
     Result<ModelMetadata> activate(const std::string& model) override;
     // Repos of the shared cache (scan_hub_cache()), from the last scan; no I/O.
     std::vector<ModelMetadata> known_models() const override;
+    std::uint64_t known_models_version() const override { return known_version_.load(); }
 
     // Starts / stops the background scan of the shared cache; rescan_cache() runs it now
     // (blocking: workers only).
@@ -85,7 +87,8 @@ private:
     mutable std::mutex leftovers_mutex_;
     std::set<std::string> leftovers_;  // repo ids with files of a failed install on disk
     mutable std::mutex scanned_mutex_;
-    std::vector<ModelMetadata> scanned_;  // guarded by scanned_mutex_
+    std::vector<ModelMetadata> scanned_;           // guarded by scanned_mutex_
+    std::atomic<std::uint64_t> known_version_{0};  // bumped with every new scanned_
     PeriodicTask scan_task_;
 };
 

@@ -1,4 +1,4 @@
-#include "providers/hf_file_selection.hpp"
+#include "providers/huggingface/file_selection.hpp"
 
 #include <fnmatch.h>
 
@@ -13,10 +13,13 @@ namespace venom::providers {
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool top_level(const HubFile& f) { return f.path.find('/') == std::string::npos; }
+bool top_level(const HubFile& f) {
+    return f.path.find('/') == std::string::npos;
+}
 
 std::string base_name(const std::string& path) {
     const auto slash = path.rfind('/');
@@ -27,13 +30,24 @@ std::string base_name(const std::string& path) {
 // (tekken.json and *.tiktoken for Mistral and tiktoken tokenizers), processors of multimodal
 // models, chat templates, and *.py for trust_remote_code models.
 bool support_file(const HubFile& f) {
-    static const std::set<std::string> names = {
-        "config.json",          "generation_config.json",  "tokenizer.json",
-        "tokenizer_config.json", "tokenizer.model",        "special_tokens_map.json",
-        "added_tokens.json",    "vocab.json",              "merges.txt",
-        "vocab.txt",            "chat_template.jinja",     "chat_template.json",
-        "preprocessor_config.json", "processor_config.json", "video_preprocessor_config.json",
-        "tekken.json",          "model.safetensors.index.json", "pytorch_model.bin.index.json"};
+    static const std::set<std::string> names = {"config.json",
+                                                "generation_config.json",
+                                                "tokenizer.json",
+                                                "tokenizer_config.json",
+                                                "tokenizer.model",
+                                                "special_tokens_map.json",
+                                                "added_tokens.json",
+                                                "vocab.json",
+                                                "merges.txt",
+                                                "vocab.txt",
+                                                "chat_template.jinja",
+                                                "chat_template.json",
+                                                "preprocessor_config.json",
+                                                "processor_config.json",
+                                                "video_preprocessor_config.json",
+                                                "tekken.json",
+                                                "model.safetensors.index.json",
+                                                "pytorch_model.bin.index.json"};
     if (f.size > kMaxSupportFileBytes) return false;
     // transformers utils/hub.py: extra chat templates live in additional_chat_templates/.
     if (f.path.rfind("additional_chat_templates/", 0) == 0) return ends_with(f.path, ".jinja");
@@ -49,7 +63,7 @@ const std::regex& shard_pattern() {
 }
 
 struct GgufUnit {
-    std::string key;  // path of a single file, or the shard prefix
+    std::string key;                    // path of a single file, or the shard prefix
     std::vector<const HubFile*> files;  // shard 1 first
     uint64_t size = 0;
 };
@@ -58,8 +72,9 @@ std::vector<GgufUnit> gguf_units(const std::vector<const HubFile*>& gguf) {
     std::map<std::string, GgufUnit> units;
     for (const auto* f : gguf) {
         std::smatch m;
-        const std::string key =
-            std::regex_match(f->path, m, shard_pattern()) ? m[1].str() + "-of-" + m[3].str() : f->path;
+        const std::string key = std::regex_match(f->path, m, shard_pattern())
+                                    ? m[1].str() + "-of-" + m[3].str()
+                                    : f->path;
         auto& unit = units[key];
         unit.key = key;
         unit.files.push_back(f);
@@ -109,11 +124,12 @@ Result<FileSelection> select_files(const std::vector<HubFile>& files,
                 std::string available;
                 for (const auto& u : units) {
                     available += (available.empty() ? "" : ", ") + u.files.front()->path;
-                    if (u.files.size() > 1) available += " (" + std::to_string(u.files.size()) + " shards)";
+                    if (u.files.size() > 1)
+                        available += " (" + std::to_string(u.files.size()) + " shards)";
                 }
-                return make_error(404, "quant_not_found",
-                                  "No GGUF file for " + *quant + " in this repository; it has: " +
-                                      available);
+                return make_error(
+                    404, "quant_not_found",
+                    "No GGUF file for " + *quant + " in this repository; it has: " + available);
             }
         } else {
             for (const char* q : {"Q4_K_M", "Q5_K_M", "Q4_K_S", "Q6_K", "Q8_0"}) {
@@ -166,8 +182,9 @@ Result<FileSelection> select_files(const std::vector<HubFile>& files,
     }
     // gguf-split keeps the metadata in shard 1: that is the file capabilities are read from.
     if (first_shard && main) {
-        const bool kept = std::any_of(sel.files.begin(), sel.files.end(),
-                                      [&](const HubFile& f) { return f.path == first_shard->path; });
+        const bool kept = std::any_of(sel.files.begin(), sel.files.end(), [&](const HubFile& f) {
+            return f.path == first_shard->path;
+        });
         if (kept) main = first_shard;
     }
     if (!main) {

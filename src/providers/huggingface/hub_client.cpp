@@ -1,10 +1,10 @@
-#include "providers/hf_hub_client.hpp"
+#include "providers/huggingface/hub_client.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 #include "venom/http_client.hpp"
 #include "venom/json_field_reader.hpp"
 #include "venom/runtime.hpp"
@@ -122,11 +122,11 @@ Error hub_error(long status, const std::map<std::string, std::string>& headers,
     }
     if (status == 429) {
         const auto wait = hub_retry_after(headers);
-        Error limited = make_error(
-            429, "rate_limited",
-            "The Hub is rate limiting requests; " +
-                (wait ? "it asks to wait " + std::to_string(wait->count()) + " s"
-                      : std::string("retry later")));
+        Error limited =
+            make_error(429, "rate_limited",
+                       "The Hub is rate limiting requests; " +
+                           (wait ? "it asks to wait " + std::to_string(wait->count()) + " s"
+                                 : std::string("retry later")));
         if (wait) limited.retry_after_seconds = wait->count();
         return limited;
     }
@@ -369,8 +369,7 @@ Result<void> HubClient::check_download_access(const std::string& id, const std::
     auto reply = net::perform(call);
     if (!reply) return reply.error();
     if (reply->status >= 200 && reply->status < 400) return {};
-    return hub_error(reply->status, reply->headers, reply->body, "model " + id,
-                     token_.has_value());
+    return hub_error(reply->status, reply->headers, reply->body, "model " + id, token_.has_value());
 }
 
 std::string HubClient::resolve_url(const std::string& id, const std::string& commit,

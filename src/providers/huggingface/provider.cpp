@@ -1,4 +1,4 @@
-#include "providers/hf_provider.hpp"
+#include "providers/huggingface/provider.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,11 +6,11 @@
 #include <regex>
 #include <set>
 
-#include "providers/hf_blob_check.hpp"
-#include "providers/hf_cache_scan.hpp"
-#include "providers/hf_capabilities.hpp"
-#include "providers/hf_file_selection.hpp"
-#include "providers/hub_ids.hpp"
+#include "providers/huggingface/blob_check.hpp"
+#include "providers/huggingface/cache_scan.hpp"
+#include "providers/huggingface/capabilities.hpp"
+#include "providers/huggingface/file_selection.hpp"
+#include "providers/huggingface/hub_ids.hpp"
 #include "venom/logging.hpp"
 #include "venom/runtime.hpp"
 #include "venom/storage_quota.hpp"
@@ -67,6 +67,7 @@ void HuggingFaceModelProvider::rescan_cache() {
     }
     std::lock_guard lock(scanned_mutex_);
     scanned_ = std::move(found);
+    ++known_version_;
 }
 
 std::vector<ModelMetadata> HuggingFaceModelProvider::known_models() const {
@@ -117,9 +118,9 @@ Result<ModelProvider::InstallPlan> HuggingFaceModelProvider::plan_install(
         if (!hub_->has_token()) {
             return hub_error(401, {{"x-error-code", "GatedRepo"}}, "", "model " + id, false);
         }
-        const auto smallest = std::min_element(
-            selection->files.begin(), selection->files.end(),
-            [](const HubFile& a, const HubFile& b) { return a.size < b.size; });
+        const auto smallest =
+            std::min_element(selection->files.begin(), selection->files.end(),
+                             [](const HubFile& a, const HubFile& b) { return a.size < b.size; });
         if (auto access = hub_->check_download_access(id, repo->sha, smallest->path); !access) {
             return access.error();
         }
@@ -252,7 +253,7 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
                 !lock
                     ? BlobCheck::cancelled
                     : check_cached_blob(
-                          {*blob, file.size, file.sha256, file.blob_id},
+                          *blob, {file.size, file.sha256, file.blob_id},
                           [&](uint64_t hashed) { context.set_bytes(done_before + hashed, total); },
                           [&] { return context.cancelled(); });
             lock.reset();  // download_blob() takes it again when the blob must be fetched
@@ -275,9 +276,10 @@ Result<ModelMetadata> HuggingFaceModelProvider::install_planned(const std::strin
                                 "; the copy in the cache did not match)");
         }
         created.insert(file.etag());
-        BlobDownload target{
-            hub_->resolve_url(id, sha, file.path), *blob, file.size, file.sha256, file.blob_id,
-            cache_.lock_file(*folder, file.etag())};
+        BlobDownload target{hub_->resolve_url(id, sha, file.path),
+                            *blob,
+                            {file.size, file.sha256, file.blob_id},
+                            cache_.lock_file(*folder, file.etag())};
         DownloadOptions options;
         options.headers_for = [this](const std::string& url) {
             return hub_->auth_headers_for(url);

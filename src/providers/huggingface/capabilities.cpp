@@ -1,4 +1,4 @@
-#include "providers/hf_capabilities.hpp"
+#include "providers/huggingface/capabilities.hpp"
 
 #include <cmath>
 #include <fstream>
