@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
         venom::testing::FakeOpenAi openai;
         openai.set_reply_delay(std::chrono::milliseconds(delay_ms));
         venom::RuntimeStateStore state(dir);
-        if (!state.set_active(Runtime::openai, "gpt-4o-mini")) return 1;
+        if (!state.set_active(venom::Runtime::openai, "gpt-4o-mini")) return 1;
         const std::string text = twenty_kb_text();
         std::size_t chunks = 0;
         const double serial = run(openai, state, 1, text, &chunks);
