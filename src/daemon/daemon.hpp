@@ -1,20 +1,16 @@
 #pragma once
-// Wires the daemon's parts together: state on disk, the registry, the operation queue, the
-// usage sampler and the HTTP server. main.cpp runs one; integration tests run one in-process
-// on port 0 with their own providers and clock.
+// The daemon: its parts (daemon/components.hpp) behind the router and the HTTP server.
+// main.cpp runs one; integration tests run one in-process on port 0 with their own providers
+// and clock.
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "venom/clock.hpp"
+#include "daemon/ports.hpp"
+#include "daemon/version.hpp"
 #include "venom/config.hpp"
-#include "venom/model_provider.hpp"
-#include "venom/model_registry.hpp"
-#include "venom/operation_queue.hpp"
 #include "venom/result.hpp"
-#include "venom/usage_sampler.hpp"
 
 namespace venom::events {
 class EventBus;
@@ -22,14 +18,13 @@ class EventBus;
 
 namespace venom {
 
+class ModelRegistry;
+class OperationQueue;
+
 class Daemon {
 public:
     // Injectable ports; unset ones get the production implementation.
-    struct Ports {
-        const Clock* clock = nullptr;
-        GpuProbe gpu_probe;
-        std::vector<std::shared_ptr<ModelProvider>> providers;
-    };
+    using Ports = ComponentPorts;
 
     explicit Daemon(Config config);
     Daemon(Config config, Ports ports);
@@ -53,8 +48,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// The version string /health reports.
-const char* venom_version();
 
 }  // namespace venom

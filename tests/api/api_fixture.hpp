@@ -1,5 +1,7 @@
 #pragma once
-// Real core objects behind the handlers, in a temp directory, without sockets.
+// The daemon's real parts, built by its own composition root (daemon/components.hpp) in a temp
+// directory, with a fake clock, a fake provider and no processes; requests go to the router
+// without sockets.
 
 #include <gtest/gtest.h>
 
@@ -7,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/router.hpp"
-#include "api/services.hpp"
+#include "daemon/components.hpp"
 #include "support/fake_provider.hpp"
 #include "support/temp_dir.hpp"
 
@@ -15,52 +17,38 @@ namespace venom::testing {
 
 class ApiFixture : public ::testing::Test {
 protected:
-    ApiFixture()
-        : manifest_(dir_ / "manifest.json", clock_),
-          operations_({1, 500, {}}, clock_, runtime_locks_),
-          usage_({dir_.path(), std::chrono::hours(1)}, [] { return std::nullopt; }),
-          runtime_state_(dir_.path()),
-          registry_(
-              manifest_, operations_, runtime_locks_, QuotaLimits{50, 4},
-              [this] { return storage_; }, runtime_state_, clock_),
-          pool_(2, 16),
-          action_pool_(2, 16),
-          catalog_(clock_, std::chrono::seconds(1800), pool_),
-          controller_(controller_options(dir_.path()), run_process_nowhere(), clock_,
-                      runtime_locks_),
-          cloud_({}, clock_),
-          switcher_(controller_, cloud_, registry_, runtime_state_, runtime_locks_, clock_, {}),
-          monitor_(
-              {dir_.path(), std::chrono::hours(1), "/proc", "test", std::chrono::milliseconds(500)},
-              controller_),
-          history_({dir_ / "runtime-history.json", 200}, clock_),
-          services_{registry_, operations_,  usage_,   runtime_state_,
-                    pool_,     action_pool_, catalog_, controller_,
-                    switcher_, cloud_,       monitor_, history_,
-                    events_,   config_,      "test",   {}},
-          router_(api::api_routes(), std::nullopt) {
-        manifest_.load();
-        services_.generation_settings = &generation_settings_;
+    ApiFixture() : components_(fixture_config(dir_.path()), fixture_ports()) {
+        EXPECT_TRUE(components_.load());
         operations_.start();
-        provider_ = std::make_shared<FakeProvider>();
-        registry_.add_provider(provider_);
     }
 
-    // No scripts and nothing listening: runtime actions are refused, probes say offline.
-    static runtime::LlmServerController::Options controller_options(
-        const std::filesystem::path& dir) {
-        runtime::LlmServerController::Options o;
-        o.scripts_dir = dir / "no-scripts";
-        o.data_dir = dir;
-        o.ollama_url = o.ollama_host = "http://127.0.0.1:9";
-        o.vllm_endpoint = "http://127.0.0.1:9/v1";
-        o.probe_timeout = std::chrono::milliseconds(500);
-        return o;
+    // Everything in dir_; no scripts and nothing listening, so runtime actions are refused and
+    // probes say offline.
+    static Config fixture_config(const std::filesystem::path& dir) {
+        Config c;
+        c.data_dir = c.models_dir = dir;
+        c.scripts_dir = dir / "no-scripts";
+        c.ollama_host = "http://127.0.0.1:9";
+        c.vllm_endpoint = "http://127.0.0.1:9/v1";
+        c.runtime_probe_timeout_ms = 500;
+        c.operation_workers = 1;
+        c.request_workers = 2;
+        c.action_workers = 2;
+        c.usage_interval_seconds = 3600;
+        c.pricing_file = std::filesystem::path(VENOM_SOURCE_DIR) / "config/pricing.json";
+        return c;
     }
-    static ProcessRunner run_process_nowhere() {
-        return [](const ProcessSpec&) -> Result<ProcessOutput> {
+
+    ComponentPorts fixture_ports() {
+        ComponentPorts ports;
+        ports.clock = &clock_;
+        ports.gpu_probe = [] { return std::nullopt; };
+        ports.providers = {provider_};
+        ports.run_process = [](const ProcessSpec&) -> Result<ProcessOutput> {
             return make_error(502, "process_failed", "no processes in unit tests");
         };
+        ports.storage = [this] { return storage_; };
+        return ports;
     }
 
     api::HttpResponse call(const std::string& method, const std::string& target,
@@ -73,29 +61,32 @@ protected:
         return nlohmann::json::parse(r.body);
     }
 
+    // Declared before the components, which use them.
     TempDir dir_;
     FakeClock clock_;
-    Config config_;
     StorageFacts storage_{0, uint64_t{1} << 40};
-    ManifestStore manifest_;
-    RuntimeLocks runtime_locks_;  // before everything that holds its locks
-    OperationQueue operations_;
-    UsageSampler usage_;
-    RuntimeStateStore runtime_state_;
-    GenerationSettingsStore generation_settings_{dir_.path() / "generation-settings.json"};
-    ModelRegistry registry_;
-    BlockingPool pool_;  // the catalog pool
-    BlockingPool action_pool_;
-    api::CatalogCache catalog_;
-    runtime::LlmServerController controller_;
-    cloud::CloudCatalog cloud_;
-    runtime::RuntimeSwitcher switcher_;
-    runtime::ServiceMonitor monitor_;
-    runtime::ServiceHistory history_;
-    events::EventBus events_{{}, clock_};
-    api::Services services_;
-    api::Router router_;
-    std::shared_ptr<FakeProvider> provider_;
+    std::shared_ptr<FakeProvider> provider_ = std::make_shared<FakeProvider>();
+    Components components_;
+    // Names the tests use for the parts.
+    const Config& config_ = components_.config;
+    ManifestStore& manifest_ = components_.manifest;
+    RuntimeLocks& runtime_locks_ = components_.runtime_locks;
+    OperationQueue& operations_ = components_.operations;
+    UsageSampler& usage_ = components_.usage;
+    RuntimeStateStore& runtime_state_ = components_.runtime_state;
+    GenerationSettingsStore& generation_settings_ = components_.generation_settings;
+    ModelRegistry& registry_ = components_.registry;
+    BlockingPool& pool_ = components_.catalog_pool;
+    BlockingPool& action_pool_ = components_.action_pool;
+    api::CatalogCache& catalog_ = components_.catalog;
+    runtime::LlmServerController& controller_ = components_.controller;
+    cloud::CloudCatalog& cloud_ = components_.cloud;
+    runtime::RuntimeSwitcher& switcher_ = components_.switcher;
+    runtime::ServiceMonitor& monitor_ = components_.monitor;
+    runtime::ServiceHistory& history_ = components_.history;
+    events::EventBus& events_ = components_.events;
+    api::Services& services_ = components_.services;
+    api::Router router_{api::api_routes(), std::nullopt};
 };
 
 }  // namespace venom::testing

@@ -29,7 +29,7 @@ protected:
 TEST_F(HandlersTest, HealthSaysOkWithVersion) {
     auto r = call("GET", "/api/v1/health");
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(body_of(r), json({{"status", "ok"}, {"version", "test"}}));
+    EXPECT_EQ(body_of(r), json({{"status", "ok"}, {"version", venom_version()}}));
 }
 
 TEST_F(HandlersTest, InstallRunsAsAnOperationAndRecordsTheModel) {

@@ -1,5 +1,5 @@
 // The daemon's parts publish their changes: the operation queue (through its observer), the
-// runtime switcher and the LLM server controller, each hooked to a bus as the daemon wires it.
+// runtime switcher and the LLM server controller, as the composition root wires them to the bus.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -27,17 +27,12 @@ std::vector<json> collect(events::Subscription& s, std::size_t count) {
 class EventPublishersTest : public ApiFixture {};
 
 TEST_F(EventPublishersTest, OperationQueueStateChangesReachTheBus) {
-    OperationQueue queue({1, 10, {}}, clock_, runtime_locks_);
-    queue.set_observer([this](const Operation& op, bool state) {
-        events::publish_operation(&events_, op, state);
-    });
-    queue.start();
     auto sub = events_.subscribe("", 100);
-    auto id = queue.submit({"m", "fake", Runtime::ollama, OperationType::install, "queued"},
-                           [](OperationContext& ctx) -> Result<std::string> {
-                               ctx.set_bytes(10, 100);
-                               return std::string("done");
-                           });
+    auto id = operations_.submit({"m", "fake", Runtime::ollama, OperationType::install, "queued"},
+                                 [](OperationContext& ctx) -> Result<std::string> {
+                                     ctx.set_bytes(10, 100);
+                                     return std::string("done");
+                                 });
     ASSERT_TRUE(id.ok());
     std::vector<std::string> statuses;
     ASSERT_TRUE(eventually([&] {
@@ -48,11 +43,9 @@ TEST_F(EventPublishersTest, OperationQueueStateChangesReachTheBus) {
         return !statuses.empty() && statuses.back() == "completed";
     }));
     EXPECT_EQ(statuses, (std::vector<std::string>{"pending", "in_progress", "completed"}));
-    queue.shutdown();
 }
 
 TEST_F(EventPublishersTest, ARuntimeSwitchAnnouncesItsStartAndItsOutcome) {
-    switcher_.set_event_bus(&events_);
     auto sub = events_.subscribe("", 100);
     auto report = switcher_.switch_cloud(Runtime::openai, "gpt-4o-mini");
     auto got = collect(*sub, 2);
@@ -65,24 +58,24 @@ TEST_F(EventPublishersTest, ARuntimeSwitchAnnouncesItsStartAndItsOutcome) {
 }
 
 TEST_F(EventPublishersTest, AServiceActionAnnouncesTheServicesNewStatus) {
-    controller_.set_event_bus(&events_);
-    auto sub = events_.subscribe("", 100);
-    // No scripts in this fixture: refused before anything runs, so nothing changed and
-    // nothing is announced.
-    EXPECT_FALSE(controller_.run(Runtime::ollama, "stop").ok());
-    // With a script and a runner that succeeds, the stop is announced.
-    std::filesystem::create_directories(dir_.path() / "scripts");
-    std::ofstream(dir_.path() / "scripts" / "ollama_service.sh") << "#!/bin/bash\n";
-    auto options = controller_options(dir_.path());
-    options.scripts_dir = dir_.path() / "scripts";
-    runtime::LlmServerController controller(
-        options,
-        [](const ProcessSpec&) -> Result<ProcessOutput> {
-            return ProcessOutput{0, "stopped", ""};
-        },
-        clock_, runtime_locks_);
-    controller.set_event_bus(&events_);
-    ASSERT_TRUE(controller.run(Runtime::ollama, "stop").ok());
+    // Parts built where the script exists, with a runner that succeeds.
+    Config config = fixture_config(dir_ / "scripted");
+    std::filesystem::create_directories(config.scripts_dir);
+    std::ofstream(config.scripts_dir / "ollama_service.sh") << "#!/bin/bash\n";
+    ComponentPorts ports = fixture_ports();
+    ports.run_process = [](const ProcessSpec&) -> Result<ProcessOutput> {
+        return ProcessOutput{0, "stopped", ""};
+    };
+    Components scripted(config, std::move(ports));
+    auto sub = scripted.events.subscribe("", 100);
+    {
+        // Refused while Ollama is busy: nothing changed, so nothing is announced.
+        auto busy = scripted.runtime_locks.try_acquire({Runtime::ollama}, "a test");
+        ASSERT_TRUE(busy.ok());
+        EXPECT_FALSE(scripted.controller.run(Runtime::ollama, "stop").ok());
+    }
+    // The stop is announced.
+    ASSERT_TRUE(scripted.controller.run(Runtime::ollama, "stop").ok());
     auto got = collect(*sub, 1);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["type"], events::kServiceStatus);
