@@ -59,7 +59,7 @@ Result<HttpResponse> subscribe(const ApiRequest& request, Services& services,
         if (response.events->empty() && stream == HttpResponse::Stream::server_sent_events) {
             HttpResponse ended;
             ended.status = 204;
-            ended.content_type.clear();
+            ended.content_type = {};
             return ended;
         }
         response.events->push_back(snapshot());

@@ -27,7 +27,7 @@ struct HttpRequest {
 struct HttpResponse {
     int status = 200;
     std::string body;
-    std::string content_type = "application/json";
+    std::string_view content_type = "application/json";        // always a literal: no allocation
     std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. Allow
 
     // Set by the live-event routes: instead of a body, the server keeps the connection and

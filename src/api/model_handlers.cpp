@@ -59,18 +59,9 @@ json installed_models_body(Services& services) {
 }  // namespace
 
 HttpResponse list_installed_models(const ApiRequest&, Services& services) {
-    CachedAnswer& cached = services.models_answer;
-    // Versions read before the answer is built: a change meanwhile only makes the next request
-    // rebuild it again.
-    const std::pair key{services.registry.version(), services.runtime_state.version()};
-    std::lock_guard lock(cached.mutex);
-    if (cached.key != key) {
-        cached.body = json_response(200, installed_models_body(services)).body;
-        cached.key = key;
-    }
-    HttpResponse response;
-    response.body = cached.body;
-    return response;
+    return services.models_answer.answer(
+        {services.registry.version(), services.runtime_state.version()},
+        [&] { return installed_models_body(services); });
 }
 
 HttpResponse get_model_capabilities(const ApiRequest& request, Services& services) {

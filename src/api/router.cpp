@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <atomic>
+#include <boost/container/small_vector.hpp>
 #include <exception>
 #include <future>
 #include <memory>
@@ -28,8 +29,11 @@ HttpResponse internal_error(const HttpRequest& request, std::string_view path,
         request_id);
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> parts;
+// Paths have a handful of segments: on the stack, not an allocation per request.
+using Parts = boost::container::small_vector<std::string_view, 12>;
+
+Parts split(std::string_view text, char separator) {
+    Parts parts;
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t end = text.find(separator, start);
@@ -40,7 +44,7 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     return parts;
 }
 
-std::vector<std::string_view> split_path(std::string_view path) {
+Parts split_path(std::string_view path) {
     if (!path.empty() && path.front() == '/') path.remove_prefix(1);
     return split(path, '/');
 }
@@ -195,29 +199,36 @@ std::optional<HttpResponse> Router::screen(const HttpRequest& request) const {
 }
 
 void Router::dispatch(const HttpRequest& request, Services& services, Respond respond) const {
+    if (auto now = handle(request, services, [&respond] { return std::move(respond); })) {
+        respond(std::move(*now));
+    }
+}
+
+std::optional<HttpResponse> Router::handle(const HttpRequest& request, Services& services,
+                                           const MakeRespond& later) const {
     const auto started = std::chrono::steady_clock::now();
     // From measure(route) on, the answer is counted under `route` (the route template, never
-    // the raw path). Answers given here are counted by answer(); only an async handler's
-    // Respond is wrapped (a wrapper per request cost the cheap endpoints an allocation).
+    // the raw path).
     std::optional<std::size_t> counted;
     auto measure = [&](std::size_t route) {
         if (metrics_) counted = route;
     };
-    auto answer = [&](HttpResponse r) {
+    // A CORS origin's page may read the answer: echo its origin (never "*").
+    std::string_view cors;
+    if (const std::string_view origin = request.header("origin");
+        !origin.empty() && cors_origin(policy_, origin)) {
+        cors = origin;
+    }
+    auto answer = [&](HttpResponse r) -> std::optional<HttpResponse> {
         if (counted) {
             metrics_->record(*counted, r.status, std::chrono::steady_clock::now() - started);
         }
-        respond(std::move(r));
-    };
-    // A CORS origin's page may read the answer: echo its origin (never "*").
-    if (const std::string_view origin = request.header("origin");
-        !origin.empty() && cors_origin(policy_, origin)) {
-        respond = [respond = std::move(respond), origin = std::string(origin)](HttpResponse r) {
-            r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+        if (!cors.empty()) {
+            r.headers.emplace_back("Access-Control-Allow-Origin", std::string(cors));
             r.headers.emplace_back("Vary", "Origin");
-            respond(std::move(r));
-        };
-    }
+        }
+        return r;
+    };
     if (auto refused = screen(request)) {
         measure(metrics_ ? metrics_->unmatched() : 0);
         return answer(std::move(*refused));
@@ -293,6 +304,14 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
             return answer(error_response(503, "shutting_down",
                                          "venomd is shutting down; retry when it is back"));
         }
+        Respond respond = later();
+        if (!cors.empty()) {
+            respond = [respond = std::move(respond), origin = std::string(cors)](HttpResponse r) {
+                r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+                r.headers.emplace_back("Vary", "Origin");
+                respond(std::move(r));
+            };
+        }
         if (counted) {
             respond = [respond = std::move(respond), metrics = metrics_, route = *counted,
                        started](HttpResponse r) {
@@ -312,18 +331,21 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
         try {
             std::get<AsyncHandler>(compiled.route.handler)(api, services, guarded);
         } catch (const std::exception& e) {
-            return guarded(internal_error(request, path, e.what()));
+            guarded(internal_error(request, path, e.what()));
+            return std::nullopt;
         } catch (...) {
-            return guarded(internal_error(request, path, "non-standard exception"));
+            guarded(internal_error(request, path, "non-standard exception"));
+            return std::nullopt;
         }
-        if (once->answered()) return;  // answered at once (a cache hit, a bad parameter)
+        if (once->answered())
+            return std::nullopt;  // answered at once (a cache hit, a bad parameter)
         const auto timeout = compiled.route.deadline == Deadline::runtime_action
                                  ? options_.runtime_action_timeout
                                  : options_.handler_timeout;
         watch_id->store(watchdog->watch(once, timeout));
         // Answered between the check and watch(): nothing left to watch.
         if (once->answered()) watchdog->forget(watch_id->load());
-        return;
+        return std::nullopt;
     }
     measure(metrics_ ? metrics_->unmatched() : 0);
     if (!allowed.empty()) {
@@ -333,7 +355,7 @@ void Router::dispatch(const HttpRequest& request, Services& services, Respond re
         response.headers.emplace_back("Allow", allowed);
         return answer(std::move(response));
     }
-    answer(error_response(404, "not_found", "No route for " + std::string(path)));
+    return answer(error_response(404, "not_found", "No route for " + std::string(path)));
 }
 
 }  // namespace venom::api

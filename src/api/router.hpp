@@ -88,6 +88,12 @@ public:
     // its deadline passes first, 503 shutting_down after shut_down(). A late answer is dropped.
     // `request` must stay alive until `respond` is called. Never throws. Thread-safe.
     void dispatch(const HttpRequest& request, Services& services, Respond respond) const;
+    // The same, for a caller that can take an answer given at once without a Respond (the
+    // HTTP server: no allocation for the cheap endpoints): returns it, or calls `later()` for
+    // the Respond an async handler will answer through, and returns nothing.
+    using MakeRespond = std::function<Respond()>;
+    std::optional<HttpResponse> handle(const HttpRequest& request, Services& services,
+                                       const MakeRespond& later) const;
 
     // Answers every request still waiting for its handler with 503 shutting_down, and every
     // later one too, so a shutdown never drops a connection it made wait. Idempotent.

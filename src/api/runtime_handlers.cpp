@@ -167,18 +167,9 @@ json runtime_target(Services& services, Runtime runtime, const RuntimeState& sta
 }  // namespace
 
 HttpResponse get_active_llm_server(const ApiRequest&, Services& services) {
-    CachedAnswer& cached = services.active_server_answer;
-    // Versions read before the answer is built: a change meanwhile only makes the next poll
-    // rebuild it again.
-    const std::pair key{services.runtime_state.version(), services.switcher.version()};
-    std::lock_guard lock(cached.mutex);
-    if (cached.key != key) {
-        cached.body = json_response(200, active_summary(services)).body;
-        cached.key = key;
-    }
-    HttpResponse response;
-    response.body = cached.body;
-    return response;
+    return services.active_server_answer.answer(
+        {services.runtime_state.version(), services.switcher.version()},
+        [&] { return active_summary(services); });
 }
 
 void set_active_llm_server(const ApiRequest& request, Services& services, Respond respond) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/cached_answer.hpp"
 #include "cloud/cloud_catalog.hpp"
 #include "events/event_bus.hpp"
 #include "runtime/llm_server_controller.hpp"
@@ -38,13 +39,6 @@ namespace venom::api {
 
 using CatalogCache = TtlCache<std::vector<CatalogEntry>>;
 
-// A serialized answer kept until what it was built from changes (`key`).
-struct CachedAnswer {
-    std::mutex mutex;
-    std::optional<std::pair<std::uint64_t, std::uint64_t>> key;
-    std::string body;
-};
-
 struct Services {
     ModelRegistry& registry;
     OperationQueue& operations;
@@ -64,6 +58,9 @@ struct Services {
     const Config& config;
     std::string version;
     std::vector<std::string> warnings;  // problems found at start-up, shown by /health
+    // GET /health, polled by monitors and the panel: rebuilt when the registry changes (a
+    // model's files went missing).
+    CachedAnswer health_answer{};
     // GET /system/llm-servers/active, which the web panel polls: rebuilt only when the runtime
     // state or a switch changes.
     CachedAnswer active_server_answer{};

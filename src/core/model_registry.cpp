@@ -324,7 +324,8 @@ void ModelRegistry::collect_garbage() {
 std::uint64_t ModelRegistry::version() const {
     // A sum of counters that only grow changes whenever one of them does.
     std::uint64_t version = manifest_.version() + files_missing_version_.load();
-    for (const auto& provider : providers()) version += provider->known_models_version();
+    std::lock_guard lock(mutex_);  // not providers(): no copy of the list per polled request
+    for (const auto& [name, provider] : providers_) version += provider->known_models_version();
     return version;
 }
 

@@ -68,8 +68,8 @@ Result<void> Daemon::start() {
     options.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout_seconds);
     options.events_keepalive = std::chrono::milliseconds(config.events_keepalive_ms);
     d.server = std::make_unique<http::HttpServer>(
-        options, [&d](const api::HttpRequest& request, http::Responder respond) {
-            d.router->dispatch(request, d.components.services, std::move(respond));
+        options, [&d](const api::HttpRequest& request, const http::MakeResponder& later) {
+            return d.router->handle(request, d.components.services, later);
         });
     if (auto listening = d.server->start(); !listening) {
         c.cancel_pending_work();

@@ -16,10 +16,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api/json_response.hpp"
@@ -146,28 +148,24 @@ struct HttpServer::Impl {
         std::mutex mutex;
         std::optional<api::HttpResponse> response;
         std::function<void(api::HttpResponse)> resume;
+
+        void deliver(api::HttpResponse r) {
+            std::unique_lock lock(mutex);
+            if (resume) {
+                auto resume_now = std::move(resume);
+                lock.unlock();
+                resume_now(std::move(r));
+            } else {
+                response = std::move(r);
+            }
+        }
     };
 
-    asio::awaitable<api::HttpResponse> respond(const api::HttpRequest& request) {
-        auto pending = std::make_shared<PendingResponse>();
-        dispatch(request, [pending](api::HttpResponse response) {
-            std::unique_lock lock(pending->mutex);
-            if (pending->resume) {
-                auto resume = std::move(pending->resume);
-                lock.unlock();
-                resume(std::move(response));
-            } else {
-                pending->response = std::move(response);
-            }
-        });
-        {
-            std::lock_guard lock(pending->mutex);
-            if (pending->response) co_return std::move(*pending->response);
-        }
-        // A named initiation capturing a raw pointer (`pending` keeps it alive here): GCC 12
-        // destroys some temporaries of a co_await expression twice, which freed a captured
-        // shared_ptr too early (caught by ASan under load).
-        PendingResponse* raw = pending.get();
+    // Waits for an answer that was not there at once: the handler's Respond holds `pending`,
+    // the caller keeps it alive while it waits. A named initiation capturing a raw pointer:
+    // GCC 12 destroys some temporaries of a co_await expression twice, which freed a captured
+    // shared_ptr too early (caught by ASan under load).
+    static auto answer_later(PendingResponse* raw) {
         auto initiation = [raw](auto handler) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             auto resume = [shared](api::HttpResponse response) {
@@ -179,25 +177,25 @@ struct HttpServer::Impl {
             std::unique_lock lock(raw->mutex);
             if (raw->response) {
                 auto response = std::move(*raw->response);
+                raw->response.reset();
                 lock.unlock();
                 resume(std::move(response));
             } else {
                 raw->resume = std::move(resume);
             }
         };
-        api::HttpResponse answer =
-            co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(api::HttpResponse)>(
-                initiation, asio::use_awaitable);
-        co_return answer;
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(api::HttpResponse)>(
+            initiation, asio::use_awaitable);
     }
 
-    static bhttp::response<bhttp::string_body> to_beast(const api::HttpResponse& r,
-                                                        unsigned version, bool keep_alive) {
+    // Takes the body: a large answer (GET /models) is not copied again.
+    static bhttp::response<bhttp::string_body> to_beast(api::HttpResponse&& r, unsigned version,
+                                                        bool keep_alive) {
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
         res.set(bhttp::field::server, "venomd");
         if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
         for (const auto& [name, value] : r.headers) res.set(name, value);
-        res.body() = r.body;
+        res.body() = std::move(r.body);
         res.keep_alive(keep_alive);
         res.prepare_payload();
         return res;
@@ -205,7 +203,7 @@ struct HttpServer::Impl {
 
     // Takes the response by value: a coroutine keeps only references to reference parameters.
     asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, api::HttpResponse r) {
-        auto res = to_beast(r, 11, false);
+        auto res = to_beast(std::move(r), 11, false);
         stream.expires_after(options.request_timeout);
         co_await bhttp::async_write(stream, res, use_tuple);
         beast::error_code ignored;
@@ -291,13 +289,17 @@ struct HttpServer::Impl {
                 co_return;
             }
             session.busy = true;
+            // One deadline for the rest of the request, armed once: re-arming a tcp_stream's
+            // timers costs the cheap endpoints measurable throughput (bench/http_bench.sh).
             stream.expires_after(options.request_timeout);
-            auto [body_ec, body_bytes] =
-                co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-            if (body_ec) {
-                std::optional<api::HttpResponse> answer = read_error_response(body_ec, true);
-                if (answer) co_await write_error_and_close(stream, std::move(*answer));
-                co_return;
+            if (!parser.is_done()) {
+                auto [body_ec, body_bytes] =
+                    co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+                if (body_ec) {
+                    std::optional<api::HttpResponse> answer = read_error_response(body_ec, true);
+                    if (answer) co_await write_error_and_close(stream, std::move(*answer));
+                    co_return;
+                }
             }
             auto req = parser.release();
             const unsigned version = req.version();
@@ -305,7 +307,21 @@ struct HttpServer::Impl {
             std::optional<bhttp::request<bhttp::string_body>> upgrade;
             if (websocket::is_upgrade(req)) upgrade = req;
             const api::HttpRequest request = to_api(std::move(req));
-            api::HttpResponse answer = co_await respond(request);
+            // Answered at once (the cheap endpoints): no PendingResponse, no Responder.
+            std::shared_ptr<PendingResponse> pending;
+            std::optional<api::HttpResponse> now = dispatch(request, [&pending]() -> Responder {
+                pending = std::make_shared<PendingResponse>();
+                return [pending](api::HttpResponse r) { pending->deliver(std::move(r)); };
+            });
+            const bool answered_at_once = now.has_value();
+            api::HttpResponse answer;
+            if (answered_at_once) {
+                answer = std::move(*now);
+            } else if (pending) {
+                answer = co_await answer_later(pending.get());
+            } else {  // a broken Dispatch: neither an answer nor a Responder
+                answer = api::error_response(500, "internal_error", "No answer for the request");
+            }
             if (answer.stream == api::HttpResponse::Stream::websocket && !upgrade) {
                 // Upgrade: websocket alone is not a handshake (Beast also needs HTTP/1.1 and
                 // Connection: Upgrade); such a client gets the refusal, not an event stream.
@@ -327,8 +343,9 @@ struct HttpServer::Impl {
                 co_return;
             }
             const bool keep_alive = wants_keep_alive && !upgrade && !stopping;
-            auto res = to_beast(answer, version, keep_alive);
-            stream.expires_after(options.request_timeout);
+            auto res = to_beast(std::move(answer), version, keep_alive);
+            // A handler that answered later may have used up the request's deadline.
+            if (!answered_at_once) stream.expires_after(options.request_timeout);
             auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
             session.busy = false;
             if (write_ec || !keep_alive) break;
@@ -506,7 +523,7 @@ struct HttpServer::Impl {
         std::chrono::steady_clock::time_point last_log{};
         std::size_t failures_since_log = 0;
         while (!stopping) {
-            // Named, not a temporary of the co_await expression (see respond()).
+            // Named, not a temporary of the co_await expression (see answer_later()).
             auto strand = asio::make_strand(ioc);
             auto [ec, socket] = co_await acceptor.async_accept(strand, use_tuple);
             if (ec) {

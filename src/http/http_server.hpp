@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/http_types.hpp"
@@ -26,10 +27,13 @@ struct ServerOptions {
     std::chrono::milliseconds events_keepalive{15000};
 };
 
-// Called on an I/O thread for every complete request; must not block. It calls the responder
-// exactly once, at once or later from any thread; the request stays alive until then.
+// Called on an I/O thread for every complete request; must not block. It returns the answer
+// when it has one at once; otherwise it calls `later()` once for a Responder and calls that
+// exactly once, later, from any thread (the request stays alive until then).
 using Responder = std::function<void(api::HttpResponse)>;
-using Dispatch = std::function<void(const api::HttpRequest&, Responder)>;
+using MakeResponder = std::function<Responder()>;
+using Dispatch =
+    std::function<std::optional<api::HttpResponse>(const api::HttpRequest&, const MakeResponder&)>;
 
 class HttpServer {
 public:
