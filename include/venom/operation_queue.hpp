@@ -118,10 +118,11 @@ public:
     // Thread-safe snapshots; no disk I/O.
     std::optional<Operation> get(const std::string& id) const;
     std::vector<Operation> list(std::size_t limit) const;  // newest first
-    // The same newest-first list as a JSON array text, with its length. Built from per-operation
-    // text cached until the operation changes: GET /models/operations is polled often and
+    // The same newest-first list as a JSON array text appended to `out` (room for `slack` more
+    // bytes reserved after it); returns its length. Built from per-operation text cached until
+    // the operation changes, with one allocation: GET /models/operations is polled often, and
     // rebuilding JSON trees per request cost three quarters of its throughput.
-    std::pair<std::string, std::size_t> list_json(std::size_t limit) const;
+    std::size_t append_list_json(std::string& out, std::size_t limit, std::size_t slack = 0) const;
     std::optional<std::string> unfinished_operation_for(const std::string& model_name) const;
 
     // Pending: cancelled at once. Running: the work is told and its final status becomes

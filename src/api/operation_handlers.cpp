@@ -11,10 +11,14 @@ HttpResponse list_operations(const ApiRequest& request, Services& services) {
     if (!limit) return error_response(limit.error());
     // Spliced from cached per-operation text rather than built as a tree: this endpoint is
     // polled, and the splice keeps it near the bare server's throughput (bench/).
-    auto [operations, count] = services.operations.list_json(static_cast<std::size_t>(*limit));
     HttpResponse response;
-    response.body = R"({"success":true,"operations":)" + operations + R"(,"count":)" +
-                    std::to_string(count) + "}";
+    response.body = R"({"success":true,"operations":)";
+    constexpr std::size_t kTail = 32;  // ,"count":N}
+    const std::size_t count = services.operations.append_list_json(
+        response.body, static_cast<std::size_t>(*limit), kTail);
+    response.body += R"(,"count":)";
+    response.body += std::to_string(count);
+    response.body += '}';
     return response;
 }
 

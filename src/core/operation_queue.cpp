@@ -496,18 +496,24 @@ void OperationQueue::changed_locked(Entry& entry) {
     mark_dirty_locked();
 }
 
-std::pair<std::string, std::size_t> OperationQueue::list_json(std::size_t limit) const {
+std::size_t OperationQueue::append_list_json(std::string& out, std::size_t limit,
+                                             std::size_t slack) const {
     std::lock_guard lock(mutex_);
-    std::string out = "[";
-    std::size_t count = 0;
-    for (auto it = entries_.rbegin(); it != entries_.rend() && count < limit; ++it, ++count) {
+    const std::size_t count = std::min(limit, entries_.size());
+    std::size_t bytes = 2 + count;  // brackets and commas
+    for (auto it = entries_.rbegin(); it != entries_.rbegin() + count; ++it) {
         if (it->json_text.empty())
             it->json_text = to_json(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
-        if (count > 0) out += ',';
+        bytes += it->json_text.size();
+    }
+    out.reserve(out.size() + bytes + slack);
+    out += '[';
+    for (auto it = entries_.rbegin(); it != entries_.rbegin() + count; ++it) {
+        if (it != entries_.rbegin()) out += ',';
         out += it->json_text;
     }
     out += ']';
-    return {std::move(out), count};
+    return count;
 }
 
 void OperationQueue::mark_dirty_locked() {
