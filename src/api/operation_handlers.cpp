@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.hpp"
+#include "api/json/operation_json.hpp"
 #include "api/json_response.hpp"
 #include "api/request_body.hpp"
 
@@ -11,7 +12,8 @@ HttpResponse list_operations(const ApiRequest& request, Services& services) {
     if (!limit) return error_response(limit.error());
     // Spliced from cached per-operation text rather than built as a tree: this endpoint is
     // polled, and the splice keeps it near the bare server's throughput (bench/).
-    auto [operations, count] = services.operations.list_json(static_cast<std::size_t>(*limit));
+    auto [operations, count] =
+        services.operations.list_json(static_cast<std::size_t>(*limit), operation_json);
     HttpResponse response;
     response.body = R"({"success":true,"operations":)" + operations + R"(,"count":)" +
                     std::to_string(count) + "}";
@@ -22,13 +24,13 @@ HttpResponse get_operation(const ApiRequest& request, Services& services) {
     const std::string& id = request.param("operation_id");
     auto op = services.operations.get(id);
     if (!op) return error_response(404, "operation_not_found", "Operation " + id + " not found");
-    return json_response(200, {{"success", true}, {"operation", to_json(*op)}});
+    return json_response(200, {{"success", true}, {"operation", operation_json(*op)}});
 }
 
 HttpResponse cancel_operation(const ApiRequest& request, Services& services) {
     auto op = services.operations.cancel(request.param("operation_id"));
     if (!op) return error_response(op.error());
-    return json_response(200, {{"success", true}, {"operation", to_json(*op)}});
+    return json_response(200, {{"success", true}, {"operation", operation_json(*op)}});
 }
 
 }  // namespace venom::api

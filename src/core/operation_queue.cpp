@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/operations_file.hpp"
@@ -496,13 +497,16 @@ void OperationQueue::changed_locked(Entry& entry) {
     mark_dirty_locked();
 }
 
-std::pair<std::string, std::size_t> OperationQueue::list_json(std::size_t limit) const {
+std::pair<std::string, std::size_t> OperationQueue::list_json(std::size_t limit,
+                                                              OperationShape shape) const {
     std::lock_guard lock(mutex_);
     std::string out = "[";
     std::size_t count = 0;
     for (auto it = entries_.rbegin(); it != entries_.rend() && count < limit; ++it, ++count) {
-        if (it->json_text.empty())
-            it->json_text = to_json(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
+        if (it->json_text.empty() || it->json_shape != shape) {
+            it->json_text = shape(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
+            it->json_shape = shape;
+        }
         if (count > 0) out += ',';
         out += it->json_text;
     }

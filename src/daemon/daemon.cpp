@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "api/json/operation_json.hpp"
 #include "api/router.hpp"
 #include "api/services.hpp"
 #include "cloud/cloud_catalog.hpp"
@@ -139,7 +140,7 @@ struct Daemon::Impl {
         });
         registry.set_storage_refresh([this] { usage.refresh_storage(); });
         operations.set_observer([this](const Operation& op, bool state_changed) {
-            events::publish_operation(&events, op, state_changed);
+            events::publish_operation(&events, op, state_changed, api::operation_json);
         });
         controller.set_event_bus(&events);
         switcher.set_event_bus(&events);

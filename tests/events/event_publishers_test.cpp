@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_fixture.hpp"
+#include "api/json/operation_json.hpp"
 #include "events/event_bus.hpp"
 #include "events/event_types.hpp"
 #include "support/eventually.hpp"
@@ -29,7 +30,7 @@ class EventPublishersTest : public ApiFixture {};
 TEST_F(EventPublishersTest, OperationQueueStateChangesReachTheBus) {
     OperationQueue queue({1, 10, {}}, clock_, runtime_locks_);
     queue.set_observer([this](const Operation& op, bool state) {
-        events::publish_operation(&events_, op, state);
+        events::publish_operation(&events_, op, state, api::operation_json);
     });
     queue.start();
     auto sub = events_.subscribe("", 100);
