@@ -2,6 +2,7 @@
 
 #include "api/handlers.hpp"
 #include "api/json/model_json.hpp"
+#include "api/json/usage_json.hpp"
 #include "api/json_response.hpp"
 #include "api/runtime_payload.hpp"
 
@@ -64,8 +65,8 @@ HttpResponse get_model_capabilities(const ApiRequest& request, Services& service
 }
 
 HttpResponse get_models_usage(const ApiRequest&, Services& services) {
-    json usage = usage_to_json(services.usage.latest(), services.config.max_storage_gb,
-                               services.registry.list_installed().size());
+    json usage = usage_json(services.usage.latest(), services.config.max_storage_gb,
+                            services.registry.list_installed().size());
     return json_response(200, {{"success", true}, {"usage", usage}});
 }
 
