@@ -28,8 +28,6 @@ struct CatalogEntry {
     nlohmann::json gated = nullptr;  // false, "auto" or "manual" when the source says
 };
 
-nlohmann::json to_json(const CatalogEntry& entry);
-
 // Glob patterns (fnmatch, e.g. "*.md", "original/*") an install request may add to, or take
 // away from, the files a provider picks by default.
 struct InstallFilter {

@@ -21,10 +21,10 @@ struct ModelCapabilities {
     std::optional<std::string> quantization;
     // What the upstream says the model can do, in its words and order (Ollama's /api/show
     // "capabilities": completion, tools, vision, thinking, embedding, insert, ...); omitted from
-    // the wire form when empty.
+    // the manifest and the API's answer when empty.
     std::vector<std::string> features;
     // Per-parameter generation schema; kept as JSON because the panel reads it as-is and
-    // it is omitted from the wire form when empty.
+    // it is omitted from the manifest and the API's answer when empty.
     nlohmann::json generation_schema;
 };
 
@@ -47,10 +47,14 @@ struct ModelMetadata {
     nlohmann::json extra = nlohmann::json::object();
 };
 
+// The manifest's form of a model and its capabilities (manifest.json, spec "Manifest System").
+// What the API answers is in src/api/json/model_json.hpp: today the capabilities are written
+// the same way in both, but each can change without the other.
 nlohmann::json to_json(const ModelCapabilities& caps);
 // Missing keys take the defaults above; ill-typed keys are an error (std::invalid_argument).
 ModelCapabilities capabilities_from_json(const nlohmann::json& j);
 
+// The manifest entry: `extra` first, then the known keys over it.
 nlohmann::json to_json(const ModelMetadata& model);
 // Throws std::invalid_argument naming the field when `name` or `provider` is missing or a field
 // has the wrong type.

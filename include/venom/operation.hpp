@@ -3,7 +3,7 @@
 // id the client polls, real progress, and a final status kept in the history.
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,9 +40,10 @@ struct Operation {
     }
 };
 
-// The API's shape of an operation (docs/API.md); operations.json has its own
-// (src/core/operations_file.hpp).
-nlohmann::json to_json(const Operation& op);
+// How an answer shows an operation. Core does not choose it: the API's shape is
+// api::operation_json (src/api/json/operation_json.hpp), handed to the queue's list cache and to
+// the event publisher; operations.json has its own format (src/core/operations_file.hpp).
+using OperationShape = nlohmann::json (*)(const Operation& op);
 
 // A random (version 4) UUID, e.g. "550e8400-e29b-41d4-a716-446655440000". Thread-safe.
 std::string make_uuid_v4();

@@ -118,11 +118,13 @@ public:
     // Thread-safe snapshots; no disk I/O.
     std::optional<Operation> get(const std::string& id) const;
     std::vector<Operation> list(std::size_t limit) const;  // newest first
-    // The same newest-first list as a JSON array text appended to `out` (room for `slack` more
-    // bytes reserved after it); returns its length. Built from per-operation text cached until
-    // the operation changes, with one allocation: GET /models/operations is polled often, and
-    // rebuilding JSON trees per request cost three quarters of its throughput.
-    std::size_t append_list_json(std::string& out, std::size_t limit, std::size_t slack = 0) const;
+    // The same newest-first list as a JSON array text of `shape` (the API's api::operation_json)
+    // appended to `out`, with room for `slack` more bytes reserved after it; returns its length.
+    // Built from per-operation text cached until the operation changes or another shape is asked
+    // for, with one allocation: GET /models/operations is polled often, and rebuilding JSON trees
+    // per request cost three quarters of its throughput.
+    std::size_t append_list_json(std::string& out, std::size_t limit, OperationShape shape,
+                                 std::size_t slack = 0) const;
     std::optional<std::string> unfinished_operation_for(const std::string& model_name) const;
 
     // Pending: cancelled at once. Running: the work is told and its final status becomes
@@ -165,7 +167,8 @@ private:
     friend class OperationContext;
     struct Entry {
         Operation op;
-        mutable std::string json_text;  // to_json(op).dump(), empty when stale
+        mutable std::string json_text;  // json_shape(op).dump(), empty when stale
+        mutable OperationShape json_shape = nullptr;
         OperationWork work;
         std::string queued_message;  // shown again when a pause ends
         std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);

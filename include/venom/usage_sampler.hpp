@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,9 +92,5 @@ private:
     // Previous /proc/stat totals, touched only by the sampling thread.
     uint64_t prev_busy_ = 0, prev_total_ = 0;
 };
-
-// The `usage` object of GET /models/usage with the spec's field names.
-nlohmann::json usage_to_json(const UsageSnapshot& s, double disk_limit_gb,
-                             std::size_t models_count);
 
 }  // namespace venom

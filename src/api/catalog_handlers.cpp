@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.hpp"
+#include "api/json/model_json.hpp"
 #include "api/json_response.hpp"
 #include "api/request_body.hpp"
 
@@ -17,7 +18,7 @@ using Entries = std::vector<CatalogEntry>;
 
 json entries_json(const Entries& entries) {
     json out = json::array();
-    for (const auto& e : entries) out.push_back(to_json(e));
+    for (const auto& e : entries) out.push_back(catalog_entry_json(e));
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.hpp"
+#include "api/json/operation_json.hpp"
 #include "api/json_response.hpp"
 #include "events/event_types.hpp"
 #include "venom/text.hpp"
@@ -47,8 +48,8 @@ Result<HttpResponse> subscribe(const ApiRequest& request, Services& services,
     const std::optional<Operation> op = services.operations.get(topic);
     if (!op) return make_error(404, "operation_not_found", "Operation " + topic + " not found");
     auto snapshot = [&] {
-        return services.events.snapshot(events::kOperationStatus, *response.events, to_json(*op),
-                                        op->finished());
+        return services.events.snapshot(events::kOperationStatus, *response.events,
+                                        operation_json(*op), op->finished());
     };
     if (!*after) {
         response.events->push_front(snapshot());

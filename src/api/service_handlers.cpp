@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/handlers.hpp"
+#include "api/json/usage_json.hpp"
 #include "api/json_response.hpp"
 #include "api/pool_task.hpp"
 #include "api/request_body.hpp"
@@ -46,10 +47,6 @@ std::optional<Error> switch_in_progress(Services& services) {
     if (!services.switcher.gate().in_progress) return std::nullopt;
     return make_error(409, "runtime_switch_in_progress",
                       "A runtime switch is in progress; retry when it is done");
-}
-
-json disk_json(std::uint64_t total, std::uint64_t used, std::uint64_t free) {
-    return {{"total_bytes", total}, {"used_bytes", used}, {"free_bytes", free}};
 }
 
 }  // namespace
@@ -162,24 +159,9 @@ void apply_runtime_profile(const ApiRequest& request, Services& services, Respon
 }
 
 HttpResponse get_system_storage(const ApiRequest&, Services& services) {
-    const UsageSnapshot s = services.usage.latest();
-    json items = json::array();
-    for (const auto& item : s.storage_items) {
-        items.push_back({{"name", item.name},
-                         {"path", item.path.string()},
-                         {"size_bytes", item.bytes},
-                         {"kind", item.kind}});
-    }
-    return json_response(
-        200, {{"status", "success"},
-              {"refreshed_at", s.storage_sampled_at.time_since_epoch().count() == 0
-                                   ? json(nullptr)
-                                   : json(format_rfc3339(s.storage_sampled_at))},
-              {"models_dir_bytes", s.models_dir_bytes},
-              {"disk", disk_json(s.fs_total_bytes, s.fs_used_bytes, s.fs_free_bytes)},
-              {"disk_root", disk_json(s.root_total_bytes, s.root_used_bytes, s.root_free_bytes)},
-              {"items", items},
-              {"count", items.size()}});
+    json body = storage_json(services.usage.latest());
+    body["status"] = "success";
+    return json_response(200, body);
 }
 
 }  // namespace venom::api

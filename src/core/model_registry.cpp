@@ -8,20 +8,6 @@
 
 namespace venom {
 
-nlohmann::json to_json(const CatalogEntry& e) {
-    auto nullable = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-    nlohmann::json j = {{"provider", e.provider},
-                        {"model_name", e.model_name},
-                        {"display_name", e.display_name},
-                        {"size_gb", nullable(e.size_gb)},
-                        {"runtime", e.runtime},
-                        {"tags", e.tags},
-                        {"downloads", nullable(e.downloads)},
-                        {"likes", nullable(e.likes)}};
-    if (!e.gated.is_null()) j["gated"] = e.gated;
-    return j;
-}
-
 namespace {
 
 // Cloud runtimes serve what their catalog lists; nothing is loaded or recorded here.

@@ -8,8 +8,6 @@
 namespace venom {
 namespace {
 
-using nlohmann::json;
-
 constexpr std::array<std::string_view, 3> kTypes = {"install", "remove", "activate"};
 constexpr std::array<std::string_view, 5> kStatuses = {"pending", "in_progress", "completed",
                                                        "failed", "cancelled"};
@@ -35,26 +33,6 @@ std::optional<OperationStatus> parse_operation_status(std::string_view text) {
         if (kStatuses[i] == text) return static_cast<OperationStatus>(i);
     }
     return std::nullopt;
-}
-
-json to_json(const Operation& op) {
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-    return {
-        {"operation_id", op.operation_id},
-        {"model_name", op.model_name},
-        {"provider", op.provider},
-        {"runtime", op.runtime},
-        {"operation_type", to_string(op.type)},
-        {"status", to_string(op.status)},
-        {"progress", op.progress},
-        {"message", op.message},
-        {"error", nullable(op.error)},
-        {"bytes_total", nullable(op.bytes_total)},
-        {"bytes_done", op.bytes_done},
-        {"started_at", op.started_at},
-        {"updated_at", op.updated_at},
-        {"completed_at", nullable(op.completed_at)},
-    };
 }
 
 std::string make_uuid_v4() {

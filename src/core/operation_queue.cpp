@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/operations_file.hpp"
@@ -497,13 +498,15 @@ void OperationQueue::changed_locked(Entry& entry) {
 }
 
 std::size_t OperationQueue::append_list_json(std::string& out, std::size_t limit,
-                                             std::size_t slack) const {
+                                             OperationShape shape, std::size_t slack) const {
     std::lock_guard lock(mutex_);
     const std::size_t count = std::min(limit, entries_.size());
     std::size_t bytes = 2 + count;  // brackets and commas
     for (auto it = entries_.rbegin(); it != entries_.rbegin() + count; ++it) {
-        if (it->json_text.empty())
-            it->json_text = to_json(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
+        if (it->json_text.empty() || it->json_shape != shape) {
+            it->json_text = shape(it->op).dump(-1, ' ', false, kReplaceInvalidUtf8);
+            it->json_shape = shape;
+        }
         bytes += it->json_text.size();
     }
     out.reserve(out.size() + bytes + slack);

@@ -1,5 +1,6 @@
 #include "core/operations_file.hpp"
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace venom::operations_file {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "api/json/operation_json.hpp"
 #include "events/event_types.hpp"
 #include "providers/huggingface/provider.hpp"
 #include "providers/ollama/library.hpp"
@@ -187,7 +188,7 @@ Components::Components(Config c, ComponentPorts ports)
     });
     registry.set_storage_refresh([this] { usage.refresh_storage(); });
     operations.set_observer([this](const Operation& op, bool state_changed) {
-        events::publish_operation(&events, op, state_changed);
+        events::publish_operation(&events, op, state_changed, api::operation_json);
     });
     controller.set_event_bus(&events);
     switcher.set_event_bus(&events);

@@ -5,12 +5,14 @@
 
 namespace venom::events {
 
-void publish_operation(EventBus* bus, const Operation& op, bool state_changed) {
+void publish_operation(EventBus* bus, const Operation& op, bool state_changed,
+                       OperationShape shape) {
     if (!bus) return;
     if (state_changed) {
-        bus->publish(kOperationStatus, op.operation_id, to_json(op), op.finished());
+        bus->publish(kOperationStatus, op.operation_id, shape(op), op.finished());
     } else {
-        bus->publish_progress(kOperationProgress, op.operation_id, [op] { return to_json(op); });
+        bus->publish_progress(kOperationProgress, op.operation_id,
+                              [op, shape] { return shape(op); });
     }
 }
 

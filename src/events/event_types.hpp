@@ -18,9 +18,11 @@ inline constexpr const char* kRuntimeSwitch = "RUNTIME_SWITCH";
 inline constexpr const char* kServiceStatus = "SERVICE_STATUS_UPDATE";
 
 // An operation changed: `state_changed` (created, started, finished) is always sent; other
-// changes (bytes, message) are progress, coalesced per operation. Call it where the change is
-// made (the queue calls it under its lock): it only queues.
-void publish_operation(EventBus* bus, const Operation& op, bool state_changed);
+// changes (bytes, message) are progress, coalesced per operation. The payload is `shape` of the
+// operation (the API's api::operation_json), built only for the events that go out. Call it
+// where the change is made (the queue calls it under its lock): it only queues.
+void publish_operation(EventBus* bus, const Operation& op, bool state_changed,
+                       OperationShape shape);
 
 // A runtime switch `status`: "started", "completed" or "failed" (with `reason`).
 void publish_runtime_switch(EventBus* bus, std::string_view status, const std::string& to_runtime,

@@ -122,14 +122,6 @@ void measure_storage(const fs::path& models_dir, UsageSnapshot& s) {
     s.storage_sampled_at = std::chrono::system_clock::now();
 }
 
-double round2(double v) {
-    return std::round(v * 100.0) / 100.0;
-}
-
-nlohmann::json nullable(const std::optional<double>& v) {
-    return v ? nlohmann::json(round2(*v)) : nlohmann::json(nullptr);
-}
-
 }  // namespace
 
 std::optional<GpuStats> parse_nvidia_smi_csv(const std::string& csv) {
@@ -249,44 +241,6 @@ UsageSnapshot UsageSampler::latest() const {
 StorageFacts UsageSampler::storage_facts() const {
     std::lock_guard lock(mutex_);
     return StorageFacts{latest_.models_dir_bytes, latest_.fs_free_bytes};
-}
-
-nlohmann::json usage_to_json(const UsageSnapshot& s, double disk_limit_gb,
-                             std::size_t models_count) {
-    const double disk_gb = static_cast<double>(s.models_dir_bytes) / kBytesPerGb;
-    const double sys_total = static_cast<double>(s.fs_total_bytes) / kBytesPerGb;
-    const double sys_used =
-        static_cast<double>(s.fs_total_bytes - std::min(s.fs_total_bytes, s.fs_free_bytes)) /
-        kBytesPerGb;
-    const double mem_total = static_cast<double>(s.mem_total_bytes) / kBytesPerGb;
-    const double mem_used = static_cast<double>(s.mem_used_bytes) / kBytesPerGb;
-    auto percent = [](double part, double whole) {
-        return whole > 0 ? std::optional<double>(100.0 * part / whole) : std::nullopt;
-    };
-    std::optional<double> gpu_util, vram_used, vram_total, vram_percent;
-    if (s.gpu) {
-        gpu_util = s.gpu->utilization_percent;
-        vram_used = s.gpu->vram_used_mb;
-        vram_total = s.gpu->vram_total_mb;
-        vram_percent = percent(s.gpu->vram_used_mb, s.gpu->vram_total_mb);
-    }
-    return {
-        {"disk_usage_gb", round2(disk_gb)},
-        {"disk_limit_gb", disk_limit_gb},
-        {"disk_usage_percent", nullable(percent(disk_gb, disk_limit_gb))},
-        {"disk_system_total_gb", round2(sys_total)},
-        {"disk_system_used_gb", round2(sys_used)},
-        {"disk_system_usage_percent", nullable(percent(sys_used, sys_total))},
-        {"cpu_usage_percent", nullable(s.cpu_percent)},
-        {"memory_total_gb", round2(mem_total)},
-        {"memory_used_gb", round2(mem_used)},
-        {"memory_usage_percent", nullable(percent(mem_used, mem_total))},
-        {"gpu_usage_percent", nullable(gpu_util)},
-        {"vram_usage_mb", nullable(vram_used)},
-        {"vram_total_mb", nullable(vram_total)},
-        {"vram_usage_percent", nullable(vram_percent)},
-        {"models_count", models_count},
-    };
 }
 
 }  // namespace venom

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "support/eventually.hpp"
@@ -267,6 +268,44 @@ TEST(OperationQueueTest, ListsNewestFirstWithLimitAndBoundsHistory) {
     EXPECT_EQ(three[2].operation_id, ids[12]);
     EXPECT_EQ(queue.list(100).size(), 10u);  // bounded: the oldest finished ones were dropped
     EXPECT_FALSE(queue.get(ids[0]));
+}
+
+// The list text is the shape the caller hands in (the API's lives in src/api/json/), cached
+// per operation: a change, or another shape, renders it again.
+TEST(OperationQueueTest, ListJsonIsTheGivenShapeAndFollowsChanges) {
+    RuntimeLocks locks;  // outlives the queue
+    Gate gate;           // outlives the queue, whose worker may still be leaving wait()
+    FakeClock clock;
+    std::atomic<bool> at_gate{false};
+    OperationQueue queue({1, 10, {}}, clock, locks);
+    queue.start();
+    auto id = queue.submit(install("llama3:latest"), gated_download(gate, at_gate));
+    ASSERT_TRUE(id.ok());
+    ASSERT_TRUE(eventually([&] { return at_gate.load(); }));
+    OperationShape by_status = [](const Operation& op) {
+        return json{{"id", op.operation_id}, {"status", to_string(op.status)}};
+    };
+    OperationShape by_bytes = [](const Operation& op) { return json{{"done", op.bytes_done}}; };
+
+    // The text is appended after what the caller already wrote (the answer's head).
+    auto list = [&](std::size_t limit, OperationShape shape) {
+        std::string out = "head:";
+        const std::size_t count = queue.append_list_json(out, limit, shape);
+        EXPECT_EQ(out.rfind("head:", 0), 0u);
+        return std::pair(out.substr(5), count);
+    };
+
+    auto [text, count] = list(10, by_status);
+    EXPECT_EQ(count, 1u);
+    EXPECT_EQ(json::parse(text),
+              json::parse(R"([{"id":")" + *id + R"(","status":"in_progress"}])"));
+    EXPECT_EQ(list(10, by_bytes).first, R"([{"done":500}])");
+
+    gate.open();
+    ASSERT_TRUE(reaches(queue, *id, OperationStatus::completed));
+    EXPECT_EQ(list(10, by_bytes).first, R"([{"done":1000}])");
+    EXPECT_EQ(json::parse(list(10, by_status).first)[0]["status"], "completed");
+    EXPECT_EQ(list(0, by_status), std::pair(std::string("[]"), std::size_t{0}));
 }
 
 TEST(OperationQueueTest, HistoryIsPersistedAndReloaded) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/json/operation_json.hpp"
 #include "events/event_types.hpp"
 #include "support/eventually.hpp"
 
@@ -140,11 +141,11 @@ TEST_F(EventBusTest, OperationEventsCarryTheOperationAndItsFinalStateClosesTheTo
     op.operation_id = "op-9";
     op.model_name = "m";
     op.status = OperationStatus::in_progress;
-    publish_operation(&bus, op, true);
+    publish_operation(&bus, op, true, api::operation_json);
     op.bytes_done = 5;
-    publish_operation(&bus, op, false);
+    publish_operation(&bus, op, false, api::operation_json);
     op.status = OperationStatus::completed;
-    publish_operation(&bus, op, true);
+    publish_operation(&bus, op, true, api::operation_json);
     auto got = take_at_least(*sub, 3);
     ASSERT_EQ(got.size(), 3u);
     EXPECT_EQ(got[0]->type, kOperationStatus);
@@ -152,7 +153,7 @@ TEST_F(EventBusTest, OperationEventsCarryTheOperationAndItsFinalStateClosesTheTo
     EXPECT_EQ(data_of(got[1])["bytes_done"], 5);
     EXPECT_EQ(data_of(got[2])["status"], "completed");
     EXPECT_TRUE(sub->topic_closed());
-    publish_operation(nullptr, op, true);  // no bus: nothing, no crash
+    publish_operation(nullptr, op, true, api::operation_json);  // no bus: nothing, no crash
 }
 
 TEST_F(EventBusTest, ServiceStatusEventsUseThePanelsFields) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_fixture.hpp"
+#include "api/json/operation_json.hpp"
 #include "events/event_bus.hpp"
 #include "events/event_types.hpp"
 #include "support/eventually.hpp"

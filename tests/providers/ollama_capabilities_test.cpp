@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "api/json/model_json.hpp"
 #include "providers/chat_template.hpp"
 #include "providers/ollama/capabilities.hpp"
 
@@ -95,13 +96,17 @@ TEST(OllamaCapabilitiesTest, ReportedCapabilitiesAreKeptAsFeatures) {
     EXPECT_EQ(caps.features,
               (std::vector<std::string>{"completion", "vision", "thinking", "tools"}));
     EXPECT_TRUE(caps.supports_function_calling);
-    EXPECT_EQ(to_json(caps)["features"], json({"completion", "vision", "thinking", "tools"}));
+    // In the capabilities answer, and through the manifest and back.
+    EXPECT_EQ(api::capabilities_json(caps)["features"],
+              json({"completion", "vision", "thinking", "tools"}));
     EXPECT_EQ(capabilities_from_json(to_json(caps)).features, caps.features);
 
     ModelCapabilities embedding = capabilities_from_show({{"capabilities", {"embedding"}}});
     EXPECT_EQ(embedding.features, std::vector<std::string>{"embedding"});
     EXPECT_FALSE(embedding.supports_function_calling);
-    EXPECT_FALSE(to_json(capabilities_from_show(json::object())).contains("features"));
+    const ModelCapabilities none = capabilities_from_show(json::object());
+    EXPECT_FALSE(api::capabilities_json(none).contains("features"));
+    EXPECT_FALSE(to_json(none).contains("features"));
 }
 
 TEST(OllamaCapabilitiesTest, MissingFieldsFallBackToDefaults) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/json/usage_json.hpp"
 #include "support/eventually.hpp"
 #include "support/temp_dir.hpp"
 
@@ -132,7 +133,7 @@ TEST_F(UsageSamplerTest, MemoryUsedIsTotalMinusAvailable) {
     EXPECT_EQ(s.mem_total_bytes, 16 * kGiB);
     EXPECT_EQ(s.mem_used_bytes, 12 * kGiB);
 
-    const nlohmann::json j = usage_to_json(s, 50.0, 0);
+    const nlohmann::json j = api::usage_json(s, 50.0, 0);
     EXPECT_DOUBLE_EQ(j["memory_total_gb"].get<double>(), 16.0);
     EXPECT_DOUBLE_EQ(j["memory_used_gb"].get<double>(), 12.0);
     EXPECT_DOUBLE_EQ(j["memory_usage_percent"].get<double>(), 75.0);
@@ -144,7 +145,7 @@ TEST_F(UsageSamplerTest, UnreadableProcFilesGiveNullsNotNonsense) {
     UsageSampler sampler(options(), no_gpu());
     sampler.sample_now();
     sampler.sample_now();
-    const nlohmann::json j = usage_to_json(sampler.latest(), 50.0, 0);
+    const nlohmann::json j = api::usage_json(sampler.latest(), 50.0, 0);
     EXPECT_TRUE(j["cpu_usage_percent"].is_null());
     EXPECT_DOUBLE_EQ(j["memory_total_gb"].get<double>(), 0.0);
     EXPECT_TRUE(j["memory_usage_percent"].is_null());
@@ -154,7 +155,7 @@ TEST_F(UsageSamplerTest, WithoutGpuTheGpuFieldsAreNull) {
     UsageSampler sampler(options(), no_gpu());
     sampler.sample_now();
     EXPECT_EQ(sampler.latest().gpu, std::nullopt);
-    const nlohmann::json j = usage_to_json(sampler.latest(), 50.0, 0);
+    const nlohmann::json j = api::usage_json(sampler.latest(), 50.0, 0);
     for (const char* key :
          {"gpu_usage_percent", "vram_usage_mb", "vram_total_mb", "vram_usage_percent"}) {
         ASSERT_TRUE(j.contains(key)) << key;
@@ -166,7 +167,7 @@ TEST_F(UsageSamplerTest, GpuFiguresComeFromTheProbe) {
     UsageSampler sampler(options(), [] { return std::optional<GpuStats>({75, 6144, 24576}); });
     sampler.sample_now();
     ASSERT_TRUE(sampler.latest().gpu.has_value());
-    const nlohmann::json j = usage_to_json(sampler.latest(), 50.0, 0);
+    const nlohmann::json j = api::usage_json(sampler.latest(), 50.0, 0);
     EXPECT_DOUBLE_EQ(j["gpu_usage_percent"].get<double>(), 75.0);
     EXPECT_DOUBLE_EQ(j["vram_usage_mb"].get<double>(), 6144.0);
     EXPECT_DOUBLE_EQ(j["vram_total_mb"].get<double>(), 24576.0);
@@ -190,7 +191,7 @@ TEST_F(UsageSamplerTest, UsageJsonCarriesTheSpecFields) {
     sampler.sample_now();
     UsageSnapshot s = sampler.latest();
     s.models_dir_bytes = 12 * kGiB + kGiB / 2;  // 12.5 GiB, as in the spec's example
-    const nlohmann::json j = usage_to_json(s, 50.0, 3);
+    const nlohmann::json j = api::usage_json(s, 50.0, 3);
     for (const char* key :
          {"disk_usage_gb", "disk_limit_gb", "disk_usage_percent", "disk_system_total_gb",
           "disk_system_used_gb", "disk_system_usage_percent", "cpu_usage_percent",
