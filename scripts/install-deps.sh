@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev
   nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev libpugixml-dev libxml2-dev libssl-dev
   libgtest-dev libgmock-dev
+  libcli11-dev  # venomctl: subcommands, options and --help (docs/venomctl.md)
   clang libclang-rt-14-dev clang-format-14
   curl wrk
 )
