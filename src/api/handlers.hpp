@@ -10,6 +10,9 @@ namespace venom::api {
 // health_handlers.cpp
 HttpResponse get_health(const ApiRequest& request, Services& services);
 
+// openapi_handlers.cpp (docs/openapi.json, compiled in)
+HttpResponse get_openapi_document(const ApiRequest& request, Services& services);
+
 // model_handlers.cpp
 HttpResponse list_installed_models(const ApiRequest& request, Services& services);
 HttpResponse get_model_capabilities(const ApiRequest& request, Services& services);

@@ -7,6 +7,8 @@ namespace venom::api {
 std::vector<Route> api_routes() {
     return {
         {"GET", "/api/v1/health", get_health, Access::open},
+        // The OpenAPI document of this table (docs/openapi.json, checked against it by a test).
+        {"GET", "/api/v1/openapi.json", get_openapi_document, Access::open},
 
         {"GET", "/api/v1/models", list_installed_models, Access::open},
         {"GET", "/api/v1/models/usage", get_models_usage, Access::open},
