@@ -1,5 +1,6 @@
 #include "cli/operation_view.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <ctime>
 
@@ -68,7 +69,8 @@ void OperationView::update(const nlohmann::json& operation) {
     const std::string key = text_of(operation, "status") + "\n" + state.message;
     if (key == last_line_key_) return;
     last_line_key_ = key;
-    std::printf("%3.0f%%  %s\n", state.percent, state.message.c_str());
+    // Floored as the bar is: a running operation never shows 100 %.
+    std::printf("%3.0f%%  %s\n", std::floor(state.percent), state.message.c_str());
     std::fflush(stdout);
 }
 
