@@ -1,0 +1,37 @@
+#include "cli/command_context.hpp"
+
+#include <cstdio>
+
+namespace venom::cli {
+
+int CommandContext::fail(const ApiResponse& response) const {
+    if (!response.reached()) {
+        std::fprintf(stderr, "venomctl: cannot reach venomd at %s: %s\n", client.base_url().c_str(),
+                     response.transport_error.c_str());
+        return kExitUnreachable;
+    }
+    if (json) print_body(response);
+    const nlohmann::json body = response.json();
+    const std::string detail = text_of(body, "detail");
+    const std::string code = text_of(body, "code");
+    if (!detail.empty() || !code.empty()) {
+        std::fprintf(stderr, "venomctl: %s (%s)\n", detail.c_str(), code.c_str());
+    } else {
+        std::fprintf(stderr, "venomctl: venomd answered HTTP %ld\n", response.status);
+    }
+    return kExitRefused;
+}
+
+void CommandContext::print_body(const ApiResponse& response) const {
+    std::fputs(response.body.c_str(), stdout);
+    if (response.body.empty() || response.body.back() != '\n') std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+std::string text_of(const nlohmann::json& object, const char* key, const std::string& fallback) {
+    if (!object.is_object()) return fallback;
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+}  // namespace venom::cli
