@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,17 +18,19 @@ namespace venom::testing {
 
 class VenomctlTest : public ::testing::Test {
 protected:
-    // `api_token`: venomd's VENOM_API_TOKEN.
-    void start_daemon(std::optional<std::string> api_token = std::nullopt) {
+    // `api_token`: venomd's VENOM_API_TOKEN; `configure` adjusts the rest of its config.
+    void start_daemon(std::optional<std::string> api_token = std::nullopt,
+                      std::function<void(Config&)> configure = {}) {
         Daemon::Ports ports;
         ports.gpu_probe = [] { return std::nullopt; };
         daemon_ = std::make_unique<TestDaemon>(
-            [this, api_token](Config& c) {
+            [this, api_token, configure](Config& c) {
                 c.ollama_host = ollama_.base_url();
                 c.pull_stall_timeout_seconds = 5;
                 c.ollama_inventory_interval_seconds = 1;
                 c.upstream_timeout_seconds = 5;
                 c.api_token = api_token;
+                if (configure) configure(c);
             },
             std::move(ports));
         daemon_->start();
