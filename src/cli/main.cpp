@@ -32,7 +32,9 @@ std::string env_or(const char* name, const std::string& fallback) {
 int main(int argc, char** argv) {
     CLI::App app{"Manage the LLM models of a venomd over its REST API (docs/venomctl.md).",
                  "venomctl"};
-    app.require_subcommand(1);
+    // At most one command. "At least one" is checked after parsing: CLI11 would report a
+    // misspelt command ("venomctl lss") as a missing one instead of naming it.
+    app.require_subcommand(0, 1);
     app.footer(
         "Environment: VENOM_URL (default http://127.0.0.1:8000), VENOM_API_TOKEN (sent as a "
         "bearer token).\nExit codes: 0 ok, 1 operation failed or cancelled, 2 usage error, "
@@ -129,6 +131,10 @@ int main(int argc, char** argv) {
         return app.exit(error) == 0 ? kExitOk : kExitUsage;
     }
 
+    if (app.get_subcommands().empty()) {
+        std::fprintf(stderr, "venomctl: a command is required\n%s", app.help().c_str());
+        return kExitUsage;
+    }
     if (*completion_bash) {
         std::fputs(bash_completion(app).c_str(), stdout);
         return kExitOk;
@@ -153,5 +159,5 @@ int main(int argc, char** argv) {
     if (*usage) return run_usage(context);
     if (*switch_runtime) return run_switch(context, target, model);
     if (*health) return run_health(context);
-    return kExitUsage;  // require_subcommand(1) makes this unreachable
+    return kExitUsage;  // every command returned above
 }

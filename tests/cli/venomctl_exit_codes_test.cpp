@@ -64,6 +64,9 @@ TEST_F(VenomctlExitCodeTest, UsageErrorsExit2) {
         EXPECT_FALSE(run.err.empty()) << ::testing::PrintToString(args);
     }
     EXPECT_EQ(run_venomctl({"health", "--url", "ftp://x"}).exit_code, 2);
+    const VenomctlRun misspelt = venomctl({"lss"});
+    EXPECT_EQ(misspelt.exit_code, 2);
+    EXPECT_TRUE(has(misspelt.err, "lss")) << misspelt.err;  // names what it did not understand
     const VenomctlRun help = venomctl({"pull", "--help"});
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_TRUE(has(help.out, "--provider")) << help.out;
