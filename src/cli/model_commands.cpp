@@ -4,15 +4,12 @@
 
 #include "cli/human_format.hpp"
 #include "cli/operation_follower.hpp"
+#include "cli/runtime_change.hpp"
 #include "cli/table_printer.hpp"
 
 namespace venom::cli {
 
 namespace {
-
-// A runtime start can take minutes (vLLM loading weights); venomd bounds it by
-// runtime_ready_timeout_seconds and answers, so this only guards against a lost answer.
-constexpr std::chrono::seconds kSwitchTimeout{15 * 60};
 
 std::string size_cell(const nlohmann::json& model) {
     auto size = model.find("size_gb");
@@ -114,37 +111,11 @@ int run_activate(const CommandContext& context, const std::string& name,
             return kExitUsage;
         }
     }
-    const ApiResponse response = context.client.post(
-        "/api/v1/models/activate", {{"name", name}, {"runtime", *runtime}}, kSwitchTimeout);
-    if (!response.ok()) {
-        if (!context.json && response.reached()) print_steps(response.json());
-        return context.fail(response);
-    }
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json body = response.json();
-    print_steps(body);
-    std::printf("%s\n", text_of(body, "message", "activated " + name).c_str());
-    return kExitOk;
-}
-
-void print_steps(const nlohmann::json& answer) {
-    if (!answer.is_object() || !answer.contains("steps") || !answer["steps"].is_array() ||
-        answer["steps"].empty()) {
-        return;
-    }
-    TablePrinter table({"STEP", "OK", "MS", "DETAIL"});
-    table.align_right(2);
-    for (const auto& step : answer["steps"]) {
-        const auto ms = step.find("duration_ms");
-        table.add_row(
-            {text_of(step, "step"), step.value("ok", false) ? "yes" : "no",
-             ms != step.end() && ms->is_number() ? std::to_string(ms->get<long long>()) : "",
-             text_of(step, "detail")});
-    }
-    table.print(stdout);
+    return post_runtime_change(context, "/api/v1/models/activate",
+                               {{"name", name}, {"runtime", *runtime}},
+                               [&name](const nlohmann::json& answer) {
+                                   return text_of(answer, "message", "activated " + name);
+                               });
 }
 
 }  // namespace venom::cli

@@ -24,7 +24,4 @@ int run_rm(const CommandContext& context, const std::string& name);
 int run_activate(const CommandContext& context, const std::string& name,
                  std::optional<std::string> runtime);
 
-// Prints a runtime switch's `steps` (activate and switch answers) as a table.
-void print_steps(const nlohmann::json& answer);
-
 }  // namespace venom::cli

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cli/model_commands.hpp"
+#include "cli/runtime_change.hpp"
 #include "cli/table_printer.hpp"
 
 namespace venom::cli {
 
 namespace {
-
-// As run_activate: venomd bounds a runtime start itself; this only guards a lost answer.
-constexpr std::chrono::seconds kSwitchTimeout{15 * 60};
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -80,21 +77,10 @@ int run_switch(const CommandContext& context, const std::string& runtime,
         request = {{"provider", name}};
     }
     if (model) request["model"] = *model;
-    const ApiResponse response = context.client.post(path, request, kSwitchTimeout);
-    if (!response.ok()) {
-        if (!context.json && response.reached()) print_steps(response.json());
-        return context.fail(response);
-    }
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json body = response.json();
-    print_steps(body);
-    std::printf("active: %s, model %s at %s\n", text_of(body, "active_server").c_str(),
-                text_of(body, "active_model", "-").c_str(),
-                text_of(body, "active_endpoint").c_str());
-    return kExitOk;
+    return post_runtime_change(context, path, request, [](const nlohmann::json& answer) {
+        return "active: " + text_of(answer, "active_server") + ", model " +
+               text_of(answer, "active_model", "-") + " at " + text_of(answer, "active_endpoint");
+    });
 }
 
 }  // namespace venom::cli
