@@ -28,6 +28,8 @@ bool is_loopback(const std::string& url) {
     return false;
 }
 
+constexpr std::size_t kMaxPendingEventBytes = 1 << 20;
+
 // The pieces of one SSE stream between libcurl's callbacks.
 struct StreamState {
     std::string buffer;
@@ -92,6 +94,9 @@ std::size_t on_stream_data(char* data, std::size_t size, std::size_t count, void
         if (data[i] != '\r') state->buffer += data[i];  // CRLF and LF end lines alike
     }
     state->drain();
+    // venomd's events are a few KB; a peer that never ends a message is not venomd: give up
+    // the stream (the caller polls) rather than grow without bound.
+    if (state->buffer.size() > kMaxPendingEventBytes) return 0;
     return state->stop ? 0 : size * count;  // 0 makes libcurl end the transfer
 }
 
