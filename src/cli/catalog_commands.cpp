@@ -32,7 +32,7 @@ int print_catalog(const CommandContext& context, const ApiResponse& response) {
                 for (const auto& tag : model["tags"]) {
                     if (!tag.is_string() || shown == kTagsShown) continue;
                     if (shown++ > 0) tags += ',';
-                    tags += tag.get<std::string>();
+                    tags += printable(tag.get<std::string>());
                 }
             }
             table.add_row(

@@ -31,7 +31,21 @@ void CommandContext::print_body(const ApiResponse& response) const {
 std::string text_of(const nlohmann::json& object, const char* key, const std::string& fallback) {
     if (!object.is_object()) return fallback;
     auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+    return it != object.end() && it->is_string() ? printable(it->get<std::string>()) : fallback;
+}
+
+std::string printable(std::string text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            text[i] = ' ';
+        } else if (c == 0xc2 && i + 1 < text.size() &&
+                   (static_cast<unsigned char>(text[i + 1]) & 0xe0) == 0x80) {
+            text[i] = ' ';  // U+0080..U+009F, the C1 controls (CSI among them) in UTF-8
+            text[++i] = ' ';
+        }
+    }
+    return text;
 }
 
 }  // namespace venom::cli

@@ -21,8 +21,13 @@ struct CommandContext {
     void print_body(const ApiResponse& response) const;
 };
 
-// The string at `key`, or `fallback` when it is absent, null or not a string.
+// The string at `key`, or `fallback` when it is absent, null or not a string; made printable,
+// since a human-readable line shows it.
 std::string text_of(const nlohmann::json& object, const char* key,
                     const std::string& fallback = "");
+// `text` with its control characters (ESC, CR, newlines; the C1 controls) made spaces: what a
+// venomd, or whatever answers at VENOM_URL, says must not move the cursor or restyle the
+// terminal.
+std::string printable(std::string text);
 
 }  // namespace venom::cli

@@ -29,7 +29,7 @@ int run_ops(const CommandContext& context, const std::optional<std::string>& fol
             std::string message = text_of(op, "message");
             const std::string status = text_of(op, "status");
             if (status == "failed" && op.contains("error") && op["error"].is_string()) {
-                message = op["error"].get<std::string>();
+                message = printable(op["error"].get<std::string>());
             }
             table.add_row({text_of(op, "operation_id"), text_of(op, "operation_type"),
                            text_of(op, "model_name"), status, percent, text_of(op, "updated_at"),

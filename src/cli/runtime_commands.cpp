@@ -38,7 +38,8 @@ int run_ps(const CommandContext& context) {
             std::string models;
             if (server.contains("models") && server["models"].is_array()) {
                 for (const auto& m : server["models"]) {
-                    if (m.is_string()) models += (models.empty() ? "" : ",") + m.get<std::string>();
+                    if (m.is_string())
+                        models += (models.empty() ? "" : ",") + printable(m.get<std::string>());
                 }
             }
             char latency[32] = "-";

@@ -86,7 +86,7 @@ int run_health(const CommandContext& context) {
     if (body.contains("warnings") && body["warnings"].is_array()) {
         for (const auto& warning : body["warnings"]) {
             if (warning.is_string())
-                std::printf("warning: %s\n", warning.get<std::string>().c_str());
+                std::printf("warning: %s\n", printable(warning.get<std::string>()).c_str());
         }
     }
     return kExitOk;

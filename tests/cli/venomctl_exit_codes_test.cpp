@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/venomctl_fixture.hpp"
+#include "fakes/fake_http_server.hpp"
 #include "support/free_port.hpp"
 
 namespace venom::testing {
@@ -109,6 +110,34 @@ TEST_F(VenomctlTokenTest, ProtectedRouteWithoutTheTokenExits4Unauthorized) {
     EXPECT_TRUE(has(allowed.err, "(model_not_found)")) << allowed.err;
     for (const VenomctlRun* run : {&refused, &allowed}) {
         EXPECT_FALSE(has(run->out + run->err, kToken));
+    }
+}
+
+// VENOM_URL may name something that is not venomd: its words are shown, its escape sequences
+// (clear screen, set the title, move the cursor) are not passed to the terminal.
+TEST(VenomctlHostileAnswerTest, EscapeSequencesInAnAnswerNeverReachTheTerminal) {
+    FakeHttpServer server;
+    server.start();
+    server.on("GET", "/api/v1/models", [](const FakeRequest&) {
+        return FakeResponse::json(
+            200, R"({"models":[{"name":"evil\u001b]0;owned\u0007\u001b[2J","provider":"ollama",)"
+                 R"("runtime":"ollama\u009b31m","size_gb":1.0,"status":"installed"}],"count":1})");
+    });
+    server.on("GET", "/api/v1/health", [](const FakeRequest&) {
+        return FakeResponse::json(503, R"({"success":false,"detail":"down\r\u001b[2Kfine",)"
+                                       R"("code":"busy"})");
+    });
+
+    const VenomctlRun ls = run_venomctl({"ls", "--url", server.base_url()});
+    EXPECT_EQ(ls.exit_code, 0) << ls.err;
+    EXPECT_TRUE(has(ls.out, "evil")) << ls.out;
+    const VenomctlRun health = run_venomctl({"health", "--url", server.base_url()});
+    EXPECT_EQ(health.exit_code, 4);
+    EXPECT_TRUE(has(health.err, "fine (busy)")) << health.err;
+    for (const std::string& text : {ls.out, ls.err, health.out, health.err}) {
+        EXPECT_FALSE(has(text, "\x1b")) << text;
+        EXPECT_FALSE(has(text, "\r")) << text;
+        EXPECT_FALSE(has(text, "\xc2\x9b")) << text;
     }
 }
 
