@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/json_response.hpp"
+#include "venom/json_nullable.hpp"
 #include "venom/text.hpp"
 
 namespace venom::api {
@@ -69,7 +70,6 @@ std::string runtime_endpoint(Runtime runtime, const Services& services) {
 }
 
 json runtime_payload(const RuntimeState& state, const Services& services) {
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     json payload = {{"provider", runtime_or_null(state.active_runtime)},
                     {"model", nullable(state.active_model)},
                     {"endpoint", nullptr},
@@ -151,7 +151,6 @@ json steps_json(const std::vector<runtime::SwitchStep>& steps) {
 
 HttpResponse switch_error_response(const runtime::SwitchReport& report, const Services& services) {
     const RuntimeState now = services.runtime_state.current();
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return json_response(report.error->http_status,
                          {{"success", false},
                           {"detail", report.error->message},
@@ -163,7 +162,6 @@ HttpResponse switch_error_response(const runtime::SwitchReport& report, const Se
 
 json switch_success_json(const runtime::SwitchReport& report, const Services& services) {
     const json payload = runtime_payload(services.runtime_state.current(), services);
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     json out = {{"status", "success"},
                 {"success", true},
                 {"active_server", payload["provider"]},

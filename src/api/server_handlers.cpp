@@ -6,6 +6,7 @@
 #include "api/json_response.hpp"
 #include "api/pool_task.hpp"
 #include "api/service_action.hpp"
+#include "venom/json_nullable.hpp"
 
 namespace venom::api {
 namespace {
@@ -14,7 +15,6 @@ using nlohmann::json;
 
 json server_json(const runtime::ServerInfo& server, const runtime::ServerHealth& health,
                  bool active) {
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return {{"name", server.name},
             {"display_name", server.display_name},
             {"description", server.description},

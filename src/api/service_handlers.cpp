@@ -9,16 +9,12 @@
 #include "api/pool_task.hpp"
 #include "api/request_body.hpp"
 #include "api/service_action.hpp"
+#include "venom/json_nullable.hpp"
 
 namespace venom::api {
 namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json nullable(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-}
 
 json status_json(const runtime::ServiceStatus& s) {
     return {{"name", s.name},

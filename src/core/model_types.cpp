@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "venom/json_nullable.hpp"
+
 namespace venom {
 namespace {
 
@@ -27,11 +29,6 @@ std::optional<T> optional_field(const json& j, const char* key) {
     } catch (const json::exception&) {
         throw std::invalid_argument(std::string("field '") + key + "' has the wrong type");
     }
-}
-
-template <typename T>
-json nullable(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
 }
 
 const char* const kModelKeys[] = {"name",         "provider",     "display_name", "size_gb",

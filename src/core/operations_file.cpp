@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "venom/json_nullable.hpp"
+
 namespace venom::operations_file {
 namespace {
 
@@ -11,10 +13,6 @@ using nlohmann::json;
 constexpr std::string_view kFormat = "venomd-operations";
 // Invalid UTF-8 in a message an upstream sent must not make the history unwritable.
 constexpr auto kReplaceInvalidUtf8 = json::error_handler_t::replace;
-
-json nullable(const auto& value) {
-    return value ? json(*value) : json(nullptr);
-}
 
 json record(const Operation& op) {
     return {

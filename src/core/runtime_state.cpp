@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "venom/durable_file.hpp"
+#include "venom/json_nullable.hpp"
 
 namespace venom {
 namespace {
@@ -13,7 +14,6 @@ namespace {
 using nlohmann::json;
 
 json to_json(const RuntimeState& s) {
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     json last_model = json::object();
     for (const auto& [runtime, model] : s.last_model)
         last_model[std::string(to_string(runtime))] = model;

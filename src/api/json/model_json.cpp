@@ -1,14 +1,11 @@
 #include "api/json/model_json.hpp"
 
+#include "venom/json_nullable.hpp"
+
 namespace venom::api {
 namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json nullable(const std::optional<T>& v) {
-    return v ? json(*v) : json(nullptr);
-}
 
 }  // namespace
 

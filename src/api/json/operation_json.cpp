@@ -1,11 +1,12 @@
 #include "api/json/operation_json.hpp"
 
+#include "venom/json_nullable.hpp"
+
 namespace venom::api {
 
 using nlohmann::json;
 
 json operation_json(const Operation& op) {
-    auto nullable = [](const auto& v) { return v ? json(*v) : json(nullptr); };
     return {
         {"operation_id", op.operation_id},
         {"model_name", op.model_name},

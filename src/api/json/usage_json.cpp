@@ -16,7 +16,7 @@ double round2(double v) {
     return round_to(v, 2);
 }
 
-json nullable(const std::optional<double>& v) {
+json rounded_or_null(const std::optional<double>& v) {
     return v ? json(round2(*v)) : json(nullptr);
 }
 
@@ -47,18 +47,18 @@ json usage_json(const UsageSnapshot& s, double disk_limit_gb, std::size_t models
     return {
         {"disk_usage_gb", round2(disk_gb)},
         {"disk_limit_gb", disk_limit_gb},
-        {"disk_usage_percent", nullable(percent(disk_gb, disk_limit_gb))},
+        {"disk_usage_percent", rounded_or_null(percent(disk_gb, disk_limit_gb))},
         {"disk_system_total_gb", round2(sys_total)},
         {"disk_system_used_gb", round2(sys_used)},
-        {"disk_system_usage_percent", nullable(percent(sys_used, sys_total))},
-        {"cpu_usage_percent", nullable(s.cpu_percent)},
+        {"disk_system_usage_percent", rounded_or_null(percent(sys_used, sys_total))},
+        {"cpu_usage_percent", rounded_or_null(s.cpu_percent)},
         {"memory_total_gb", round2(mem_total)},
         {"memory_used_gb", round2(mem_used)},
-        {"memory_usage_percent", nullable(percent(mem_used, mem_total))},
-        {"gpu_usage_percent", nullable(gpu_util)},
-        {"vram_usage_mb", nullable(vram_used)},
-        {"vram_total_mb", nullable(vram_total)},
-        {"vram_usage_percent", nullable(vram_percent)},
+        {"memory_usage_percent", rounded_or_null(percent(mem_used, mem_total))},
+        {"gpu_usage_percent", rounded_or_null(gpu_util)},
+        {"vram_usage_mb", rounded_or_null(vram_used)},
+        {"vram_total_mb", rounded_or_null(vram_total)},
+        {"vram_usage_percent", rounded_or_null(vram_percent)},
         {"models_count", models_count},
     };
 }
