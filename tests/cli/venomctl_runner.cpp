@@ -25,21 +25,35 @@ bool dropped(const std::string& entry) {
     return false;
 }
 
-// argv and envp for execve, pointing into `args` and `env`.
-std::vector<char*> pointers(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    for (auto& s : strings) out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-}
+// argv and envp for execve, built before fork(): the child of a threaded process may only make
+// async-signal-safe calls until it execs. Another thread (the test daemon's) may hold the
+// allocator's lock at the fork, and a child that allocates then waits for it forever (seen under
+// ASan as a venomctl that never started).
+class ExecArgs {
+public:
+    ExecArgs(const std::vector<std::string>& args, std::vector<std::string> env)
+        : args_(args), env_(std::move(env)) {
+        args_.insert(args_.begin(), VENOMCTL_BIN);
+        for (auto& s : args_) argv_.push_back(s.data());
+        argv_.push_back(nullptr);
+        for (auto& s : env_) envp_.push_back(s.data());
+        envp_.push_back(nullptr);
+    }
+    ExecArgs(const ExecArgs&) = delete;  // argv_ and envp_ point into the strings
+    ExecArgs& operator=(const ExecArgs&) = delete;
 
-[[noreturn]] void exec_venomctl(std::vector<std::string> args, std::vector<std::string> env) {
-    args.insert(args.begin(), VENOMCTL_BIN);
-    auto argv = pointers(args);
-    auto envp = pointers(env);
-    ::execve(VENOMCTL_BIN, argv.data(), envp.data());
-    ::_exit(127);
-}
+    // In the child: no allocation, only execve and _exit.
+    [[noreturn]] void exec() const {
+        ::execve(VENOMCTL_BIN, argv_.data(), envp_.data());
+        ::_exit(127);
+    }
+
+private:
+    std::vector<std::string> args_;
+    std::vector<std::string> env_;
+    std::vector<char*> argv_;
+    std::vector<char*> envp_;
+};
 
 int exit_code_of(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -60,7 +74,7 @@ std::vector<std::string> venomctl_environment(const std::map<std::string, std::s
 VenomctlRun run_venomctl(const std::vector<std::string>& args,
                          const std::map<std::string, std::string>& env,
                          std::chrono::milliseconds bound) {
-    std::vector<std::string> environment = venomctl_environment(env);
+    const ExecArgs exec_args(args, venomctl_environment(env));
     int out_pipe[2];
     int err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -73,7 +87,7 @@ VenomctlRun run_venomctl(const std::vector<std::string>& args,
         ::dup2(null_fd, STDIN_FILENO);
         ::dup2(out_pipe[1], STDOUT_FILENO);
         ::dup2(err_pipe[1], STDERR_FILENO);
-        exec_venomctl(args, environment);
+        exec_args.exec();
     }
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
@@ -118,12 +132,13 @@ PtySession::PtySession(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env) {
     std::vector<std::string> environment = venomctl_environment(env);
     environment.emplace_back("TERM=xterm");
+    const ExecArgs exec_args(args, std::move(environment));
     winsize size{};
     size.ws_row = 40;
     size.ws_col = 120;
     pid_ = ::forkpty(&master_, nullptr, nullptr, &size);
     if (pid_ < 0) throw std::runtime_error(std::string("forkpty failed: ") + std::strerror(errno));
-    if (pid_ == 0) exec_venomctl(args, environment);
+    if (pid_ == 0) exec_args.exec();
 }
 
 PtySession::~PtySession() {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <regex>
+#include <string_view>
 
 #include "support/eventually.hpp"
 
@@ -137,6 +138,25 @@ ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, st
                                  "VLLM_ENDPOINT", "OPENAI_BASE_URL", "GEMINI_BASE_URL"}) {
         env.emplace(upstream, kNowhere);  // keeps what the test set
     }
+    // argv and the environment are built before fork(): the child of a threaded process may
+    // only make async-signal-safe calls until it execs (another thread may hold the allocator's
+    // lock at the fork; ASan's allocator has no fork handler to release it).
+    std::string binary = VENOMD_BINARY;
+    std::vector<char*> argv{binary.data()};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        if (!env.contains(std::string(text.substr(0, text.find('='))))) {
+            environment.emplace_back(text);
+        }
+    }
+    for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) std::abort();
     pid_ = ::fork();
@@ -147,13 +167,7 @@ ChildDaemon::ChildDaemon(std::vector<std::string> args, std::map<std::string, st
             const rlimit limit{open_files_limit, open_files_limit};
             if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
         }
-        for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-        std::vector<char*> argv;
-        std::string binary = VENOMD_BINARY;
-        argv.push_back(binary.data());
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(binary.c_str(), argv.data());
+        ::execve(binary.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
     ::close(fds[1]);
