@@ -29,6 +29,12 @@ HttpResponse internal_error(const HttpRequest& request, std::string_view path,
         request_id);
 }
 
+// A CORS origin's page may read the answer: echo its origin (never "*").
+void allow_origin(HttpResponse& response, std::string_view origin) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+    response.headers.emplace_back("Vary", "Origin");
+}
+
 // Paths have a handful of segments: on the stack, not an allocation per request.
 using Parts = boost::container::small_vector<std::string_view, 12>;
 
@@ -213,8 +219,7 @@ std::optional<HttpResponse> Router::handle(const HttpRequest& request, Services&
     auto measure = [&](std::size_t route) {
         if (metrics_) counted = route;
     };
-    // A CORS origin's page may read the answer: echo its origin (never "*").
-    std::string_view cors;
+    std::string_view cors;  // an allowed CORS origin, echoed in the answer
     if (const std::string_view origin = request.header("origin");
         !origin.empty() && cors_origin(policy_, origin)) {
         cors = origin;
@@ -223,10 +228,7 @@ std::optional<HttpResponse> Router::handle(const HttpRequest& request, Services&
         if (counted) {
             metrics_->record(*counted, r.status, std::chrono::steady_clock::now() - started);
         }
-        if (!cors.empty()) {
-            r.headers.emplace_back("Access-Control-Allow-Origin", std::string(cors));
-            r.headers.emplace_back("Vary", "Origin");
-        }
+        if (!cors.empty()) allow_origin(r, cors);
         return r;
     };
     if (auto refused = screen(request)) {
@@ -307,8 +309,7 @@ std::optional<HttpResponse> Router::handle(const HttpRequest& request, Services&
         Respond respond = later();
         if (!cors.empty()) {
             respond = [respond = std::move(respond), origin = std::string(cors)](HttpResponse r) {
-                r.headers.emplace_back("Access-Control-Allow-Origin", origin);
-                r.headers.emplace_back("Vary", "Origin");
+                allow_origin(r, origin);
                 respond(std::move(r));
             };
         }
