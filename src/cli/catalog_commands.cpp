@@ -12,13 +12,7 @@ namespace {
 // Enough tags to tell models apart on one line; --json has them all.
 constexpr std::size_t kTagsShown = 4;
 
-int print_catalog(const CommandContext& context, const ApiResponse& response) {
-    if (!response.ok()) return context.fail(response);
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json body = response.json();
+void print_catalog(const nlohmann::json& body) {
     TablePrinter table({"NAME", "PROVIDER", "RUNTIME", "SIZE", "DOWNLOADS", "TAGS"});
     table.align_right(3);
     table.align_right(4);
@@ -49,28 +43,24 @@ int print_catalog(const CommandContext& context, const ApiResponse& response) {
         std::fprintf(stderr, "venomctl: the catalog is stale: %s\n",
                      text_of(body, "error", "the provider could not be reached").c_str());
     }
-    if (table.empty()) {
-        std::printf("no models found\n");
-        return kExitOk;
-    }
-    table.print(stdout);
-    return kExitOk;
+    table.print_or(stdout, "no models found");
 }
 
 }  // namespace
 
 int run_search(const CommandContext& context, const std::string& query, const std::string& provider,
                int limit) {
-    return print_catalog(context,
-                         context.client.get("/api/v1/models/search?query=" + percent_encode(query) +
-                                            "&provider=" + percent_encode(provider) +
-                                            "&limit=" + std::to_string(limit)));
+    return context.show(context.client.get("/api/v1/models/search?query=" + percent_encode(query) +
+                                           "&provider=" + percent_encode(provider) +
+                                           "&limit=" + std::to_string(limit)),
+                        print_catalog);
 }
 
 int run_trending(const CommandContext& context, const std::string& provider, int limit) {
-    return print_catalog(
-        context, context.client.get("/api/v1/models/trending?provider=" + percent_encode(provider) +
-                                    "&limit=" + std::to_string(limit)));
+    return context.show(
+        context.client.get("/api/v1/models/trending?provider=" + percent_encode(provider) +
+                           "&limit=" + std::to_string(limit)),
+        print_catalog);
 }
 
 }  // namespace venom::cli

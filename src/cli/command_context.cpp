@@ -28,6 +28,17 @@ void CommandContext::print_body(const ApiResponse& response) const {
     std::fflush(stdout);
 }
 
+int CommandContext::show(const ApiResponse& response,
+                         const std::function<void(const nlohmann::json&)>& print) const {
+    if (!response.ok()) return fail(response);
+    if (json) {
+        print_body(response);
+    } else {
+        print(response.json());
+    }
+    return kExitOk;
+}
+
 std::string text_of(const nlohmann::json& object, const char* key, const std::string& fallback) {
     if (!object.is_object()) return fallback;
     auto it = object.find(key);

@@ -2,6 +2,7 @@
 // What every venomctl command gets: the client, the output mode, and one way to turn an answer
 // that is not a success into venomctl's message and exit code (docs/venomctl.md).
 
+#include <functional>
 #include <string>
 
 #include "cli/api_client.hpp"
@@ -19,6 +20,10 @@ struct CommandContext {
     int fail(const ApiResponse& response) const;
     // Prints the body as venomd sent it, with a final newline.
     void print_body(const ApiResponse& response) const;
+    // A read command's answer: fail() when it is not a success; under --json the body
+    // unchanged; otherwise `print` shows its JSON to a person. Returns venomctl's exit code.
+    int show(const ApiResponse& response,
+             const std::function<void(const nlohmann::json&)>& print) const;
 };
 
 // The string at `key`, or `fallback` when it is absent, null or not a string; made printable,

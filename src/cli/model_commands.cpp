@@ -43,16 +43,7 @@ int follow_answer(const CommandContext& context, const ApiResponse& response) {
     return follow_operation(context, id);
 }
 
-}  // namespace
-
-int run_ls(const CommandContext& context) {
-    const ApiResponse response = context.client.get("/api/v1/models");
-    if (!response.ok()) return context.fail(response);
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json body = response.json();
+void print_installed(const nlohmann::json& body) {
     TablePrinter table({"NAME", "PROVIDER", "RUNTIME", "SIZE", "ACTIVE"});
     table.align_right(3);
     if (body.contains("models") && body["models"].is_array()) {
@@ -65,12 +56,13 @@ int run_ls(const CommandContext& context) {
                            size_cell(model), active ? "yes" : ""});
         }
     }
-    if (table.empty()) {
-        std::printf("no models installed (venomctl pull NAME installs one)\n");
-        return kExitOk;
-    }
-    table.print(stdout);
-    return kExitOk;
+    table.print_or(stdout, "no models installed (venomctl pull NAME installs one)");
+}
+
+}  // namespace
+
+int run_ls(const CommandContext& context) {
+    return context.show(context.client.get("/api/v1/models"), print_installed);
 }
 
 int run_pull(const CommandContext& context, const PullOptions& options) {

@@ -7,16 +7,9 @@
 
 namespace venom::cli {
 
-int run_ops(const CommandContext& context, const std::optional<std::string>& follow_id, int limit) {
-    if (follow_id) return follow_operation(context, *follow_id);
-    const ApiResponse response =
-        context.client.get("/api/v1/models/operations?limit=" + std::to_string(limit));
-    if (!response.ok()) return context.fail(response);
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json body = response.json();
+namespace {
+
+void print_operations(const nlohmann::json& body) {
     TablePrinter table({"ID", "TYPE", "MODEL", "STATUS", "PROGRESS", "UPDATED", "MESSAGE"});
     table.align_right(4);
     if (body.contains("operations") && body["operations"].is_array()) {
@@ -36,12 +29,16 @@ int run_ops(const CommandContext& context, const std::optional<std::string>& fol
                            message});
         }
     }
-    if (table.empty()) {
-        std::printf("no operations\n");
-        return kExitOk;
-    }
-    table.print(stdout);
-    return kExitOk;
+    table.print_or(stdout, "no operations");
+}
+
+}  // namespace
+
+int run_ops(const CommandContext& context, const std::optional<std::string>& follow_id, int limit) {
+    if (follow_id) return follow_operation(context, *follow_id);
+    return context.show(
+        context.client.get("/api/v1/models/operations?limit=" + std::to_string(limit)),
+        print_operations);
 }
 
 }  // namespace venom::cli

@@ -42,14 +42,10 @@ int post_runtime_change(const CommandContext& context, const std::string& path,
         if (!context.json && response.reached()) print_steps(response.json());
         return context.fail(response);
     }
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json answer = response.json();
-    print_steps(answer);
-    std::printf("%s\n", summary(answer).c_str());
-    return kExitOk;
+    return context.show(response, [&summary](const nlohmann::json& answer) {
+        print_steps(answer);
+        std::printf("%s\n", summary(answer).c_str());
+    });
 }
 
 }  // namespace venom::cli

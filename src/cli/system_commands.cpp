@@ -19,16 +19,8 @@ std::string figure(const nlohmann::json& usage, const char* key, const char* uni
     return text;
 }
 
-}  // namespace
-
-int run_usage(const CommandContext& context) {
-    const ApiResponse response = context.client.get("/api/v1/models/usage");
-    if (!response.ok()) return context.fail(response);
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json usage = response.json().value("usage", nlohmann::json::object());
+void print_usage(const CommandContext& context, const nlohmann::json& body) {
+    const nlohmann::json usage = body.value("usage", nlohmann::json::object());
     TablePrinter table({"RESOURCE", "USED", "OF", "PERCENT"});
     table.align_right(1);
     table.align_right(2);
@@ -55,14 +47,14 @@ int run_usage(const CommandContext& context) {
 
     // What takes the space: the storage answer's largest entries of the models directory.
     const ApiResponse storage = context.client.get("/api/v1/system/storage");
-    if (!storage.ok()) return kExitOk;  // the figures above stand on their own
-    const nlohmann::json body = storage.json();
-    if (!body.contains("items") || !body["items"].is_array() || body["items"].empty()) {
-        return kExitOk;
+    if (!storage.ok()) return;  // the figures above stand on their own
+    const nlohmann::json listing = storage.json();
+    if (!listing.contains("items") || !listing["items"].is_array() || listing["items"].empty()) {
+        return;
     }
     TablePrinter items({"ITEM", "KIND", "SIZE"});
     items.align_right(2);
-    for (const auto& item : body["items"]) {
+    for (const auto& item : listing["items"]) {
         const auto size = item.find("size_bytes");
         items.add_row(
             {text_of(item, "name"), text_of(item, "kind"),
@@ -70,26 +62,27 @@ int run_usage(const CommandContext& context) {
     }
     std::printf("\n");
     items.print(stdout);
-    return kExitOk;
+}
+
+}  // namespace
+
+int run_usage(const CommandContext& context) {
+    return context.show(context.client.get("/api/v1/models/usage"),
+                        [&context](const nlohmann::json& body) { print_usage(context, body); });
 }
 
 int run_health(const CommandContext& context) {
-    const ApiResponse response = context.client.get("/api/v1/health");
-    if (!response.ok()) return context.fail(response);
-    if (context.json) {
-        context.print_body(response);
-        return kExitOk;
-    }
-    const nlohmann::json body = response.json();
-    std::printf("venomd %s at %s: %s\n", text_of(body, "version", "?").c_str(),
-                context.client.base_url().c_str(), text_of(body, "status", "?").c_str());
-    if (body.contains("warnings") && body["warnings"].is_array()) {
-        for (const auto& warning : body["warnings"]) {
-            if (warning.is_string())
-                std::printf("warning: %s\n", printable(warning.get<std::string>()).c_str());
-        }
-    }
-    return kExitOk;
+    return context.show(
+        context.client.get("/api/v1/health"), [&context](const nlohmann::json& body) {
+            std::printf("venomd %s at %s: %s\n", text_of(body, "version", "?").c_str(),
+                        context.client.base_url().c_str(), text_of(body, "status", "?").c_str());
+            if (!body.contains("warnings") || !body["warnings"].is_array()) return;
+            for (const auto& warning : body["warnings"]) {
+                if (warning.is_string()) {
+                    std::printf("warning: %s\n", printable(warning.get<std::string>()).c_str());
+                }
+            }
+        });
 }
 
 }  // namespace venom::cli

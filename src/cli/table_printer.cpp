@@ -48,4 +48,12 @@ void TablePrinter::print(std::FILE* out) const {
     for (const auto& row : rows_) print_row(row);
 }
 
+void TablePrinter::print_or(std::FILE* out, const char* when_empty) const {
+    if (empty()) {
+        std::fprintf(out, "%s\n", when_empty);
+    } else {
+        print(out);
+    }
+}
+
 }  // namespace venom::cli

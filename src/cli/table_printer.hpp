@@ -16,6 +16,8 @@ public:
     // Columns whose every cell is a number read better aligned right.
     void align_right(std::size_t column);
     void print(std::FILE* out) const;
+    // The table, or `when_empty` on a line of its own when it has no rows.
+    void print_or(std::FILE* out, const char* when_empty) const;
     bool empty() const { return rows_.empty(); }
 
 private:
